@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# weft's test command: installs what is missing, then runs every check.
+#
+#   scripts/test.sh
+#
+# Steps: cargo fmt --check, cargo clippy (warnings are errors), cargo test for
+# the whole workspace (unit, integration and privileged tests).
+# Privileged tests need root and network namespaces. When they cannot run the
+# script fails, unless WEFT_SKIP_PRIVILEGED=1 is set, in which case it says
+# loudly how many were skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# --- install what is missing -------------------------------------------------
+need_pkgs=()
+command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  step "installing with apt: ${need_pkgs[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: missing ${need_pkgs[*]} and not root; install them and re-run" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2
+  exit 1
+fi
+
+start=$(date +%s)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace --all-targets 2>&1 | tee target/test.log
+# Benchmarks are compiled by --all-targets and run once as tests by criterion.
+
+echo
+echo "scripts/test.sh: all checks passed in $(( $(date +%s) - start )) s"
