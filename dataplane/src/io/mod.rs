@@ -1,0 +1,3 @@
+//! I/O drivers.
+
+pub mod pg;

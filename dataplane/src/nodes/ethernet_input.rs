@@ -1,0 +1,144 @@
+//! `ethernet-input`: sorts frames by the receive interface's mode and the
+//! frame's type. L2 (xconnect) interfaces take every frame to l2-input;
+//! L3 interfaces take IPv4 addressed to their MAC (or broadcast/multicast)
+//! to ip4-input, with the Ethernet header popped.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::BufMeta;
+use crate::tables::L2Mode;
+use crate::wire::{EtherType, EthernetFrame, ethernet};
+
+#[cold]
+fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, frame: &[u8], next: Next) {
+    let text = match EthernetFrame::new_checked(frame) {
+        Ok(f) => format!(
+            "{}: {} -> {} next {}",
+            f.ethertype_name(),
+            f.src_addr(),
+            f.dst_addr(),
+            Next::NAMES[next as usize]
+        ),
+        Err(_) => format!("truncated frame of {} bytes", frame.len()),
+    };
+    ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+crate::next_nodes! {
+    /// Next nodes of ethernet-input.
+    pub enum Next {
+        /// Dropped.
+        Drop = "error-drop",
+        /// IPv4 for an L3 interface.
+        Ip4Input = "ip4-input",
+        /// Any frame of an L2 interface.
+        L2Input = "l2-input",
+    }
+}
+
+crate::counters! {
+    /// Counters of ethernet-input.
+    pub enum Counter {
+        /// Ethertype weft does not handle on an L3 interface.
+        UnknownType = ("unknown ethernet type", Error),
+        /// 802.1Q-tagged frame on an L3 interface (no sub-interfaces).
+        UnknownVlan = ("unknown vlan", Error),
+        /// Unicast frame for another MAC on an L3 interface.
+        L3MacMismatch = ("l3 mac mismatch", Error),
+        /// Frame received on an interface that is down or deleted.
+        Down = ("subinterface down", Error),
+        /// Frame shorter than an Ethernet header.
+        TooShort = ("frame shorter than an ethernet header", Error),
+    }
+}
+
+/// The ethernet-input node.
+#[derive(Debug, Default)]
+pub struct EthernetInput;
+
+static INFO: NodeInfo = NodeInfo {
+    name: "ethernet-input",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: Counter::DESCS,
+};
+
+/// A name for the trace line.
+trait EthertypeName {
+    fn ethertype_name(&self) -> &'static str;
+}
+
+impl<T: AsRef<[u8]>> EthertypeName for EthernetFrame<T> {
+    fn ethertype_name(&self) -> &'static str {
+        match self.ethertype() {
+            EtherType::Ipv4 => "IP4",
+            EtherType::Arp => "ARP",
+            EtherType::Ipv6 => "IP6",
+            EtherType::Vlan => "802.1Q",
+            EtherType::Unknown(_) => "unknown",
+        }
+    }
+}
+
+impl Node for EthernetInput {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let mut counts = [0u64; Counter::DESCS.len()];
+        let tables = ctx.tables;
+        let pool = ctx.pool;
+        for b in v.bufs.iter_mut() {
+            let mut p = pool.packet_mut(b);
+            let next = 'decide: {
+                let Some(ifc) = tables.interface(p.meta.rx_if).filter(|i| i.admin_up) else {
+                    counts[Counter::Down as usize] += 1;
+                    break 'decide Next::Drop;
+                };
+                if p.data().len() < ethernet::HEADER_LEN {
+                    counts[Counter::TooShort as usize] += 1;
+                    break 'decide Next::Drop;
+                }
+                if let L2Mode::Xconnect { .. } = ifc.l2 {
+                    break 'decide Next::L2Input;
+                }
+                let f = EthernetFrame::new_unchecked(p.data());
+                let dst = f.dst_addr();
+                if dst != ifc.mac && !dst.is_multicast() {
+                    counts[Counter::L3MacMismatch as usize] += 1;
+                    break 'decide Next::Drop;
+                }
+                match f.ethertype() {
+                    EtherType::Ipv4 => {
+                        p.advance(ethernet::HEADER_LEN);
+                        p.meta.l3_offset = p.meta.data_offset;
+                        Next::Ip4Input
+                    }
+                    EtherType::Vlan => {
+                        counts[Counter::UnknownVlan as usize] += 1;
+                        Next::Drop
+                    }
+                    _ => {
+                        counts[Counter::UnknownType as usize] += 1;
+                        Next::Drop
+                    }
+                }
+            };
+            if p.meta.is_traced() {
+                let meta = *p.meta;
+                let off = if next == Next::Ip4Input {
+                    ethernet::HEADER_LEN
+                } else {
+                    0
+                };
+                let start = meta.data_offset as usize - off;
+                let frame = p.frame()[start..start + meta.len as usize + off].to_vec();
+                trace(ctx, &meta, &frame, next);
+            }
+            v.nexts.push(next as u16);
+        }
+        for (c, n) in counts.iter().enumerate() {
+            ctx.count(c, *n);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `pg-input`, `af_xdp-input`: input nodes. One node per driver; it polls
+//! every port of that driver the worker owns, and sends what it receives to
+//! ethernet-input with the receive interface set.
+
+use crate::graph::{NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
+use crate::stats::IfCounter;
+
+fn trace_text(node: &str, sw_if_index: u32, len: usize) -> String {
+    format!("{node}: sw_if_index {sw_if_index} len {len} next-node ethernet-input")
+}
+
+crate::next_nodes! {
+    /// Next nodes of an input node.
+    pub enum Next {
+        /// Every received frame.
+        EthernetInput = "ethernet-input",
+    }
+}
+
+/// The pg driver's input node.
+pub static PG_INPUT: NodeInfo = NodeInfo {
+    name: crate::io::pg::INPUT_NODE,
+    kind: NodeKind::Input,
+    next_nodes: Next::NAMES,
+    counters: &[],
+};
+
+/// The AF_XDP driver's input node.
+pub static AF_XDP_INPUT: NodeInfo = NodeInfo {
+    name: "af_xdp-input",
+    kind: NodeKind::Input,
+    next_nodes: Next::NAMES,
+    counters: &[],
+};
+
+/// Every input node weft knows.
+pub static INPUT_NODES: [&NodeInfo; 2] = [&PG_INPUT, &AF_XDP_INPUT];
+
+/// An input node for one driver.
+#[derive(Debug)]
+pub struct InputNode {
+    info: &'static NodeInfo,
+}
+
+impl InputNode {
+    /// The input node named `name`, one of [`INPUT_NODES`].
+    ///
+    /// # Panics
+    ///
+    /// If `name` is not an input node weft knows.
+    pub fn new(name: &str) -> InputNode {
+        let info = INPUT_NODES
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("unknown input node {name}"));
+        InputNode { info }
+    }
+}
+
+impl crate::graph::Node for InputNode {
+    fn info(&self) -> &'static NodeInfo {
+        self.info
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let name = self.info.name;
+        let NodeCtx {
+            pool,
+            cache,
+            ports,
+            ifc,
+            tracer,
+            ..
+        } = ctx;
+        let budget = tracer.budget(name);
+        ports.for_each_rx(name, |sw_if_index, port| {
+            let room = VECTOR_SIZE - v.bufs.len();
+            if room == 0 {
+                return;
+            }
+            let first = v.bufs.len();
+            let r = port.rx(cache, &mut v.bufs, room);
+            let mut bytes = 0u64;
+            for b in &mut v.bufs[first..] {
+                let m = pool.meta_mut(b);
+                m.rx_if = sw_if_index;
+                bytes += m.len as u64;
+                if budget > 0 {
+                    let text = trace_text(name, sw_if_index, m.len as usize);
+                    tracer.start(m, name, text);
+                }
+            }
+            ifc.add_combined(sw_if_index, IfCounter::RxPackets, r.received as u64, bytes);
+            ifc.add(sw_if_index, IfCounter::RxNoBuf, r.no_buf as u64);
+            ifc.add(sw_if_index, IfCounter::RxMiss, r.miss as u64);
+        });
+        v.nexts.resize(v.bufs.len(), Next::EthernetInput as u16);
+    }
+}

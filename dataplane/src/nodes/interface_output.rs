@@ -1,0 +1,111 @@
+//! `interface-output`: hands buffers to the device of their transmit
+//! interface, one transmit call per device per vector, and counts tx.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::BufMeta;
+use crate::stats::IfCounter;
+use crate::tables::Output;
+
+#[cold]
+fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, sent: bool) {
+    let text = if sent {
+        format!("sw_if_index {} len {}", meta.tx_if, meta.len)
+    } else {
+        format!("sw_if_index {} dropped", meta.tx_if)
+    };
+    ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+crate::next_nodes! {
+    /// Next nodes of interface-output.
+    pub enum Next {
+        /// Dropped.
+        Drop = "error-drop",
+    }
+}
+
+crate::counters! {
+    /// Counters of interface-output.
+    pub enum Counter {
+        /// The transmit interface is administratively down.
+        Down = ("interface is down", Error),
+        /// The transmit interface has no device on this worker.
+        NoDevice = ("no device for the transmit interface", Error),
+    }
+}
+
+/// The interface-output node.
+#[derive(Debug)]
+pub struct InterfaceOutput {
+    /// Buffers that could not be staged, on their way to error-drop.
+    kept: Vec<crate::pool::Buf>,
+}
+
+impl Default for InterfaceOutput {
+    fn default() -> Self {
+        InterfaceOutput {
+            kept: Vec::with_capacity(crate::graph::VECTOR_SIZE),
+        }
+    }
+}
+
+static INFO: NodeInfo = NodeInfo {
+    name: "interface-output",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: Counter::DESCS,
+};
+
+impl Node for InterfaceOutput {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let mut counts = [0u64; Counter::DESCS.len()];
+        let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
+        // Stage what can be sent; keep the rest for error-drop.
+        for b in v.bufs.drain(..) {
+            let m = *pool.meta(&b);
+            let ok = match tables.interface(m.tx_if) {
+                Some(i) if i.admin_up && i.output == Output::Device => true,
+                Some(i) if !i.admin_up => {
+                    counts[Counter::Down as usize] += 1;
+                    false
+                }
+                _ => {
+                    counts[Counter::NoDevice as usize] += 1;
+                    false
+                }
+            };
+            let staged = if ok {
+                match ctx.ports.stage(m.tx_if, b) {
+                    Ok(()) => {
+                        ifc.add_combined(m.tx_if, IfCounter::TxPackets, 1, m.len as u64);
+                        None
+                    }
+                    Err(b) => {
+                        counts[Counter::NoDevice as usize] += 1;
+                        Some(b)
+                    }
+                }
+            } else {
+                Some(b)
+            };
+            if m.is_traced() {
+                trace(ctx, &m, staged.is_none());
+            }
+            if let Some(b) = staged {
+                self.kept.push(b);
+            }
+        }
+        v.bufs.append(&mut self.kept);
+        v.nexts.resize(v.bufs.len(), Next::Drop as u16);
+        ctx.ports.flush(ctx.cache, |sw_if_index, r| {
+            ifc.add(sw_if_index, IfCounter::TxError, r.errors as u64);
+        });
+        for (c, n) in counts.iter().enumerate() {
+            ctx.count(c, *n);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `l2-output`: sends an L2 frame out of its transmit interface: a VXLAN
+//! tunnel's frames go to vxlan4-encap, a device's to interface-output.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::BufMeta;
+use crate::tables::Output;
+
+#[cold]
+fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8]) {
+    let hex: String = data
+        .iter()
+        .skip(12)
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let text = if data.len() >= 12 {
+        format!(
+            "l2-output: sw_if_index {} dst {} src {} data {hex}",
+            meta.tx_if,
+            crate::wire::EthernetAddress::from_bytes(&data[0..6]),
+            crate::wire::EthernetAddress::from_bytes(&data[6..12]),
+        )
+    } else {
+        format!("l2-output: sw_if_index {} (runt)", meta.tx_if)
+    };
+    ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+crate::next_nodes! {
+    /// Next nodes of l2-output.
+    pub enum Next {
+        /// Dropped.
+        Drop = "error-drop",
+        /// A VXLAN tunnel.
+        Vxlan4Encap = "vxlan4-encap",
+        /// A device.
+        InterfaceOutput = "interface-output",
+    }
+}
+
+crate::counters! {
+    /// Counters of l2-output (VPP's wording).
+    pub enum Counter {
+        /// Frames handled.
+        Packets = ("L2 output packets", Info),
+        /// The transmit interface is gone.
+        BadInterface = ("L2 output to interface not in L2 mode or deleted", Error),
+        /// The transmit interface is administratively down.
+        Down = ("interface is down", Error),
+    }
+}
+
+/// The l2-output node.
+#[derive(Debug, Default)]
+pub struct L2Output;
+
+static INFO: NodeInfo = NodeInfo {
+    name: "l2-output",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: Counter::DESCS,
+};
+
+impl Node for L2Output {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let mut counts = [0u64; Counter::DESCS.len()];
+        let (pool, tables) = (ctx.pool, ctx.tables);
+        for b in v.bufs.iter_mut() {
+            let m = pool.meta(b);
+            let next = match tables.interface(m.tx_if) {
+                None => {
+                    counts[Counter::BadInterface as usize] += 1;
+                    Next::Drop
+                }
+                Some(i) if !i.admin_up => {
+                    counts[Counter::Down as usize] += 1;
+                    Next::Drop
+                }
+                Some(i) => match i.output {
+                    Output::Vxlan4 { .. } => Next::Vxlan4Encap,
+                    Output::Device => Next::InterfaceOutput,
+                    Output::Drop => {
+                        counts[Counter::BadInterface as usize] += 1;
+                        Next::Drop
+                    }
+                },
+            };
+            if m.is_traced() {
+                let meta = *m;
+                let data = pool.data(b).to_vec();
+                trace(ctx, &meta, &data);
+            }
+            v.nexts.push(next as u16);
+        }
+        counts[Counter::Packets as usize] = v.bufs.len() as u64;
+        for (c, n) in counts.iter().enumerate() {
+            ctx.count(c, *n);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The nodes of the koko path, one per file, named as VPP names them.
+//!
+//! ```text
+//!  pg-input / af_xdp-input
+//!        |
+//!  ethernet-input --(L2 xconnect)--> l2-input --> l2-output --+--> vxlan4-encap --+
+//!        | (L3, IPv4 to us)              ^                     |                   |
+//!  ip4-input --> ip4-local --> ip4-udp-lookup --> vxlan4-input  +-------------------+--> interface-output
+//!
+//!  any node --> error-drop (counts the drop on the receive interface, frees)
+//! ```
+//!
+//! Each file holds, in order: trace text helpers, the next-node and counter
+//! declarations, the node type and its `process`, its `NodeInfo`, tests.
+
+pub mod error_drop;
+pub mod ethernet_input;
+pub mod input;
+pub mod interface_output;
+pub mod ip4_input;
+pub mod ip4_local;
+pub mod ip4_udp_lookup;
+pub mod l2_input;
+pub mod l2_output;
+pub mod vxlan4_encap;
+pub mod vxlan4_input;
+
+#[cfg(test)]
+mod tests;
+
+use crate::graph::{Graph, Node};
+
+/// The nodes of the standard graph, for a worker polling the given input
+/// nodes (e.g. `["pg-input"]`).
+pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
+    let mut nodes: Vec<Box<dyn Node>> = Vec::new();
+    for name in inputs {
+        nodes.push(Box::new(input::InputNode::new(name)));
+    }
+    nodes.push(Box::new(ethernet_input::EthernetInput));
+    nodes.push(Box::new(ip4_input::Ip4Input));
+    nodes.push(Box::new(ip4_local::Ip4Local));
+    nodes.push(Box::new(ip4_udp_lookup::Ip4UdpLookup));
+    nodes.push(Box::new(vxlan4_input::Vxlan4Input));
+    nodes.push(Box::new(l2_input::L2Input));
+    nodes.push(Box::new(l2_output::L2Output));
+    nodes.push(Box::new(vxlan4_encap::Vxlan4Encap));
+    nodes.push(Box::new(interface_output::InterfaceOutput::default()));
+    nodes.push(Box::new(error_drop::ErrorDrop));
+    nodes
+}
+
+/// The standard graph for the given input nodes.
+pub fn standard_graph(inputs: &[&'static str]) -> Graph {
+    Graph::new(standard_nodes(inputs)).expect("the standard graph is well formed")
+}

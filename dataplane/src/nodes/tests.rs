@@ -1,0 +1,564 @@
+//! Graph tests through the pg driver on the koko configuration: exact
+//! bytes out, counters, and no buffer leaked.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use etherparse::{EtherType as EpEtherType, Ethernet2Header, IpNumber, Ipv4Header, UdpHeader};
+
+use crate::fixtures::*;
+use crate::io::pg::{PgHandle, PgPort};
+use crate::pool::{PageSize, Pool, PoolConfig};
+use crate::stats::IfCounter;
+use crate::tables::{L2Mode, Tables, TablesHandle, new_handle};
+use crate::worker::Worker;
+
+struct Rig {
+    pool: Arc<Pool>,
+    tables: TablesHandle,
+    worker: Worker,
+    eth0: Arc<PgHandle>,
+}
+
+impl Rig {
+    fn new(t: Tables) -> Rig {
+        let pool = Pool::new(PoolConfig {
+            buffers: 1024,
+            page_size: PageSize::Normal,
+            ..PoolConfig::default()
+        })
+        .unwrap();
+        let tables = new_handle();
+        tables.store(Arc::new(t));
+        let mut worker = Worker::new(&pool, super::standard_graph(&["pg-input"]), tables.clone());
+        let (port, eth0) = PgPort::new();
+        worker.ports_mut().insert(UPLINK, Box::new(port));
+        Rig {
+            pool,
+            tables,
+            worker,
+            eth0,
+        }
+    }
+
+    fn koko() -> Rig {
+        Rig::new(koko_tables())
+    }
+
+    /// Injects frames, runs the worker until idle, returns what eth0 sent.
+    fn run(&mut self, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        for f in frames {
+            self.eth0.inject(f);
+        }
+        while self.eth0.pending_rx() > 0 {
+            self.worker.poll();
+        }
+        self.worker.poll();
+        self.eth0.take_tx()
+    }
+
+    fn counter(&self, node: &str, description: &str) -> u64 {
+        self.worker.stats().node_counter(node, description)
+    }
+
+    fn ifc(&self, sw_if_index: u32, c: IfCounter) -> u64 {
+        self.worker.stats().interfaces.get(sw_if_index, c)
+    }
+
+    fn assert_no_leak(&self) {
+        assert_eq!(self.pool.in_use(), 0, "buffers leaked");
+    }
+}
+
+fn icmp_inner(len: usize) -> Vec<u8> {
+    // An inner IPv4 frame that is not UDP: hashed on addresses + protocol.
+    let mut f = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 0, 0, len);
+    f[14 + 9] = 1;
+    crate::fixtures::ipv4_header(&mut f[14..34], TEST1_IP, TEST2_IP, 1, 64, (len - 14) as u16);
+    f
+}
+
+/// The outer frame weft must send, built independently with etherparse.
+fn expected(dst_mac: [u8; 6], dst: Ipv4Addr, sport: u16, vni: u32, inner: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    Ethernet2Header {
+        source: WEFT_MAC.0,
+        destination: dst_mac,
+        ether_type: EpEtherType::IPV4,
+    }
+    .write(&mut out)
+    .unwrap();
+    let mut ip = Ipv4Header::new(
+        (8 + 8 + inner.len()) as u16,
+        253,
+        IpNumber::UDP,
+        WEFT_IP.octets(),
+        dst.octets(),
+    )
+    .unwrap();
+    ip.dont_fragment = false;
+    ip.identification = 0;
+    ip.header_checksum = ip.calc_header_checksum();
+    ip.write(&mut out).unwrap();
+    UdpHeader {
+        source_port: sport,
+        destination_port: 4789,
+        length: (8 + 8 + inner.len()) as u16,
+        checksum: 0,
+    }
+    .write(&mut out)
+    .unwrap();
+    out.extend_from_slice(&[0x08, 0, 0, 0]);
+    out.extend_from_slice(&(vni << 8).to_be_bytes());
+    out.extend_from_slice(inner);
+    out
+}
+
+fn sport_of(frame: &[u8]) -> u16 {
+    u16::from_be_bytes([frame[34], frame[35]])
+}
+
+#[test]
+fn vni11_in_vni12_out_byte_for_byte() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1234, 80, 60);
+    let out = rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]);
+    assert_eq!(out.len(), 1);
+    let sport = sport_of(&out[0]);
+    assert!(sport >= 49152, "source port {sport} outside 49152-65535");
+    assert_eq!(out[0], expected(KOKO2_MAC.0, KOKO2_IP, sport, 12, &inner));
+    assert_eq!(rig.counter("vxlan4-input", "good packets decapsulated"), 1);
+    assert_eq!(rig.counter("vxlan4-encap", "good packets encapsulated"), 1);
+    assert_eq!(rig.counter("l2-input", "L2 input packets"), 1);
+    assert_eq!(rig.counter("l2-output", "L2 output packets"), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn vni12_in_vni11_out_byte_for_byte() {
+    let mut rig = Rig::koko();
+    let inner = icmp_inner(98);
+    let out = rig.run(&[VxlanFrame::FROM_KOKO2.build(&inner)]);
+    assert_eq!(out.len(), 1);
+    let sport = sport_of(&out[0]);
+    assert_eq!(out[0], expected(KOKO1_MAC.0, KOKO1_IP, sport, 11, &inner));
+    rig.assert_no_leak();
+}
+
+#[test]
+fn ethernet_padding_is_trimmed() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let mut frame = VxlanFrame::FROM_KOKO1.build(&inner);
+    frame.extend_from_slice(&[0; 8]); // padding after the IPv4 packet
+    let out = rig.run(&[frame]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(&out[0][50..], &inner[..]);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn source_port_is_stable_per_flow_and_varies_across_flows() {
+    let mut rig = Rig::koko();
+    let flow = |sport: u16| inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, sport, 80, 100);
+    let frames: Vec<Vec<u8>> = [1000, 1000, 1001, 1002, 1000]
+        .iter()
+        .map(|&p| VxlanFrame::FROM_KOKO1.build(&flow(p)))
+        .collect();
+    let out = rig.run(&frames);
+    let ports: Vec<u16> = out.iter().map(|f| sport_of(f)).collect();
+    assert_eq!(ports.len(), 5);
+    assert_eq!(ports[0], ports[1]);
+    assert_eq!(ports[0], ports[4]);
+    assert_ne!(ports[0], ports[2]);
+    assert_ne!(ports[2], ports[3]);
+    assert!(ports.iter().all(|&p| p >= 49152));
+    // A non-IP inner frame is hashed on MACs + ethertype.
+    let mut arp = vec![0u8; 60];
+    arp[0..6].copy_from_slice(&[0xff; 6]);
+    arp[6..12].copy_from_slice(&TEST1_MAC.0);
+    arp[12..14].copy_from_slice(&[0x08, 0x06]);
+    let out = rig.run(&[VxlanFrame::FROM_KOKO1.build(&arp)]);
+    assert_eq!(out.len(), 1);
+    assert!(sport_of(&out[0]) >= 49152);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn counters_on_interfaces() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let frame = VxlanFrame::FROM_KOKO1.build(&inner);
+    let out = rig.run(&[frame.clone(), frame.clone(), frame.clone()]);
+    assert_eq!(out.len(), 3);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::RxPackets), 3);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::RxBytes), 3 * frame.len() as u64);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Ip4), 3);
+    assert_eq!(rig.ifc(TUNNEL0, IfCounter::RxPackets), 3);
+    assert_eq!(rig.ifc(TUNNEL0, IfCounter::RxBytes), 3 * 60);
+    assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxPackets), 3);
+    assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxBytes), 3 * 60);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::TxPackets), 3);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::TxBytes), 3 * 110);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 0);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn tunnel_delete_stops_forwarding() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let frame = VxlanFrame::FROM_KOKO1.build(&inner);
+    assert_eq!(rig.run(std::slice::from_ref(&frame)).len(), 1);
+    // Delete vxlan_tunnel0: its key, tunnel and interface go; the peer
+    // returns to L3.
+    let mut t = koko_tables();
+    t.generation += 1;
+    t.vxlan4.retain(|_, &mut v| v != 0);
+    t.tunnels[0] = None;
+    t.interfaces[TUNNEL0 as usize] = None;
+    t.interfaces[TUNNEL1 as usize].as_mut().unwrap().l2 = L2Mode::L3;
+    rig.tables.store(Arc::new(t));
+    assert!(rig.run(&[frame.clone(), frame]).is_empty());
+    assert_eq!(rig.counter("vxlan4-input", "no such tunnel packets"), 2);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 2);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn tunnel_not_in_l2_mode_drops() {
+    let mut t = koko_tables();
+    t.interfaces[TUNNEL0 as usize].as_mut().unwrap().l2 = L2Mode::L3;
+    let mut rig = Rig::new(t);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
+    assert_eq!(rig.counter("vxlan4-input", "good packets decapsulated"), 1);
+    assert_eq!(rig.counter("l2-input", "L2 input drops"), 1);
+    assert_eq!(rig.ifc(TUNNEL0, IfCounter::Drops), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn unresolved_next_hop_drops() {
+    let mut t = koko_tables();
+    t.tunnels[1].as_mut().unwrap().encap = None;
+    let mut rig = Rig::new(t);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
+    assert_eq!(
+        rig.counter(
+            "vxlan4-encap",
+            "packets dropped: tunnel next hop unresolved"
+        ),
+        1
+    );
+    rig.assert_no_leak();
+}
+
+#[test]
+fn inner_frame_over_uplink_mtu_drops() {
+    let mut rig = Rig::koko();
+    // 1464 bytes of inner frame make a 1500-byte outer IPv4 packet: fits.
+    let fits = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 1464);
+    let too_big = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 1465);
+    let out = rig.run(&[
+        VxlanFrame::FROM_KOKO1.build(&fits),
+        VxlanFrame::FROM_KOKO1.build(&too_big),
+    ]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].len(), 1464 + 50);
+    assert_eq!(
+        rig.counter(
+            "vxlan4-encap",
+            "packets dropped: MTU exceeded after encapsulation"
+        ),
+        1
+    );
+    rig.assert_no_leak();
+}
+
+/// Every malformed case lands in its own named counter, and nothing leaks.
+#[test]
+fn decap_error_cases_are_counted() {
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let good = VxlanFrame::FROM_KOKO1;
+    let set_csum = |f: &mut Vec<u8>| {
+        f[24] = 0;
+        f[25] = 0;
+        let c = !crate::wire::checksum::data(&f[14..14 + ((f[14] & 0xf) as usize * 4)]);
+        f[24..26].copy_from_slice(&c.to_be_bytes());
+    };
+    type Mangle = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, &str, Vec<u8>, Mangle)> = vec![
+        (
+            "vxlan4-input",
+            "packets with bad flags field in vxlan header",
+            VxlanFrame {
+                flags: 0x0c,
+                ..good
+            }
+            .build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "vxlan4-input",
+            "no such tunnel packets",
+            VxlanFrame { vni: 99, ..good }.build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "vxlan4-input",
+            "no such tunnel packets",
+            // VNI 11 with a non-zero reserved byte.
+            good.build(&inner),
+            Box::new(|f| f[49] = 1),
+        ),
+        (
+            "vxlan4-input",
+            "no such tunnel packets",
+            // From an address that is not the tunnel's remote.
+            VxlanFrame {
+                src: Ipv4Addr::new(10, 99, 0, 9),
+                ..good
+            }
+            .build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "ip4-udp-lookup",
+            "No listener for dst port",
+            VxlanFrame {
+                dport: 4790,
+                ..good
+            }
+            .build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "vxlan4-input",
+            "inner frame shorter than an ethernet header",
+            good.build(&inner[..13]),
+            Box::new(|_| {}),
+        ),
+        (
+            "vxlan4-input",
+            "packets shorter than a vxlan header",
+            good.build(&[]),
+            Box::new(move |f| {
+                // Cut the VXLAN header to 4 bytes, fixing the lengths.
+                f.truncate(46);
+                f[16..18].copy_from_slice(&32u16.to_be_bytes());
+                f[38..40].copy_from_slice(&12u16.to_be_bytes());
+                set_csum(f);
+            }),
+        ),
+        (
+            "ip4-input",
+            "bad ip4 checksum",
+            good.build(&inner),
+            Box::new(|f| f[24] ^= 0xff),
+        ),
+        (
+            "ip4-input",
+            "ip4 ttl <= 1",
+            VxlanFrame { ttl: 0, ..good }.build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "ip4-input",
+            "ip4 version != 4",
+            good.build(&inner),
+            Box::new(move |f| {
+                f[14] = 0x65;
+                set_csum(f);
+            }),
+        ),
+        (
+            "ip4-input",
+            "ip4 IHL < 5",
+            good.build(&inner),
+            Box::new(move |f| {
+                f[14] = 0x44;
+            }),
+        ),
+        (
+            "ip4-input",
+            "ip4 length > l2 length",
+            good.build(&inner),
+            Box::new(move |f| {
+                f[16..18].copy_from_slice(&2000u16.to_be_bytes());
+                set_csum(f);
+            }),
+        ),
+        (
+            "ip4-input",
+            "ip4 length < 20 bytes",
+            good.build(&inner),
+            Box::new(|f| f.truncate(14 + 19)),
+        ),
+        (
+            "ip4-input",
+            "ip4 destination lookup miss",
+            VxlanFrame {
+                dst: Ipv4Addr::new(10, 99, 0, 77),
+                ..good
+            }
+            .build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "ip4-local",
+            "inconsistent udp/ip lengths",
+            good.build(&inner),
+            Box::new(|f| f[38..40].copy_from_slice(&9999u16.to_be_bytes())),
+        ),
+        (
+            "ip4-local",
+            "ip4 fragments dropped (no reassembly)",
+            good.build(&inner),
+            Box::new(move |f| {
+                f[20] = 0x20; // more fragments
+                set_csum(f);
+            }),
+        ),
+        (
+            "ethernet-input",
+            "l3 mac mismatch",
+            VxlanFrame {
+                dst_mac: KOKO2_MAC,
+                ..good
+            }
+            .build(&inner),
+            Box::new(|_| {}),
+        ),
+        (
+            "ethernet-input",
+            "unknown ethernet type",
+            good.build(&inner),
+            Box::new(|f| f[12..14].copy_from_slice(&[0x88, 0xb5])),
+        ),
+        (
+            "ethernet-input",
+            "unknown vlan",
+            good.build(&inner),
+            Box::new(|f| f[12..14].copy_from_slice(&[0x81, 0x00])),
+        ),
+        (
+            "ethernet-input",
+            "frame shorter than an ethernet header",
+            vec![0xff; 10],
+            Box::new(|_| {}),
+        ),
+    ];
+    for (node, counter, mut frame, mangle) in cases {
+        let mut rig = Rig::koko();
+        mangle(&mut frame);
+        let out = rig.run(&[frame]);
+        assert!(out.is_empty(), "{node}: {counter}: forwarded");
+        assert_eq!(rig.counter(node, counter), 1, "{node}: {counter}");
+        assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 1, "{counter}: drops");
+        assert_eq!(
+            rig.counter("vxlan4-input", "good packets decapsulated"),
+            0,
+            "{counter}"
+        );
+        rig.assert_no_leak();
+    }
+}
+
+#[test]
+fn interface_down_drops() {
+    let mut t = koko_tables();
+    t.interfaces[UPLINK as usize].as_mut().unwrap().admin_up = false;
+    let mut rig = Rig::new(t);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
+    assert_eq!(rig.counter("ethernet-input", "subinterface down"), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn trace_follows_a_packet_through_the_nodes() {
+    let mut rig = Rig::koko();
+    rig.worker.trace().add_budget("pg-input", 1);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let f = VxlanFrame::FROM_KOKO1.build(&inner);
+    rig.run(&[f.clone(), f]);
+    let packets = rig.worker.trace().packets.lock().unwrap().clone();
+    assert_eq!(packets.len(), 1, "only one packet was asked for");
+    let path: Vec<&str> = packets[0].entries.iter().map(|e| e.node).collect();
+    assert_eq!(
+        path,
+        [
+            "pg-input",
+            "ethernet-input",
+            "ip4-input",
+            "ip4-local",
+            "ip4-udp-lookup",
+            "vxlan4-input",
+            "l2-input",
+            "l2-output",
+            "vxlan4-encap",
+            "interface-output"
+        ]
+    );
+    assert_eq!(
+        packets[0].entries[5].text,
+        "VXLAN decap from vxlan_tunnel0 vni 11 next 1 error 0"
+    );
+    assert_eq!(
+        packets[0].entries[8].text,
+        "VXLAN encap to vxlan_tunnel1 vni 12"
+    );
+    rig.assert_no_leak();
+}
+
+#[test]
+fn runtime_stats_count_calls_and_vectors() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let frames: Vec<Vec<u8>> = (0..300)
+        .map(|_| VxlanFrame::FROM_KOKO1.build(&inner))
+        .collect();
+    assert_eq!(rig.run(&frames).len(), 300);
+    let stats = rig.worker.stats();
+    let i = rig.worker.graph().node_index("vxlan4-input").unwrap();
+    assert_eq!(stats.nodes[i].vectors.get(), 300);
+    // 300 packets arrive as a vector of 256 and one of 44.
+    assert_eq!(stats.nodes[i].calls.get(), 2);
+    assert!(stats.nodes[i].clocks.get() > 0);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn pool_exhaustion_counts_rx_no_buf_and_recovers() {
+    let pool = Pool::new(PoolConfig {
+        buffers: 8,
+        page_size: PageSize::Normal,
+        ..PoolConfig::default()
+    })
+    .unwrap();
+    let tables = new_handle();
+    tables.store(Arc::new(koko_tables()));
+    let mut worker = Worker::new(&pool, super::standard_graph(&["pg-input"]), tables);
+    let (port, eth0) = PgPort::new();
+    worker.ports_mut().insert(UPLINK, Box::new(port));
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let f = VxlanFrame::FROM_KOKO1.build(&inner);
+    // Hold 6 of 8 buffers, as a stuck device would.
+    let cache = worker.cache_mut();
+    let mut held: Vec<_> = (0..6).map(|_| cache.alloc().unwrap()).collect();
+    for _ in 0..5 {
+        eth0.inject(&f);
+    }
+    worker.poll();
+    assert_eq!(eth0.take_tx().len(), 2);
+    assert_eq!(worker.stats().interfaces.get(UPLINK, IfCounter::RxNoBuf), 3);
+    worker.cache_mut().free_all(&mut held);
+    for _ in 0..5 {
+        eth0.inject(&f);
+    }
+    worker.poll();
+    assert_eq!(eth0.take_tx().len(), 5);
+    assert_eq!(pool.in_use(), 0);
+}

@@ -1,0 +1,190 @@
+//! `vxlan4-encap`: the output node of VXLAN tunnel interfaces.
+//!
+//! The tunnel's 50-byte outer header (Ethernet + IPv4 + UDP + VXLAN) was
+//! built when the tunnel was created or its next hop resolved
+//! ([`crate::tables::Vxlan4Encap`]). Per packet this node copies it into
+//! the headroom and patches only the IPv4 total length, the IPv4 header
+//! checksum (incrementally, RFC 1624), the UDP length and the UDP source
+//! port, which is a hash of the inner flow mapped into 49152-65535.
+//!
+//! Outer fields as VPP sends them: IPv4 ID 0, DF clear, TTL 253, UDP
+//! checksum 0, VXLAN flags word 0x08000000 with the VNI in the top 24 bits
+//! of the second word.
+//!
+//! The outer header already carries the next hop's MAC, so the packet goes
+//! straight to interface-output: the work of VPP's ip4-rewrite is done at
+//! configuration time.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::{BufMeta, flags};
+use crate::stats::IfCounter;
+use crate::tables::{Output, VXLAN4_REWRITE_LEN, Vxlan4Tunnel};
+use crate::wire::checksum;
+
+#[cold]
+fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, t: Option<&Vxlan4Tunnel>, next: Next) {
+    let text = match (t, next) {
+        (Some(t), Next::InterfaceOutput) => {
+            format!("VXLAN encap to vxlan_tunnel{} vni {}", t.instance, t.vni)
+        }
+        (Some(t), _) => format!(
+            "VXLAN encap to vxlan_tunnel{} vni {} dropped",
+            t.instance, t.vni
+        ),
+        (None, _) => format!("VXLAN encap: sw_if_index {} is not a tunnel", meta.tx_if),
+    };
+    ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+crate::next_nodes! {
+    /// Next nodes of vxlan4-encap.
+    pub enum Next {
+        /// Dropped.
+        Drop = "error-drop",
+        /// The uplink device.
+        InterfaceOutput = "interface-output",
+    }
+}
+
+crate::counters! {
+    /// Counters of vxlan4-encap.
+    pub enum Counter {
+        /// Encapsulated (VPP's only vxlan4-encap counter).
+        Encapsulated = ("good packets encapsulated", Info),
+        /// The tunnel's next hop has no resolved MAC yet.
+        NoAdjacency = ("packets dropped: tunnel next hop unresolved", Error),
+        /// Inner frame too large for the uplink MTU once encapsulated.
+        MtuExceeded = ("packets dropped: MTU exceeded after encapsulation", Error),
+        /// The transmit interface is not a VXLAN tunnel (deleted meanwhile).
+        NotTunnel = ("packets dropped: not a vxlan tunnel", Error),
+    }
+}
+
+/// First UDP source port used for the flow hash (RFC 7348 suggests the
+/// dynamic range 49152-65535).
+pub const SRC_PORT_BASE: u16 = 49152;
+
+#[inline]
+fn mix(a: u64, b: u64) -> u32 {
+    let x = (a ^ b.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let x = (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93);
+    (x ^ (x >> 32)) as u32
+}
+
+/// Hash of an inner Ethernet frame's flow: the IPv4 5-tuple when the frame
+/// is IPv4 (addresses and protocol only for fragments and protocols
+/// without ports), else the MAC addresses and ethertype.
+#[inline]
+pub fn flow_hash(frame: &[u8]) -> u32 {
+    if frame.len() >= 34 && frame[12] == 0x08 && frame[13] == 0x00 && frame[14] >> 4 == 4 {
+        let ip = &frame[14..];
+        let addrs = u64::from_be_bytes(ip[12..20].try_into().expect("8 bytes"));
+        let proto = ip[9] as u64;
+        let ihl = ((ip[0] & 0x0f) as usize) * 4;
+        let frag = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff;
+        let ports = if frag == 0 && (proto == 6 || proto == 17) && ip.len() >= ihl + 4 {
+            u32::from_be_bytes(ip[ihl..ihl + 4].try_into().expect("4 bytes")) as u64
+        } else {
+            0
+        };
+        mix(addrs, (proto << 32) | ports)
+    } else if frame.len() >= 14 {
+        let macs = u64::from_be_bytes(frame[0..8].try_into().expect("8 bytes"));
+        let rest = u64::from_be_bytes(frame[6..14].try_into().expect("8 bytes"));
+        mix(macs, rest)
+    } else {
+        0
+    }
+}
+
+/// The UDP source port for a flow hash: 49152-65535.
+#[inline]
+pub fn src_port(hash: u32) -> u16 {
+    SRC_PORT_BASE | (hash as u16 & 0x3fff)
+}
+
+/// The vxlan4-encap node.
+#[derive(Debug, Default)]
+pub struct Vxlan4Encap;
+
+static INFO: NodeInfo = NodeInfo {
+    name: "vxlan4-encap",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: Counter::DESCS,
+};
+
+impl Node for Vxlan4Encap {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let mut counts = [0u64; Counter::DESCS.len()];
+        let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
+        let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
+        let mut last_if = u32::MAX;
+        let mut last: Option<&Vxlan4Tunnel> = None;
+        for b in v.bufs.iter_mut() {
+            let mut p = pool.packet_mut(b);
+            let tx_if = p.meta.tx_if;
+            if tx_if != last_if {
+                last = match tables.interface(tx_if).map(|i| i.output) {
+                    Some(Output::Vxlan4 { tunnel }) => tables.tunnel(tunnel),
+                    _ => None,
+                };
+                last_if = tx_if;
+            }
+            let inner_len = p.meta.len as usize;
+            let next = 'encap: {
+                let Some(t) = last else {
+                    counts[Counter::NotTunnel as usize] += 1;
+                    break 'encap Next::Drop;
+                };
+                let Some(e) = &t.encap else {
+                    counts[Counter::NoAdjacency as usize] += 1;
+                    break 'encap Next::Drop;
+                };
+                if inner_len > e.max_inner as usize {
+                    counts[Counter::MtuExceeded as usize] += 1;
+                    break 'encap Next::Drop;
+                }
+                let hash = flow_hash(p.data());
+                let Some(hdr) = p.prepend(VXLAN4_REWRITE_LEN) else {
+                    // Buffers always have 256 bytes of headroom and
+                    // decapsulation only grew it; count it anyway.
+                    counts[Counter::MtuExceeded as usize] += 1;
+                    break 'encap Next::Drop;
+                };
+                hdr.copy_from_slice(&e.rewrite);
+                let ip_len = (inner_len + 36) as u16;
+                let udp_len = (inner_len + 16) as u16;
+                hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
+                let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
+                hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
+                hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
+                hdr[38..40].copy_from_slice(&udp_len.to_be_bytes());
+                p.meta.flow_hash = hash;
+                p.meta.flags |= flags::FLOW_HASH_VALID;
+                p.meta.tx_if = e.uplink;
+                if tx_if != run_if {
+                    ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
+                    (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
+                }
+                run_pkts += 1;
+                run_bytes += inner_len as u64;
+                counts[Counter::Encapsulated as usize] += 1;
+                Next::InterfaceOutput
+            };
+            if p.meta.is_traced() {
+                let meta = *p.meta;
+                trace(ctx, &meta, last, next);
+            }
+            v.nexts.push(next as u16);
+        }
+        ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
+        for (c, n) in counts.iter().enumerate() {
+            ctx.count(c, *n);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! `vxlan4-input`: VXLAN decapsulation (RFC 7348), behaving as VPP's node.
+//!
+//! A tunnel matches on outer source = tunnel dst, outer destination =
+//! tunnel src, UDP destination port = tunnel src_port and the raw VNI word
+//! (so a non-zero reserved byte matches nothing). The flags byte must be
+//! exactly 0x08. The inner frame is accounted as received on the tunnel
+//! interface and goes to l2-input. A one-entry last-hit cache skips the
+//! hash lookup for runs of packets of the same tunnel.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::BufMeta;
+use crate::stats::IfCounter;
+use crate::tables::Vxlan4Key;
+use crate::wire::{Ipv4Packet, ethernet, vxlan};
+
+#[cold]
+fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, vni: u32, r: &Lookup) {
+    let text = match r.next {
+        Next::L2Input => format!(
+            "VXLAN decap from vxlan_tunnel{} vni {vni} next {} error 0",
+            r.instance,
+            Next::L2Input as u16
+        ),
+        Next::Drop => match r.error {
+            Some(Counter::NoSuchTunnel) => {
+                format!("VXLAN decap error - tunnel for vni {vni} does not exist")
+            }
+            Some(c) => format!(
+                "VXLAN decap error - {}",
+                Counter::DESCS[c as usize].description
+            ),
+            None => String::from("VXLAN decap error"),
+        },
+    };
+    ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+crate::next_nodes! {
+    /// Next nodes of vxlan4-input.
+    pub enum Next {
+        /// Dropped.
+        Drop = "error-drop",
+        /// Decapsulated inner frame.
+        L2Input = "l2-input",
+    }
+}
+
+crate::counters! {
+    /// Counters of vxlan4-input (VPP's vxlan_error.def wording).
+    pub enum Counter {
+        /// Decapsulated.
+        Decapsulated = ("good packets decapsulated", Info),
+        /// No tunnel for the key.
+        NoSuchTunnel = ("no such tunnel packets", Error),
+        /// Flags byte other than 0x08.
+        BadFlags = ("packets with bad flags field in vxlan header", Error),
+        /// Shorter than a VXLAN header.
+        TooShort = ("packets shorter than a vxlan header", Error),
+        /// Inner frame shorter than an Ethernet header.
+        InnerTooShort = ("inner frame shorter than an ethernet header", Error),
+    }
+}
+
+/// The outcome for one packet.
+#[derive(Clone, Copy, Debug)]
+struct Lookup {
+    next: Next,
+    error: Option<Counter>,
+    sw_if_index: u32,
+    instance: u32,
+}
+
+/// The vxlan4-input node.
+#[derive(Debug, Default)]
+pub struct Vxlan4Input;
+
+static INFO: NodeInfo = NodeInfo {
+    name: "vxlan4-input",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: Counter::DESCS,
+};
+
+const DROP: Lookup = Lookup {
+    next: Next::Drop,
+    error: None,
+    sw_if_index: u32::MAX,
+    instance: 0,
+};
+
+impl Node for Vxlan4Input {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let mut counts = [0u64; Counter::DESCS.len()];
+        let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
+        // Last-hit cache, valid for this vector (one snapshot).
+        let mut last_key: Option<Vxlan4Key> = None;
+        let mut last = DROP;
+        // Rx counters batched per run of the same tunnel.
+        let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
+        for b in v.bufs.iter_mut() {
+            let mut p = pool.packet_mut(b);
+            let data = p.data();
+            let mut vni = 0;
+            let r = 'decide: {
+                if data.len() < vxlan::HEADER_LEN {
+                    break 'decide Lookup {
+                        error: Some(Counter::TooShort),
+                        ..DROP
+                    };
+                }
+                let vx = crate::wire::VxlanPacket::new_unchecked(data);
+                vni = vx.vni();
+                if vx.flags() != vxlan::FLAG_I {
+                    break 'decide Lookup {
+                        error: Some(Counter::BadFlags),
+                        ..DROP
+                    };
+                }
+                // ip4-input and ip4-local validated the outer headers.
+                let frame = p.frame();
+                let l3 = p.meta.l3_offset as usize;
+                let ip = Ipv4Packet::new_unchecked(&frame[l3..]);
+                let udp_at = p.meta.data_offset as usize - 8;
+                let key = Vxlan4Key {
+                    remote: ip.src_addr(),
+                    local: ip.dst_addr(),
+                    port: u16::from_be_bytes([frame[udp_at + 2], frame[udp_at + 3]]),
+                    vni_word: vx.vni_word(),
+                };
+                if last_key != Some(key) {
+                    last = match tables.vxlan4.get(&key).and_then(|&t| tables.tunnel(t)) {
+                        Some(t) => Lookup {
+                            next: Next::L2Input,
+                            error: None,
+                            sw_if_index: t.sw_if_index,
+                            instance: t.instance,
+                        },
+                        None => Lookup {
+                            error: Some(Counter::NoSuchTunnel),
+                            ..DROP
+                        },
+                    };
+                    last_key = Some(key);
+                }
+                if last.next == Next::L2Input
+                    && data.len() < vxlan::HEADER_LEN + ethernet::HEADER_LEN
+                {
+                    break 'decide Lookup {
+                        error: Some(Counter::InnerTooShort),
+                        ..DROP
+                    };
+                }
+                last
+            };
+            match r.error {
+                None => {
+                    p.advance(vxlan::HEADER_LEN);
+                    p.meta.rx_if = r.sw_if_index;
+                    counts[Counter::Decapsulated as usize] += 1;
+                    if r.sw_if_index != run_if {
+                        ifc.add_combined(run_if, IfCounter::RxPackets, run_pkts, run_bytes);
+                        (run_if, run_pkts, run_bytes) = (r.sw_if_index, 0, 0);
+                    }
+                    run_pkts += 1;
+                    run_bytes += p.meta.len as u64;
+                }
+                Some(c) => counts[c as usize] += 1,
+            }
+            if p.meta.is_traced() {
+                let meta = *p.meta;
+                trace(ctx, &meta, vni, &r);
+            }
+            v.nexts.push(r.next as u16);
+        }
+        ifc.add_combined(run_if, IfCounter::RxPackets, run_pkts, run_bytes);
+        for (c, n) in counts.iter().enumerate() {
+            ctx.count(c, *n);
+        }
+    }
+}

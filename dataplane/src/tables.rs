@@ -1,0 +1,210 @@
+//! The configuration snapshot workers forward with.
+//!
+//! The control plane builds a [`Tables`] from its model after every change
+//! and publishes it through a [`TablesHandle`] (an `ArcSwap`). A worker
+//! loads the current snapshot once per loop iteration, between vectors, and
+//! uses it read-only: no lock on the packet path, and a change never
+//! touches a packet in flight. Everything a node needs per packet is
+//! precomputed here (e.g. the 50-byte VXLAN encap rewrite).
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use rustc_hash::FxHashMap;
+
+use crate::wire::EthernetAddress;
+
+/// The published snapshot, shared by the control plane and the workers.
+pub type TablesHandle = Arc<ArcSwap<Tables>>;
+
+/// Creates a handle holding an empty snapshot.
+pub fn new_handle() -> TablesHandle {
+    Arc::new(ArcSwap::from_pointee(Tables::default()))
+}
+
+/// An interface's layer-2 mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum L2Mode {
+    /// Routed (the default): frames go to ip4-input, ARP, ...
+    #[default]
+    L3,
+    /// Every frame received is sent out of `peer` (one direction).
+    Xconnect {
+        /// The peer's sw_if_index.
+        peer: u32,
+    },
+}
+
+/// How packets leave an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Through the interface's device (interface-output hands them to the
+    /// driver).
+    Device,
+    /// Through VXLAN encapsulation of tunnel `tunnel` (an index into
+    /// [`Tables::tunnels`]).
+    Vxlan4 {
+        /// Tunnel index.
+        tunnel: u32,
+    },
+    /// Nowhere: dropped (e.g. local0).
+    Drop,
+}
+
+/// An interface as the dataplane sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    /// Index (VPP's sw_if_index).
+    pub sw_if_index: u32,
+    /// Administratively up.
+    pub admin_up: bool,
+    /// MAC address.
+    pub mac: EthernetAddress,
+    /// L3 MTU in bytes (the largest IPv4 packet it sends).
+    pub mtu: u16,
+    /// L2 or L3 mode.
+    pub l2: L2Mode,
+    /// Transmit path.
+    pub output: Output,
+}
+
+/// Key of the IPv4 VXLAN decap table, built from a received packet exactly
+/// as VPP builds it: outer source = tunnel dst, outer destination = tunnel
+/// src, UDP destination port = tunnel src_port, and the raw second VXLAN
+/// word (VNI << 8 | reserved), so a non-zero reserved byte never matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vxlan4Key {
+    /// Outer source address (the tunnel's dst).
+    pub remote: Ipv4Addr,
+    /// Outer destination address (the tunnel's src).
+    pub local: Ipv4Addr,
+    /// UDP destination port (the tunnel's src_port).
+    pub port: u16,
+    /// VNI << 8 (reserved byte zero).
+    pub vni_word: u32,
+}
+
+/// Length of the IPv4 VXLAN encap rewrite: Ethernet + IPv4 + UDP + VXLAN.
+pub const VXLAN4_REWRITE_LEN: usize = 14 + 20 + 8 + 8;
+
+/// A VXLAN tunnel as the dataplane sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vxlan4Tunnel {
+    /// The tunnel interface's sw_if_index.
+    pub sw_if_index: u32,
+    /// Pool index / instance shown in traces (`vxlan_tunnel<N>`).
+    pub instance: u32,
+    /// VNI.
+    pub vni: u32,
+    /// The prebuilt outer headers, or `None` while the next hop towards
+    /// the remote is unresolved (encap then drops and counts).
+    pub encap: Option<Vxlan4Encap>,
+}
+
+/// Everything vxlan4-encap needs to send one packet of a tunnel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vxlan4Encap {
+    /// Outer Ethernet + IPv4 + UDP + VXLAN with total length, UDP length
+    /// and UDP source port zero; the IPv4 checksum is computed for total
+    /// length zero and patched incrementally per packet.
+    pub rewrite: [u8; VXLAN4_REWRITE_LEN],
+    /// The uplink interface the outer packet leaves on.
+    pub uplink: u32,
+    /// Largest inner frame (Ethernet header included) that fits the
+    /// uplink's MTU once encapsulated: MTU - 36.
+    pub max_inner: u16,
+}
+
+/// The whole snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Tables {
+    /// Bumped by the control plane on every publish.
+    pub generation: u64,
+    /// Interfaces by sw_if_index (`None` for deleted indices).
+    pub interfaces: Vec<Option<Interface>>,
+    /// weft's own IPv4 addresses and the interface each is on.
+    pub local4: FxHashMap<Ipv4Addr, u32>,
+    /// UDP ports on which VXLAN is decapsulated (tunnel src_ports).
+    pub vxlan4_ports: Vec<u16>,
+    /// Decap lookup: key to tunnel index.
+    pub vxlan4: FxHashMap<Vxlan4Key, u32>,
+    /// Tunnels by index.
+    pub tunnels: Vec<Option<Vxlan4Tunnel>>,
+}
+
+impl Tables {
+    /// The interface with this index, if it exists.
+    #[inline]
+    pub fn interface(&self, sw_if_index: u32) -> Option<&Interface> {
+        self.interfaces
+            .get(sw_if_index as usize)
+            .and_then(|i| i.as_ref())
+    }
+
+    /// The tunnel with this index, if it exists.
+    #[inline]
+    pub fn tunnel(&self, index: u32) -> Option<&Vxlan4Tunnel> {
+        self.tunnels.get(index as usize).and_then(|t| t.as_ref())
+    }
+}
+
+/// Outer TTL weft sends VXLAN with: VPP builds its rewrite with TTL 254 and
+/// ip4-rewrite decrements it, so VPP's packets leave with 253.
+pub const VXLAN4_TTL: u8 = 253;
+
+/// Parameters of one IPv4 VXLAN tunnel's encapsulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vxlan4EncapParams {
+    /// Uplink MAC (outer source).
+    pub src_mac: EthernetAddress,
+    /// Next hop MAC (outer destination).
+    pub dst_mac: EthernetAddress,
+    /// Tunnel src (weft's address).
+    pub src: Ipv4Addr,
+    /// Tunnel dst (the remote VTEP).
+    pub dst: Ipv4Addr,
+    /// UDP destination port (the tunnel's dst_port).
+    pub dst_port: u16,
+    /// VNI (< 2^24).
+    pub vni: u32,
+    /// Uplink sw_if_index.
+    pub uplink: u32,
+    /// Uplink L3 MTU.
+    pub uplink_mtu: u16,
+}
+
+impl Vxlan4Encap {
+    /// Builds the 50-byte rewrite once, at configuration time.
+    ///
+    /// Layout: Ethernet (dst, src, 0x0800); IPv4 0x45, TOS 0, total length
+    /// 0 (patched per packet), ID 0, flags/fragment 0 (DF clear), TTL
+    /// [`VXLAN4_TTL`], protocol 17, checksum for total length 0, src, dst;
+    /// UDP source port 0 (patched per packet with the flow hash), dst port,
+    /// length 0 (patched), checksum 0; VXLAN flags word 0x08000000 and
+    /// VNI << 8.
+    pub fn new(p: &Vxlan4EncapParams) -> Vxlan4Encap {
+        let mut r = [0u8; VXLAN4_REWRITE_LEN];
+        r[0..6].copy_from_slice(&p.dst_mac.0);
+        r[6..12].copy_from_slice(&p.src_mac.0);
+        r[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+        let ip = &mut r[14..34];
+        ip[0] = 0x45;
+        ip[8] = VXLAN4_TTL;
+        ip[9] = 17;
+        ip[12..16].copy_from_slice(&p.src.octets());
+        ip[16..20].copy_from_slice(&p.dst.octets());
+        let csum = !crate::wire::checksum::data(ip);
+        ip[10..12].copy_from_slice(&csum.to_be_bytes());
+        let udp = &mut r[34..42];
+        udp[2..4].copy_from_slice(&p.dst_port.to_be_bytes());
+        let vx = &mut r[42..50];
+        vx[0] = crate::wire::vxlan::FLAG_I;
+        vx[4..8].copy_from_slice(&(p.vni << 8).to_be_bytes());
+        Vxlan4Encap {
+            rewrite: r,
+            uplink: p.uplink,
+            max_inner: p.uplink_mtu.saturating_sub(36),
+        }
+    }
+}
