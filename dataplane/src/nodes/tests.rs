@@ -562,3 +562,40 @@ fn pool_exhaustion_counts_rx_no_buf_and_recovers() {
     assert_eq!(eth0.take_tx().len(), 5);
     assert_eq!(pool.in_use(), 0);
 }
+
+/// Every counter a node declares is counted somewhere in that node's file
+/// (a declared counter that can never move misleads `show errors`).
+#[test]
+fn every_declared_counter_is_used() {
+    let files = [
+        ("ethernet_input.rs", include_str!("ethernet_input.rs")),
+        ("ip4_input.rs", include_str!("ip4_input.rs")),
+        ("ip4_local.rs", include_str!("ip4_local.rs")),
+        ("ip4_udp_lookup.rs", include_str!("ip4_udp_lookup.rs")),
+        ("vxlan4_input.rs", include_str!("vxlan4_input.rs")),
+        ("l2_input.rs", include_str!("l2_input.rs")),
+        ("l2_output.rs", include_str!("l2_output.rs")),
+        ("vxlan4_encap.rs", include_str!("vxlan4_encap.rs")),
+        ("interface_output.rs", include_str!("interface_output.rs")),
+    ];
+    for (file, src) in files {
+        let start = src.find("crate::counters! {").expect(file);
+        let end = start + src[start..].find("\n}\n").expect(file);
+        let decl = &src[start..end];
+        let rest = format!("{}{}", &src[..start], &src[end..]);
+        let mut n = 0;
+        for line in decl.lines() {
+            let line = line.trim();
+            if line.starts_with("///") || !line.contains(" = (") {
+                continue;
+            }
+            let variant = line.split_whitespace().next().unwrap();
+            n += 1;
+            assert!(
+                rest.contains(&format!("Counter::{variant}")),
+                "{file}: counter {variant} is declared but never counted"
+            );
+        }
+        assert!(n > 0, "{file}: no counters found");
+    }
+}
