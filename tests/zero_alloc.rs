@@ -73,7 +73,7 @@ fn no_heap_allocation_per_packet() {
     );
     let frame = VxlanFrame::FROM_KOKO1.build(&inner);
 
-    let mut round = |worker: &mut Worker| {
+    let round = |worker: &mut Worker| {
         for _ in 0..256 {
             let mut b = worker.cache_mut().alloc().expect("pool has room");
             assert!(pool.packet_mut(&mut b).write(&frame));
