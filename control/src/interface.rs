@@ -1,0 +1,309 @@
+//! Interfaces: creation, lookup, admin state, MAC and MTU
+//! (VPP's `src/vnet/interface_cli.c`).
+//!
+//! Every interface has a sw_if_index, the lowest free one when it is
+//! created (an index is reused after a delete), and a unique name:
+//!
+//! | kind | name | MAC | MTU | state |
+//! |---|---|---|---|---|
+//! | local0 | `local0`, always index 0 | none (zero) | 0 | down |
+//! | pg | as given | `02:fe:` + sw_if_index (big-endian) | 1500 | down |
+//! | VXLAN | `vxlan_tunnel<instance>` | `02:fe:` + 4 random-looking bytes | 0 | up |
+//!
+//! The MTU is the L3 (packet) MTU, as `set interface mtu packet` sets it.
+//! VPP shows `0/0/0/0` for a vxlan tunnel; the encap checks the uplink's
+//! MTU instead.
+
+use std::sync::Arc;
+
+use dataplane::io::pg::{PgHandle, PgPort};
+use dataplane::tables::{L2Mode, Output};
+use dataplane::wire::EthernetAddress;
+
+use crate::config::{Config, ConfigError};
+use crate::ip::Ipv4Cidr;
+
+/// Default L3 MTU of a pg interface.
+pub const PG_MTU: u16 = 1500;
+
+/// What an interface is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterfaceKind {
+    /// `local0`, VPP's placeholder at index 0: no addresses, no L2 mode,
+    /// everything sent to it is dropped.
+    Local,
+    /// A packet-generator interface (in-memory, for tests and benchmarks).
+    Pg,
+    /// An IPv4 VXLAN tunnel.
+    Vxlan4 {
+        /// The tunnel's pool index.
+        tunnel: u32,
+    },
+}
+
+impl InterfaceKind {
+    /// How packets sent out of such an interface leave.
+    pub fn output(self) -> Output {
+        match self {
+            InterfaceKind::Local => Output::Drop,
+            InterfaceKind::Pg => Output::Device,
+            InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
+        }
+    }
+}
+
+/// One interface as configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceConfig {
+    /// Index (VPP's sw_if_index).
+    pub sw_if_index: u32,
+    /// Name, unique.
+    pub name: String,
+    /// What it is.
+    pub kind: InterfaceKind,
+    /// Administratively up.
+    pub admin_up: bool,
+    /// MAC address (zero for local0).
+    pub mac: EthernetAddress,
+    /// L3 MTU in bytes.
+    pub mtu: u16,
+    /// L3, or xconnected to a peer.
+    pub l2: L2Mode,
+    /// IPv4 addresses, in the order they were added.
+    pub ip4: Vec<Ipv4Cidr>,
+}
+
+impl Config {
+    /// Creates a pg interface named `name`: Ethernet, admin down, L3 MTU
+    /// [`PG_MTU`], MAC `02:fe:` followed by its sw_if_index. Returns its
+    /// sw_if_index, the port for a worker and the handle the test injects
+    /// and captures frames with.
+    ///
+    /// Errors: [`ConfigError::InvalidName`] for an empty name or one with
+    /// whitespace, [`ConfigError::NameInUse`] if another interface has it.
+    pub fn create_pg_interface(
+        &mut self,
+        name: &str,
+    ) -> Result<(u32, PgPort, Arc<PgHandle>), ConfigError> {
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(ConfigError::InvalidName(name.to_string()));
+        }
+        if self.interface_index(name).is_some() {
+            return Err(ConfigError::NameInUse(name.to_string()));
+        }
+        let sw_if_index = self.add_interface(|sw_if_index| {
+            let [a, b, c, d] = sw_if_index.to_be_bytes();
+            InterfaceConfig {
+                sw_if_index,
+                name: name.to_string(),
+                kind: InterfaceKind::Pg,
+                admin_up: false,
+                mac: EthernetAddress([0x02, 0xfe, a, b, c, d]),
+                mtu: PG_MTU,
+                l2: L2Mode::L3,
+                ip4: Vec::new(),
+            }
+        });
+        self.publish();
+        let (port, handle) = PgPort::new();
+        Ok((sw_if_index, port, handle))
+    }
+
+    /// The sw_if_index of the interface called `name`.
+    pub fn interface_index(&self, name: &str) -> Option<u32> {
+        self.interfaces()
+            .find(|i| i.name == name)
+            .map(|i| i.sw_if_index)
+    }
+
+    /// The interface `sw_if_index`.
+    pub fn interface(&self, sw_if_index: u32) -> Option<&InterfaceConfig> {
+        self.interfaces
+            .get(sw_if_index as usize)
+            .and_then(Option::as_ref)
+    }
+
+    /// Every interface, by increasing sw_if_index.
+    pub fn interfaces(&self) -> impl Iterator<Item = &InterfaceConfig> {
+        self.interfaces.iter().flatten()
+    }
+
+    /// Sets the admin state (`set interface state <if> up|down`).
+    pub fn set_interface_state(&mut self, sw_if_index: u32, up: bool) -> Result<(), ConfigError> {
+        self.existing_mut(sw_if_index)?.admin_up = up;
+        self.publish();
+        Ok(())
+    }
+
+    /// Sets the MAC address (`set interface mac address <if> <mac>`).
+    /// Tunnels using the interface as uplink are re-stacked.
+    ///
+    /// Errors: [`ConfigError::MacChangeNotSupported`] for local0.
+    pub fn set_interface_mac(
+        &mut self,
+        sw_if_index: u32,
+        mac: EthernetAddress,
+    ) -> Result<(), ConfigError> {
+        let ifc = self.existing_mut(sw_if_index)?;
+        if ifc.kind == InterfaceKind::Local {
+            return Err(ConfigError::MacChangeNotSupported(sw_if_index));
+        }
+        ifc.mac = mac;
+        self.publish();
+        Ok(())
+    }
+
+    /// Sets the L3 MTU (`set interface mtu packet <mtu> <if>`). Like VPP,
+    /// no range is enforced. Tunnels using the interface as uplink are
+    /// re-stacked.
+    pub fn set_interface_mtu(&mut self, sw_if_index: u32, mtu: u16) -> Result<(), ConfigError> {
+        self.existing_mut(sw_if_index)?.mtu = mtu;
+        self.publish();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dataplane::tables::{Interface, Output};
+
+    use super::*;
+    use crate::config::test_util::{config, fails, snapshot};
+    use crate::vxlan::VxlanArgs;
+
+    #[test]
+    fn create_pg() {
+        let mut c = config();
+        let (eth0, _port, pg) = c.create_pg_interface("eth0").unwrap();
+        let (eth1, _port1, _pg1) = c.create_pg_interface("eth1").unwrap();
+        assert_eq!((eth0, eth1), (1, 2));
+        assert_eq!(pg.pending_rx(), 0);
+        assert_eq!(
+            c.interface(eth1).unwrap(),
+            &InterfaceConfig {
+                sw_if_index: 2,
+                name: "eth1".into(),
+                kind: InterfaceKind::Pg,
+                admin_up: false,
+                mac: EthernetAddress([0x02, 0xfe, 0, 0, 0, 2]),
+                mtu: 1500,
+                l2: L2Mode::L3,
+                ip4: vec![],
+            }
+        );
+        let t = snapshot(&c);
+        assert_eq!(t.generation, 3);
+        assert_eq!(
+            t.interface(eth0),
+            Some(&Interface {
+                sw_if_index: 1,
+                admin_up: false,
+                mac: EthernetAddress([0x02, 0xfe, 0, 0, 0, 1]),
+                mtu: 1500,
+                l2: L2Mode::L3,
+                output: Output::Device,
+            })
+        );
+        assert_eq!(c.interface_index("eth1"), Some(2));
+        assert_eq!(c.interface_index("eth2"), None);
+        let names: Vec<_> = c.interfaces().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["local0", "eth0", "eth1"]);
+    }
+
+    #[test]
+    fn create_pg_failures() {
+        let mut c = config();
+        c.create_pg_interface("eth0").unwrap();
+        // 1. Duplicate name.
+        let e = fails(&mut c, |c| c.create_pg_interface("eth0"));
+        assert_eq!(e, ConfigError::NameInUse("eth0".into()));
+        assert_eq!(e.to_string(), "interface `eth0' already exists");
+        // 2. local0's name.
+        let e = fails(&mut c, |c| c.create_pg_interface("local0"));
+        assert_eq!(e, ConfigError::NameInUse("local0".into()));
+        // 3. Empty name.
+        let e = fails(&mut c, |c| c.create_pg_interface(""));
+        assert_eq!(e.to_string(), "invalid interface name `'");
+        // 4. Whitespace.
+        let e = fails(&mut c, |c| c.create_pg_interface("eth 1"));
+        assert_eq!(e, ConfigError::InvalidName("eth 1".into()));
+    }
+
+    #[test]
+    fn indices_are_reused_lowest_first() {
+        let mut c = config();
+        let vxlan = |vni| VxlanArgs {
+            src: Some("10.0.0.1".parse().unwrap()),
+            dst: Some("10.0.0.2".parse().unwrap()),
+            vni: Some(vni),
+            ..VxlanArgs::default()
+        };
+        let del = |vni| VxlanArgs {
+            is_add: false,
+            ..vxlan(vni)
+        };
+        assert_eq!(c.vxlan_add_del(&vxlan(1)).unwrap(), Some(1));
+        assert_eq!(c.vxlan_add_del(&vxlan(2)).unwrap(), Some(2));
+        assert_eq!(c.vxlan_add_del(&vxlan(3)).unwrap(), Some(3));
+        c.vxlan_add_del(&del(1)).unwrap();
+        c.vxlan_add_del(&del(2)).unwrap();
+        assert!(c.interface(1).is_none());
+        assert_eq!(snapshot(&c).interfaces[1], None);
+        let (eth0, _p, _h) = c.create_pg_interface("eth0").unwrap();
+        assert_eq!(eth0, 1);
+        assert_eq!(c.vxlan_add_del(&vxlan(4)).unwrap(), Some(2));
+    }
+
+    #[test]
+    fn state_mac_mtu() {
+        let mut c = config();
+        let (eth0, _p, _h) = c.create_pg_interface("eth0").unwrap();
+        let mac = EthernetAddress([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01]);
+        c.set_interface_state(eth0, true).unwrap();
+        c.set_interface_mac(eth0, mac).unwrap();
+        c.set_interface_mtu(eth0, 9000).unwrap();
+        let ifc = c.interface(eth0).unwrap();
+        assert!(ifc.admin_up);
+        assert_eq!((ifc.mac, ifc.mtu), (mac, 9000));
+        let t = snapshot(&c);
+        let i = t.interface(eth0).unwrap();
+        assert!(i.admin_up);
+        assert_eq!((i.mac, i.mtu), (mac, 9000));
+        c.set_interface_state(eth0, false).unwrap();
+        assert!(!snapshot(&c).interface(eth0).unwrap().admin_up);
+        // local0 can go up and take an MTU.
+        c.set_interface_state(0, true).unwrap();
+        c.set_interface_mtu(0, 1500).unwrap();
+        assert!(snapshot(&c).interface(0).unwrap().admin_up);
+    }
+
+    #[test]
+    fn state_mac_mtu_failures() {
+        let mut c = config();
+        let mac = EthernetAddress([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01]);
+        // 1. Unknown interface, for each operation.
+        let e = fails(&mut c, |c| c.set_interface_state(7, true));
+        assert_eq!(e, ConfigError::UnknownInterface("7".into()));
+        assert_eq!(e.to_string(), "unknown interface `7'");
+        let e = fails(&mut c, |c| c.set_interface_mac(7, mac));
+        assert_eq!(e, ConfigError::UnknownInterface("7".into()));
+        let e = fails(&mut c, |c| c.set_interface_mtu(7, 1500));
+        assert_eq!(e, ConfigError::UnknownInterface("7".into()));
+        // 2. local0 has no MAC to change.
+        let e = fails(&mut c, |c| c.set_interface_mac(0, mac));
+        assert_eq!(
+            e.to_string(),
+            "mac address change is not supported for interface index 0"
+        );
+    }
+
+    #[test]
+    fn kinds_map_to_outputs() {
+        assert_eq!(InterfaceKind::Local.output(), Output::Drop);
+        assert_eq!(InterfaceKind::Pg.output(), Output::Device);
+        assert_eq!(
+            InterfaceKind::Vxlan4 { tunnel: 3 }.output(),
+            Output::Vxlan4 { tunnel: 3 }
+        );
+    }
+}
