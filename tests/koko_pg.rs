@@ -90,7 +90,7 @@ fn koko() -> Koko {
 }
 
 impl Koko {
-    fn from_koko1(&self, inner: &[u8]) -> Vec<u8> {
+    fn frame_from_koko1(&self, inner: &[u8]) -> Vec<u8> {
         VxlanFrame {
             dst_mac: self.mac,
             ..VxlanFrame::FROM_KOKO1
@@ -98,7 +98,7 @@ impl Koko {
         .build(inner)
     }
 
-    fn from_koko2(&self, inner: &[u8]) -> Vec<u8> {
+    fn frame_from_koko2(&self, inner: &[u8]) -> Vec<u8> {
         VxlanFrame {
             dst_mac: self.mac,
             ..VxlanFrame::FROM_KOKO2
@@ -154,7 +154,7 @@ fn assert_outer(
 #[test]
 fn both_directions_through_the_backend() {
     let mut k = koko();
-    let out = k.run(&[k.from_koko1(&inner(1)), k.from_koko2(&inner(2))]);
+    let out = k.run(&[k.frame_from_koko1(&inner(1)), k.frame_from_koko2(&inner(2))]);
     assert_eq!(out.len(), 2);
     assert_outer(&out[0], k.mac, fixtures::KOKO2_MAC, fixtures::KOKO2_IP, 12);
     assert_eq!(&out[0][50..], &inner(1)[..]);
@@ -166,7 +166,7 @@ fn both_directions_through_the_backend() {
 #[test]
 fn delete_stops_traffic_and_recreate_restores_it() {
     let mut k = koko();
-    let f = k.from_koko1(&inner(1));
+    let f = k.frame_from_koko1(&inner(1));
     assert_eq!(k.run(std::slice::from_ref(&f)).len(), 1);
 
     k.config
@@ -186,7 +186,7 @@ fn delete_stops_traffic_and_recreate_restores_it() {
     let t1 = k.config.interface_index("vxlan_tunnel1").unwrap();
     k.config.set_l2_xconnect(t0, t1).unwrap();
     k.config.set_l2_xconnect(t1, t0).unwrap();
-    let out = k.run(&[f, k.from_koko2(&inner(3))]);
+    let out = k.run(&[f, k.frame_from_koko2(&inner(3))]);
     assert_eq!(out.len(), 2);
     assert_eq!(k.pool.in_use(), 0);
 }
