@@ -529,6 +529,24 @@ impl Pool {
         self.check(&buf) as u32
     }
 
+    /// Returns a buffer straight to the shared free list (slow paths that
+    /// have no worker cache, e.g. a driver reclaiming what the kernel held
+    /// when its socket closes).
+    pub fn free_shared(&self, buf: Buf) {
+        let index = self.check(&buf) as u32;
+        self.shared_free.lock().expect("pool lock").push(index);
+    }
+
+    /// Resets a buffer's metadata to that of a freshly allocated buffer
+    /// with `len` bytes of data at `data_offset` (drivers, on receive).
+    #[inline]
+    pub fn reset_meta(&self, buf: &mut Buf, data_offset: u16, len: u16) {
+        let m = self.meta_mut(buf);
+        *m = BufMeta::FRESH;
+        m.data_offset = data_offset;
+        m.len = len;
+    }
+
     fn take_shared(&self, out: &mut Vec<u32>, n: usize) -> usize {
         let mut shared = self.shared_free.lock().expect("pool lock");
         let take = n.min(shared.len());

@@ -88,10 +88,17 @@ impl Node for EthernetInput {
         let mut counts = [0u64; Counter::DESCS.len()];
         let tables = ctx.tables;
         let pool = ctx.pool;
+        // Interface lookup cached per run of packets from one interface.
+        let mut last_if = u32::MAX;
+        let mut last = None;
         for b in v.bufs.iter_mut() {
             let mut p = pool.packet_mut(b);
+            if p.meta.rx_if != last_if {
+                last_if = p.meta.rx_if;
+                last = tables.interface(last_if).filter(|i| i.admin_up);
+            }
             let next = 'decide: {
-                let Some(ifc) = tables.interface(p.meta.rx_if).filter(|i| i.admin_up) else {
+                let Some(ifc) = last else {
                     counts[Counter::Down as usize] += 1;
                     break 'decide Next::Drop;
                 };

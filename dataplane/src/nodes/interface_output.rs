@@ -64,24 +64,41 @@ impl Node for InterfaceOutput {
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
-        // Stage what can be sent; keep the rest for error-drop.
+        // Stage what can be sent; keep the rest for error-drop. The
+        // interface check and the tx counters are done once per run of
+        // packets for the same interface.
+        let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
         for b in v.bufs.drain(..) {
-            let m = *pool.meta(&b);
-            let ok = match tables.interface(m.tx_if) {
-                Some(i) if i.admin_up && i.output == Output::Device => true,
-                Some(i) if !i.admin_up => {
-                    counts[Counter::Down as usize] += 1;
-                    false
-                }
-                _ => {
-                    counts[Counter::NoDevice as usize] += 1;
-                    false
-                }
-            };
-            let staged = if ok {
-                match ctx.ports.stage(m.tx_if, b) {
+            let m = pool.meta(&b);
+            let (tx_if, len) = (m.tx_if, m.len);
+            let traced = m.is_traced().then_some(*m);
+            if tx_if != run_if {
+                ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
+                (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
+                run_ok = match tables.interface(tx_if) {
+                    Some(i) if i.admin_up && i.output == Output::Device => true,
+                    Some(i) if !i.admin_up => {
+                        counts[Counter::Down as usize] += 1;
+                        false
+                    }
+                    _ => {
+                        counts[Counter::NoDevice as usize] += 1;
+                        false
+                    }
+                };
+            } else if !run_ok {
+                let down = tables.interface(tx_if).is_some_and(|i| !i.admin_up);
+                counts[if down {
+                    Counter::Down
+                } else {
+                    Counter::NoDevice
+                } as usize] += 1;
+            }
+            let staged = if run_ok {
+                match ctx.ports.stage(tx_if, b) {
                     Ok(()) => {
-                        ifc.add_combined(m.tx_if, IfCounter::TxPackets, 1, m.len as u64);
+                        run_pkts += 1;
+                        run_bytes += len as u64;
                         None
                     }
                     Err(b) => {
@@ -92,13 +109,14 @@ impl Node for InterfaceOutput {
             } else {
                 Some(b)
             };
-            if m.is_traced() {
+            if let Some(m) = traced {
                 trace(ctx, &m, staged.is_none());
             }
             if let Some(b) = staged {
                 self.kept.push(b);
             }
         }
+        ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
         v.bufs.append(&mut self.kept);
         v.nexts.resize(v.bufs.len(), Next::Drop as u16);
         ctx.ports.flush(ctx.cache, |sw_if_index, r| {
