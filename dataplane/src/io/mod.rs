@@ -1,3 +1,5 @@
 //! I/O drivers.
 
+pub mod af_xdp;
 pub mod pg;
+pub mod xdp_prog;

@@ -1,0 +1,197 @@
+//! The AF_XDP driver on a real veth, with weft's steering program and the
+//! real kernel VXLAN devices koko makes: the koko topology in miniature.
+//!
+//! ```text
+//!  netns c1 (10.100.0.1) link1: vxlan VNI 11 ─┐           ┌─ netns w: veth wx0, weft 10.99.2.2
+//!  netns c2 (10.100.0.2) link2: vxlan VNI 12 ─┴ netns u ──┘   (AF_XDP + weft_xdp, worker thread)
+//!                                     underlay va 10.99.2.1
+//! ```
+//!
+//! Both vxlan devices live in the underlay netns `u` (distinct VNIs), made
+//! with the `ip` commands of shared/KOKO.md, then moved into the containers.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::{Netns, privileged, veth};
+use weft::control::{Config, VxlanArgs};
+use weft::dataplane::io::af_xdp::{AfXdpSocket, SocketConfig};
+use weft::dataplane::io::xdp_prog::{XdpProgram, attached};
+use weft::dataplane::nodes::standard_graph;
+use weft::dataplane::pool::{Pool, PoolConfig};
+use weft::dataplane::stats::IfCounter;
+use weft::dataplane::tables::new_handle;
+use weft::dataplane::wire::EthernetAddress;
+use weft::dataplane::worker::Worker;
+
+const WEFT: Ipv4Addr = Ipv4Addr::new(10, 99, 2, 2);
+const UNDERLAY: Ipv4Addr = Ipv4Addr::new(10, 99, 2, 1);
+
+fn link_info(ns: &Netns, dev: &str) -> (u32, EthernetAddress) {
+    let out = ns.ip(&["-o", "link", "show", dev]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let ifindex: u32 = text.split(':').next().unwrap().trim().parse().unwrap();
+    let mac = text
+        .split("link/ether ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (ifindex, mac)
+}
+
+/// Creates a koko vxlan link in the underlay and moves it into a container.
+fn koko_link(u: &Netns, c: &Netns, tmp: &str, link: &str, vni: &str, addr: &str) {
+    u.ip(&[
+        "link",
+        "add",
+        tmp,
+        "type",
+        "vxlan",
+        "id",
+        vni,
+        "remote",
+        "10.99.2.2",
+        "dev",
+        "va",
+        "dstport",
+        "4789",
+        "learning",
+        "l2miss",
+        "l3miss",
+        "ttl",
+        "auto",
+    ]);
+    u.ip(&["link", "set", tmp, "netns", c.name()]);
+    c.ip(&["link", "set", tmp, "name", link]);
+    c.ip(&["link", "set", link, "up"]);
+    c.ip(&["addr", "add", addr, "brd", "+", "dev", link]);
+}
+
+#[test]
+fn containers_ping_through_weft_over_af_xdp() {
+    if !privileged("af_xdp_driver::containers_ping_through_weft_over_af_xdp") {
+        return;
+    }
+    let u = Netns::new("axd-u");
+    let w = Netns::new("axd-w");
+    let c1 = Netns::new("axd-c1");
+    let c2 = Netns::new("axd-c2");
+    veth(&u, "va", &w, "wx0");
+    u.ip(&["addr", "add", "10.99.2.1/24", "dev", "va"]);
+    let (ifindex, wx0_mac) = link_info(&w, "wx0");
+    let (_, va_mac) = link_info(&u, "va");
+    // weft answers no ARP yet: the underlay knows weft's MAC statically.
+    u.ip(&[
+        "neigh",
+        "add",
+        "10.99.2.2",
+        "lladdr",
+        &wx0_mac.to_string(),
+        "dev",
+        "va",
+    ]);
+    koko_link(&u, &c1, "tmp11", "link1", "11", "10.100.0.1/24");
+    koko_link(&u, &c2, "tmp12", "link2", "12", "10.100.0.2/24");
+
+    // weft: pool, configuration through the control backend, worker.
+    let pool = Pool::new(PoolConfig {
+        buffers: 4096,
+        ..PoolConfig::default()
+    })
+    .unwrap();
+    let handle = new_handle();
+    let mut config = Config::new(handle.clone());
+    let (uplink, _unused_pg_port, _pg) = config.create_pg_interface("wx0/0").unwrap();
+    config.set_interface_mac(uplink, wx0_mac).unwrap();
+    config.add_del_ip4_address(uplink, WEFT, 24, false).unwrap();
+    config.set_interface_state(uplink, true).unwrap();
+    config
+        .add_del_neighbor(uplink, UNDERLAY, va_mac, true, false)
+        .unwrap();
+    let tunnel = |vni| VxlanArgs {
+        src: Some(WEFT),
+        dst: Some(UNDERLAY),
+        vni: Some(vni),
+        ..VxlanArgs::default()
+    };
+    let t0 = config.vxlan_add_del(&tunnel(11)).unwrap().unwrap();
+    let t1 = config.vxlan_add_del(&tunnel(12)).unwrap().unwrap();
+    config.set_l2_xconnect(t0, t1).unwrap();
+    config.set_l2_xconnect(t1, t0).unwrap();
+
+    let (prog, socket) = {
+        let _inside = w.enter();
+        let prog = XdpProgram::attach(ifindex).unwrap();
+        let socket = AfXdpSocket::open(&pool, &SocketConfig::new("wx0")).unwrap();
+        prog.set_socket(0, socket.fd()).unwrap();
+        prog.add_address(WEFT).unwrap();
+        (prog, socket)
+    };
+    assert!(!socket.zero_copy(), "veth has no zero-copy");
+    let mut worker = Worker::new(&pool, standard_graph(&["af_xdp-input"]), handle);
+    worker.ports_mut().insert(uplink, Box::new(socket));
+    let stats = worker.stats().clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let forwarder = std::thread::spawn(move || {
+        while !stop2.load(Ordering::Relaxed) {
+            if worker.poll() == 0 {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        }
+        worker
+    });
+
+    let ping = c1.exec(&["ping", "-c", "3", "-i", "0.2", "-W", "2", "10.100.0.2"]);
+    let back = c2.exec(&["ping", "-c", "2", "-i", "0.2", "-W", "2", "10.100.0.1"]);
+    // Host traffic on the same interface is untouched: the underlay can
+    // still reach an address of wx0 that weft does not own.
+    w.ip(&["addr", "add", "10.99.2.9/24", "dev", "wx0"]);
+    let host = u.exec(&["ping", "-c", "1", "-W", "2", "10.99.2.9"]);
+
+    stop.store(true, Ordering::Relaxed);
+    let worker = forwarder.join().unwrap();
+    let (redirected, passed) = prog.stats().unwrap();
+    assert!(
+        ping.status.success(),
+        "c1 -> c2 through weft: {}",
+        String::from_utf8_lossy(&ping.stdout)
+    );
+    assert!(
+        back.status.success(),
+        "c2 -> c1: {}",
+        String::from_utf8_lossy(&back.stdout)
+    );
+    assert!(host.status.success(), "host traffic on wx0 broken");
+    assert!(
+        passed >= 1,
+        "the host's own ping must be passed to the kernel"
+    );
+    let decap = stats.node_counter("vxlan4-input", "good packets decapsulated");
+    let encap = stats.node_counter("vxlan4-encap", "good packets encapsulated");
+    // 5 echo requests + 5 replies, plus the ARP exchanges in each direction.
+    assert!(decap >= 10 && encap == decap, "decap {decap} encap {encap}");
+    assert_eq!(
+        stats.interfaces.get(uplink, IfCounter::RxPackets),
+        redirected,
+        "every frame the program redirected was received"
+    );
+    assert_eq!(
+        stats.interfaces.get(t0, IfCounter::RxPackets),
+        stats.interfaces.get(t1, IfCounter::TxPackets)
+    );
+
+    // Teardown: no buffer leaks, the program goes away.
+    drop(worker);
+    assert_eq!(pool.in_use(), 0, "buffers leaked");
+    let _inside = w.enter();
+    prog.detach().unwrap();
+    assert_eq!(attached(ifindex).unwrap(), None);
+}
