@@ -1,7 +1,6 @@
-//! weftctl: the weft console client.
+//! weftctl: the weft console client (see `weft_cli::ctl`).
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    eprintln!("weftctl: the console is not built yet (see issue 4); nothing was sent");
-    std::process::ExitCode::from(2)
+    weft_cli::ctl::main()
 }
