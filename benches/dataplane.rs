@@ -38,6 +38,7 @@ use weft::dataplane::pool::{
     Buf, BufMeta, PacketMut, PageSize, Pool, PoolCache, PoolConfig, flags,
 };
 use weft::dataplane::port::{Port, Ports, RxResult, TxResult};
+use weft::dataplane::punt::{Punt, punt_channel};
 use weft::dataplane::stats::{DEFAULT_MAX_INTERFACES, IfCounter, WorkerStats};
 use weft::dataplane::tables::{Tables, VXLAN4_REWRITE_LEN, VXLAN4_TTL, new_handle};
 use weft::dataplane::trace::{TraceShared, Tracer};
@@ -405,6 +406,7 @@ struct NodeRig {
     ports: Ports,
     stats: Arc<WorkerStats>,
     tracer: Tracer,
+    punt: Punt,
     probe: Arc<Probe>,
 }
 
@@ -435,6 +437,7 @@ impl NodeRig {
             ports,
             stats,
             tracer: Tracer::new(Arc::new(TraceShared::default())),
+            punt: punt_channel(1).0,
             probe,
         }
     }
@@ -449,6 +452,7 @@ impl NodeRig {
             ports: &mut self.ports,
             stats: &self.stats,
             tracer: &mut self.tracer,
+            punt: &self.punt,
         };
         self.graph.run(&mut env)
     }

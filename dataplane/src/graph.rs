@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::pool::{Buf, Pool, PoolCache};
 use crate::port::Ports;
+use crate::punt::Punt;
 use crate::stats::{IfCounters, WorkerStats};
 use crate::tables::Tables;
 use crate::trace::Tracer;
@@ -202,6 +203,8 @@ pub struct NodeCtx<'a> {
     pub ifc: &'a IfCounters,
     /// Packet tracer of this worker.
     pub tracer: &'a mut Tracer,
+    /// Messages to the control plane.
+    pub punt: &'a Punt,
     /// This node's counters.
     counters: &'a [AtomicU64],
     /// This node's name (for traces).
@@ -390,6 +393,7 @@ impl Graph {
                 ports: &mut *env.ports,
                 ifc: &env.stats.interfaces,
                 tracer: &mut *env.tracer,
+                punt: env.punt,
                 counters: &stats.counters,
                 node_name: info.name,
             };
@@ -463,4 +467,6 @@ pub struct Env<'a> {
     pub stats: &'a Arc<WorkerStats>,
     /// The worker's tracer.
     pub tracer: &'a mut Tracer,
+    /// Messages to the control plane.
+    pub punt: &'a Punt,
 }

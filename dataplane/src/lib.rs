@@ -11,6 +11,7 @@ pub mod io;
 pub mod nodes;
 pub mod pool;
 pub mod port;
+pub mod punt;
 pub mod stats;
 pub mod tables;
 pub mod trace;

@@ -8,8 +8,10 @@
 use std::sync::Arc;
 
 use crate::graph::{Env, Graph};
+use crate::pool::flags;
 use crate::pool::{Buf, Pool, PoolCache};
 use crate::port::Ports;
+use crate::punt::{INJECT_PER_POLL, InjectQueue, Injector, Punt, inject_channel, punt_channel};
 use crate::stats::{DEFAULT_MAX_INTERFACES, WorkerStats};
 use crate::tables::TablesHandle;
 use crate::trace::{TraceShared, Tracer};
@@ -23,6 +25,10 @@ pub struct Worker {
     stats: Arc<WorkerStats>,
     tracer: Tracer,
     tables: TablesHandle,
+    punt: Punt,
+    injector: Injector,
+    inject: InjectQueue,
+    output_node: usize,
 }
 
 impl std::fmt::Debug for Worker {
@@ -39,6 +45,13 @@ impl Worker {
     /// snapshots published in `tables`.
     pub fn new(pool: &Arc<Pool>, graph: Graph, tables: TablesHandle) -> Worker {
         let stats = Arc::new(WorkerStats::new(graph.node_infos(), DEFAULT_MAX_INTERFACES));
+        // Until the control plane connects its own, punts go nowhere (and
+        // are counted as dropped).
+        let (punt, _) = punt_channel(1);
+        let (injector, inject) = inject_channel();
+        let output_node = graph
+            .node_index("interface-output")
+            .expect("a worker graph has interface-output");
         Worker {
             pool: pool.clone(),
             cache: pool.cache(),
@@ -47,6 +60,42 @@ impl Worker {
             stats,
             tracer: Tracer::new(Arc::new(TraceShared::default())),
             tables,
+            punt,
+            injector,
+            inject,
+            output_node,
+        }
+    }
+
+    /// Sends this worker's punts to `punt` (the control plane's channel).
+    pub fn set_punt(&mut self, punt: Punt) {
+        self.punt = punt;
+    }
+
+    /// A handle for the control plane to queue frames this worker sends.
+    pub fn injector(&self) -> Injector {
+        self.injector.clone()
+    }
+
+    /// Takes queued frames into buffers for interface-output.
+    fn take_injected(&mut self) {
+        for _ in 0..INJECT_PER_POLL {
+            let Some(inject) = self.inject.try_next() else {
+                break;
+            };
+            let Some(mut b) = self.cache.alloc() else {
+                log::warn!("worker: no buffer for an injected frame; dropped");
+                break;
+            };
+            let mut p = self.pool.packet_mut(&mut b);
+            if !p.write(&inject.frame) {
+                self.cache.free(b);
+                continue;
+            }
+            p.meta.tx_if = inject.sw_if_index;
+            p.meta.rx_if = inject.sw_if_index;
+            p.meta.flags |= flags::LOCALLY_ORIGINATED;
+            self.graph.enqueue(self.output_node, b);
         }
     }
 
@@ -90,6 +139,7 @@ impl Worker {
 
     /// One loop iteration. Returns the number of packets received.
     pub fn poll(&mut self) -> usize {
+        self.take_injected();
         let tables = self.tables.load();
         let mut env = Env {
             pool: &self.pool,
@@ -98,6 +148,7 @@ impl Worker {
             ports: &mut self.ports,
             stats: &self.stats,
             tracer: &mut self.tracer,
+            punt: &self.punt,
         };
         let n = self.graph.run(&mut env);
         self.stats.loops.add(1);

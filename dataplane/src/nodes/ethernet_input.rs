@@ -1,7 +1,7 @@
 //! `ethernet-input`: sorts frames by the receive interface's mode and the
 //! frame's type. L2 (xconnect) interfaces take every frame to l2-input;
 //! L3 interfaces take IPv4 addressed to their MAC (or broadcast/multicast)
-//! to ip4-input, with the Ethernet header popped.
+//! to ip4-input and ARP to arp-reply, with the Ethernet header popped.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
@@ -32,6 +32,8 @@ crate::next_nodes! {
         Ip4Input = "ip4-input",
         /// Any frame of an L2 interface.
         L2Input = "l2-input",
+        /// ARP for an L3 interface.
+        ArpReply = "arp-reply",
     }
 }
 
@@ -121,6 +123,10 @@ impl Node for EthernetInput {
                         p.meta.l3_offset = p.meta.data_offset;
                         Next::Ip4Input
                     }
+                    EtherType::Arp => {
+                        p.advance(ethernet::HEADER_LEN);
+                        Next::ArpReply
+                    }
                     EtherType::Vlan => {
                         counts[Counter::UnknownVlan as usize] += 1;
                         Next::Drop
@@ -133,7 +139,7 @@ impl Node for EthernetInput {
             };
             if p.meta.is_traced() {
                 let meta = *p.meta;
-                let off = if next == Next::Ip4Input {
+                let off = if matches!(next, Next::Ip4Input | Next::ArpReply) {
                     ethernet::HEADER_LEN
                 } else {
                     0

@@ -1,5 +1,6 @@
 //! `ip4-local`: IPv4 packets for one of weft's addresses. Checks that the
-//! UDP length agrees with the IPv4 length and pops the IPv4 header.
+//! UDP length agrees with the IPv4 length and pops the IPv4 header; ICMP
+//! goes to ip4-icmp-input with its IPv4 header.
 //!
 //! Unlike VPP's ip4-local, weft does not verify the UDP checksum: on veth
 //! the kernel often leaves a partial (offloaded) checksum in VXLAN packets,
@@ -23,6 +24,8 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// UDP, to the port dispatcher.
         UdpLookup = "ip4-udp-lookup",
+        /// ICMP (the IPv4 header is kept).
+        Icmp = "ip4-icmp-input",
     }
 }
 
@@ -79,6 +82,7 @@ impl Node for Ip4Local {
                             Next::UdpLookup
                         }
                     }
+                    IpProtocol::Icmp => Next::Icmp,
                     _ => {
                         counts[Counter::UnknownProtocol as usize] += 1;
                         Next::Drop

@@ -6,6 +6,8 @@
 //!  ethernet-input --(L2 xconnect)--> l2-input --> l2-output --+--> vxlan4-encap --+
 //!        | (L3, IPv4 to us)              ^                     |                   |
 //!  ip4-input --> ip4-local --> ip4-udp-lookup --> vxlan4-input  +-------------------+--> interface-output
+//!        |           └──────> ip4-icmp-input (echo reply in place) ───────────────────────┘
+//!  ethernet-input --(ARP)--> arp-reply (reply in place) ──────────────────────────────────┘
 //!
 //!  any node --> error-drop (counts the drop on the receive interface, frees)
 //! ```
@@ -13,10 +15,12 @@
 //! Each file holds, in order: trace text helpers, the next-node and counter
 //! declarations, the node type and its `process`, its `NodeInfo`, tests.
 
+pub mod arp_reply;
 pub mod error_drop;
 pub mod ethernet_input;
 pub mod input;
 pub mod interface_output;
+pub mod ip4_icmp_input;
 pub mod ip4_input;
 pub mod ip4_local;
 pub mod ip4_udp_lookup;
@@ -40,6 +44,8 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(ethernet_input::EthernetInput));
     nodes.push(Box::new(ip4_input::Ip4Input));
     nodes.push(Box::new(ip4_local::Ip4Local));
+    nodes.push(Box::new(ip4_icmp_input::Ip4IcmpInput));
+    nodes.push(Box::new(arp_reply::ArpReply));
     nodes.push(Box::new(ip4_udp_lookup::Ip4UdpLookup));
     nodes.push(Box::new(vxlan4_input::Vxlan4Input));
     nodes.push(Box::new(l2_input::L2Input));

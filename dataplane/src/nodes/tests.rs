@@ -18,6 +18,7 @@ struct Rig {
     tables: TablesHandle,
     worker: Worker,
     eth0: Arc<PgHandle>,
+    punts: std::sync::mpsc::Receiver<crate::punt::PuntMsg>,
 }
 
 impl Rig {
@@ -33,11 +34,14 @@ impl Rig {
         let mut worker = Worker::new(&pool, super::standard_graph(&["pg-input"]), tables.clone());
         let (port, eth0) = PgPort::new();
         worker.ports_mut().insert(UPLINK, Box::new(port));
+        let (punt, punts) = crate::punt::punt_channel(64);
+        worker.set_punt(punt);
         Rig {
             pool,
             tables,
             worker,
             eth0,
+            punts,
         }
     }
 
@@ -577,6 +581,8 @@ fn every_declared_counter_is_used() {
         ("l2_output.rs", include_str!("l2_output.rs")),
         ("vxlan4_encap.rs", include_str!("vxlan4_encap.rs")),
         ("interface_output.rs", include_str!("interface_output.rs")),
+        ("arp_reply.rs", include_str!("arp_reply.rs")),
+        ("ip4_icmp_input.rs", include_str!("ip4_icmp_input.rs")),
     ];
     for (file, src) in files {
         let start = src.find("crate::counters! {").expect(file);
@@ -598,4 +604,294 @@ fn every_declared_counter_is_used() {
         }
         assert!(n > 0, "{file}: no counters found");
     }
+}
+
+/// An ARP frame (Ethernet + 28 bytes), written by hand.
+#[allow(clippy::too_many_arguments)]
+fn arp_frame(
+    eth_dst: [u8; 6],
+    eth_src: [u8; 6],
+    op: u16,
+    sha: [u8; 6],
+    spa: Ipv4Addr,
+    tha: [u8; 6],
+    tpa: Ipv4Addr,
+) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&eth_dst);
+    f.extend_from_slice(&eth_src);
+    f.extend_from_slice(&[0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4]);
+    f.extend_from_slice(&op.to_be_bytes());
+    f.extend_from_slice(&sha);
+    f.extend_from_slice(&spa.octets());
+    f.extend_from_slice(&tha);
+    f.extend_from_slice(&tpa.octets());
+    f
+}
+
+#[test]
+fn arp_request_for_weft_is_answered_and_sender_learned() {
+    let mut rig = Rig::koko();
+    let req = arp_frame(
+        [0xff; 6],
+        KOKO1_MAC.0,
+        1,
+        KOKO1_MAC.0,
+        KOKO1_IP,
+        [0; 6],
+        WEFT_IP,
+    );
+    let mut padded = req.clone();
+    padded.resize(60, 0); // minimum Ethernet frame, as a NIC delivers it
+    let out = rig.run(&[padded]);
+    let want = arp_frame(
+        KOKO1_MAC.0,
+        WEFT_MAC.0,
+        2,
+        WEFT_MAC.0,
+        WEFT_IP,
+        KOKO1_MAC.0,
+        KOKO1_IP,
+    );
+    assert_eq!(out.len(), 1);
+    assert_eq!(&out[0][..42], &want[..], "the reply");
+    assert_eq!(rig.counter("arp-reply", "ARP replies sent"), 1);
+    assert_eq!(
+        rig.counter("arp-reply", "ARP request IP4 source address learned"),
+        1
+    );
+    assert_eq!(
+        rig.punts.try_recv().unwrap(),
+        crate::punt::PuntMsg::Neighbor {
+            sw_if_index: UPLINK,
+            ip: KOKO1_IP,
+            mac: KOKO1_MAC
+        }
+    );
+    rig.assert_no_leak();
+}
+
+#[test]
+fn arp_cases_are_counted() {
+    let other = Ipv4Addr::new(10, 99, 0, 50);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "IP4 destination address not local to subnet",
+            arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                other,
+            ),
+        ),
+        (
+            "ARP probe or announcement dropped",
+            arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                Ipv4Addr::UNSPECIFIED,
+                [0; 6],
+                WEFT_IP,
+            ),
+        ),
+        (
+            "ARP hw addr does not match L2 frame src addr",
+            arp_frame(
+                [0xff; 6],
+                KOKO2_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                WEFT_IP,
+            ),
+        ),
+        (
+            "IP4 source address matches local interface",
+            arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                WEFT_IP,
+                [0; 6],
+                KOKO1_IP,
+            ),
+        ),
+        (
+            "ARP opcode not request",
+            arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                9,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                WEFT_IP,
+            ),
+        ),
+        ("ARP packet too short", {
+            let mut f = arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                WEFT_IP,
+            );
+            f.truncate(14 + 20);
+            f
+        }),
+        ("L2 type not ethernet", {
+            let mut f = arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                WEFT_IP,
+            );
+            f[15] = 6; // hardware type 6 (IEEE 802)
+            f
+        }),
+        ("L3 type not IP4", {
+            let mut f = arp_frame(
+                [0xff; 6],
+                KOKO1_MAC.0,
+                1,
+                KOKO1_MAC.0,
+                KOKO1_IP,
+                [0; 6],
+                WEFT_IP,
+            );
+            f[16] = 0x86; // protocol 0x86dd
+            f[17] = 0xdd;
+            f
+        }),
+    ];
+    for (counter, frame) in cases {
+        let mut rig = Rig::koko();
+        assert!(rig.run(&[frame]).is_empty(), "{counter}: answered");
+        assert_eq!(rig.counter("arp-reply", counter), 1, "{counter}");
+        assert!(rig.punts.try_recv().is_err(), "{counter}: learned");
+        rig.assert_no_leak();
+    }
+    // A reply to weft is learned and consumed.
+    let mut rig = Rig::koko();
+    let reply = arp_frame(
+        WEFT_MAC.0,
+        KOKO2_MAC.0,
+        2,
+        KOKO2_MAC.0,
+        KOKO2_IP,
+        WEFT_MAC.0,
+        WEFT_IP,
+    );
+    assert!(rig.run(&[reply]).is_empty());
+    assert_eq!(rig.counter("arp-reply", "ARP replies received"), 1);
+    assert!(matches!(
+        rig.punts.try_recv().unwrap(),
+        crate::punt::PuntMsg::Neighbor { ip, .. } if ip == KOKO2_IP
+    ));
+    rig.assert_no_leak();
+}
+
+fn echo(src_mac: [u8; 6], src: Ipv4Addr, ty: u8, ident: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0u8; 14 + 20 + 8];
+    f[0..6].copy_from_slice(&WEFT_MAC.0);
+    f[6..12].copy_from_slice(&src_mac);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    f.extend_from_slice(payload);
+    let total = (f.len() - 14) as u16;
+    crate::fixtures::ipv4_header(&mut f[14..34], src, WEFT_IP, 1, 64, total);
+    f[34] = ty;
+    f[38..40].copy_from_slice(&ident.to_be_bytes());
+    f[40..42].copy_from_slice(&seq.to_be_bytes());
+    let c = !crate::wire::checksum::data(&f[34..]);
+    f[36..38].copy_from_slice(&c.to_be_bytes());
+    f
+}
+
+#[test]
+fn ping_to_weft_is_answered() {
+    let mut rig = Rig::koko();
+    let payload: Vec<u8> = (0..56).collect();
+    let out = rig.run(&[echo(KOKO1_MAC.0, KOKO1_IP, 8, 0x1234, 7, &payload)]);
+    assert_eq!(out.len(), 1);
+    // Expected reply, built independently with etherparse.
+    let mut want = Vec::new();
+    Ethernet2Header {
+        source: WEFT_MAC.0,
+        destination: KOKO1_MAC.0,
+        ether_type: EpEtherType::IPV4,
+    }
+    .write(&mut want)
+    .unwrap();
+    let icmp = etherparse::Icmpv4Header::with_checksum(
+        etherparse::Icmpv4Type::EchoReply(etherparse::IcmpEchoHeader { id: 0x1234, seq: 7 }),
+        &payload,
+    );
+    let mut ip = Ipv4Header::new(
+        (8 + payload.len()) as u16,
+        64,
+        IpNumber::ICMP,
+        WEFT_IP.octets(),
+        KOKO1_IP.octets(),
+    )
+    .unwrap();
+    ip.dont_fragment = false;
+    ip.header_checksum = ip.calc_header_checksum();
+    ip.write(&mut want).unwrap();
+    icmp.write(&mut want).unwrap();
+    want.extend_from_slice(&payload);
+    assert_eq!(out[0], want);
+    assert_eq!(rig.counter("ip4-icmp-input", "echo replies sent"), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn icmp_cases_are_counted_and_replies_punted() {
+    let mut rig = Rig::koko();
+    let mut bad = echo(KOKO1_MAC.0, KOKO1_IP, 8, 1, 1, &[1, 2, 3, 4]);
+    bad[36] ^= 0xff;
+    let unknown = echo(KOKO1_MAC.0, KOKO1_IP, 13, 1, 1, &[]);
+    let reply = echo(KOKO1_MAC.0, KOKO1_IP, 0, 0xbeef, 3, &[0; 20]);
+    assert!(rig.run(&[bad, unknown, reply]).is_empty());
+    assert_eq!(rig.counter("ip4-icmp-input", "bad icmp checksum"), 1);
+    assert_eq!(rig.counter("ip4-icmp-input", "unknown type"), 1);
+    assert_eq!(rig.counter("ip4-icmp-input", "echo replies received"), 1);
+    match rig.punts.try_recv().unwrap() {
+        crate::punt::PuntMsg::EchoReply {
+            src,
+            ident,
+            seq,
+            ttl,
+            len,
+            ..
+        } => assert_eq!((src, ident, seq, ttl, len), (KOKO1_IP, 0xbeef, 3, 64, 28)),
+        other => panic!("unexpected punt {other:?}"),
+    }
+    rig.assert_no_leak();
+}
+
+#[test]
+fn injected_frames_are_sent() {
+    let mut rig = Rig::koko();
+    let frame = arp_frame(
+        [0xff; 6], WEFT_MAC.0, 1, WEFT_MAC.0, WEFT_IP, [0; 6], KOKO2_IP,
+    );
+    assert!(rig.worker.injector().send(crate::punt::Inject {
+        sw_if_index: UPLINK,
+        frame: frame.clone(),
+    }));
+    let out = rig.run(&[]);
+    assert_eq!(out, vec![frame]);
+    rig.assert_no_leak();
 }

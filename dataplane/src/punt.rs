@@ -1,0 +1,127 @@
+//! What the dataplane tells the control plane (punt) and what the control
+//! plane asks the dataplane to send (inject).
+//!
+//! Punts are small fixed-size messages on a bounded channel: a node calls
+//! [`Punt::send`], which never blocks and never allocates; when the channel
+//! is full the message is dropped and counted. Injected frames come the
+//! other way, built by the control plane (ARP requests, `ping`), and a worker
+//! drains at most [`INJECT_PER_POLL`] of them per loop iteration.
+
+use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
+
+use crate::wire::EthernetAddress;
+
+/// Frames a worker injects per loop iteration at most.
+pub const INJECT_PER_POLL: usize = 64;
+
+/// A message from a node to the control plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PuntMsg {
+    /// An ARP request for one of weft's addresses, or an ARP reply to
+    /// weft, taught weft a neighbour.
+    Neighbor {
+        /// Interface it was received on.
+        sw_if_index: u32,
+        /// The neighbour's address.
+        ip: Ipv4Addr,
+        /// The neighbour's MAC.
+        mac: EthernetAddress,
+    },
+    /// An ICMP echo reply addressed to weft (an answer to `ping`).
+    EchoReply {
+        /// Interface it was received on.
+        sw_if_index: u32,
+        /// Who answered.
+        src: Ipv4Addr,
+        /// ICMP identifier.
+        ident: u16,
+        /// ICMP sequence number.
+        seq: u16,
+        /// IPv4 TTL of the reply.
+        ttl: u8,
+        /// Bytes of ICMP message (header and data).
+        len: u16,
+        /// When the worker received it.
+        at: Instant,
+    },
+}
+
+/// The sending side, one clone per worker.
+#[derive(Clone, Debug)]
+pub struct Punt {
+    tx: SyncSender<PuntMsg>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Punt {
+    /// Sends without blocking; a full channel drops the message (counted).
+    #[inline]
+    pub fn send(&self, msg: PuntMsg) {
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = self.tx.try_send(msg) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Messages dropped because the control plane was not keeping up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// A bounded punt channel: the workers' sender and the control plane's
+/// receiver.
+pub fn punt_channel(capacity: usize) -> (Punt, Receiver<PuntMsg>) {
+    let (tx, rx) = mpsc::sync_channel(capacity);
+    (
+        Punt {
+            tx,
+            dropped: Arc::new(AtomicU64::new(0)),
+        },
+        rx,
+    )
+}
+
+/// A frame for a worker to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inject {
+    /// Interface to send it on.
+    pub sw_if_index: u32,
+    /// The whole Ethernet frame.
+    pub frame: Vec<u8>,
+}
+
+/// The control plane's side of a worker's inject queue.
+#[derive(Clone, Debug)]
+pub struct Injector {
+    tx: mpsc::Sender<Inject>,
+}
+
+impl Injector {
+    /// Queues a frame; false if the worker is gone.
+    pub fn send(&self, inject: Inject) -> bool {
+        self.tx.send(inject).is_ok()
+    }
+}
+
+/// The worker's side of its inject queue.
+#[derive(Debug)]
+pub struct InjectQueue {
+    rx: Receiver<Inject>,
+}
+
+impl InjectQueue {
+    /// Next queued frame, if any.
+    pub fn try_next(&self) -> Option<Inject> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// An inject channel for one worker.
+pub fn inject_channel() -> (Injector, InjectQueue) {
+    let (tx, rx) = mpsc::channel();
+    (Injector { tx }, InjectQueue { rx })
+}
