@@ -7,3 +7,4 @@
 
 pub use control;
 pub use dataplane;
+pub use weft_cli as cli;

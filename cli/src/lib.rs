@@ -14,3 +14,4 @@
 pub mod client;
 pub mod console;
 pub mod ctl;
+pub mod daemon;

@@ -34,6 +34,9 @@ pub enum InterfaceKind {
     Local,
     /// A packet-generator interface (in-memory, for tests and benchmarks).
     Pg,
+    /// An AF_XDP interface on a Linux netdev (the device itself is the
+    /// runtime's; the model only knows it is an Ethernet device).
+    AfXdp,
     /// An IPv4 VXLAN tunnel.
     Vxlan4 {
         /// The tunnel's pool index.
@@ -46,7 +49,7 @@ impl InterfaceKind {
     pub fn output(self) -> Output {
         match self {
             InterfaceKind::Local => Output::Drop,
-            InterfaceKind::Pg => Output::Device,
+            InterfaceKind::Pg | InterfaceKind::AfXdp => Output::Device,
             InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
         }
     }
@@ -107,6 +110,55 @@ impl Config {
         self.publish();
         let (port, handle) = PgPort::new();
         Ok((sw_if_index, port, handle))
+    }
+
+    /// Adds a device interface (AF_XDP) named `name` with the device's
+    /// own `mac` and L3 `mtu`, admin down, L3 mode. Returns its sw_if_index.
+    ///
+    /// Errors: [`ConfigError::InvalidName`], [`ConfigError::NameInUse`].
+    pub fn create_device_interface(
+        &mut self,
+        name: &str,
+        kind: InterfaceKind,
+        mac: EthernetAddress,
+        mtu: u16,
+    ) -> Result<u32, ConfigError> {
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(ConfigError::InvalidName(name.to_string()));
+        }
+        if self.interface_index(name).is_some() {
+            return Err(ConfigError::NameInUse(name.to_string()));
+        }
+        let sw_if_index = self.add_interface(|sw_if_index| InterfaceConfig {
+            sw_if_index,
+            name: name.to_string(),
+            kind,
+            admin_up: false,
+            mac,
+            mtu,
+            l2: L2Mode::L3,
+            ip4: Vec::new(),
+        });
+        self.publish();
+        Ok(sw_if_index)
+    }
+
+    /// Deletes device interface `sw_if_index` with its addresses and
+    /// neighbours; interfaces xconnected to it go back to L3, tunnels that
+    /// used it as uplink lose their encap until another uplink reaches
+    /// their remote.
+    ///
+    /// Errors: [`ConfigError::UnknownInterface`]; local0 and tunnels are
+    /// not device interfaces ([`ConfigError::InvalidL2Config`] is not
+    /// right for them, so the same unknown-interface error is returned).
+    pub fn delete_device_interface(&mut self, sw_if_index: u32) -> Result<(), ConfigError> {
+        let ifc = self.existing(sw_if_index)?;
+        if !matches!(ifc.kind, InterfaceKind::Pg | InterfaceKind::AfXdp) {
+            return Err(ConfigError::UnknownInterface(ifc.name.clone()));
+        }
+        self.remove_interface(sw_if_index);
+        self.publish();
+        Ok(())
     }
 
     /// The sw_if_index of the interface called `name`.

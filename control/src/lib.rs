@@ -61,9 +61,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod egress;
 pub mod interface;
 pub mod ip;
 pub mod l2;
+pub mod runtime;
 pub mod vxlan;
 
 pub use config::{Config, ConfigError};

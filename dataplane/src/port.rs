@@ -2,6 +2,8 @@
 //! from pool buffers. Each worker owns its ports ([`Ports`]); nothing here
 //! is shared between threads.
 
+use std::os::fd::BorrowedFd;
+
 use crate::pool::{Buf, PoolCache};
 
 /// Result of one receive call.
@@ -38,6 +40,13 @@ pub trait Port: Send {
     /// either sent (and freed or recycled by the driver) or freed and
     /// counted as an error.
     fn tx(&mut self, cache: &mut PoolCache, bufs: &mut Vec<Buf>) -> TxResult;
+
+    /// A descriptor that becomes readable when frames arrive, for workers
+    /// that sleep when idle (rx-mode interrupt or adaptive). `None` for
+    /// devices that cannot wake a sleeping worker (pg).
+    fn wait_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
 }
 
 struct Entry {
@@ -117,6 +126,13 @@ impl Ports {
                 f(e.sw_if_index, e.port.as_mut());
             }
         }
+    }
+
+    /// The wake-up descriptors of every port (see [`Port::wait_fd`]);
+    /// `None` if one of them has none, since a worker must not sleep on a
+    /// port that cannot wake it.
+    pub fn wait_fds(&self) -> Option<Vec<BorrowedFd<'_>>> {
+        self.entries.iter().map(|e| e.port.wait_fd()).collect()
     }
 
     /// Stages a buffer for transmission on `sw_if_index`. Gives the buffer

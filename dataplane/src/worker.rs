@@ -104,6 +104,17 @@ impl Worker {
         &mut self.ports
     }
 
+    /// The worker's ports, read-only (wake-up descriptors).
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// Removes the port of `sw_if_index` (buffers staged for it are freed)
+    /// and returns it.
+    pub fn remove_port(&mut self, sw_if_index: u32) -> Option<Box<dyn crate::port::Port>> {
+        self.ports.remove(sw_if_index, &mut self.cache)
+    }
+
     /// The worker's statistics (shared with the control plane).
     pub fn stats(&self) -> &Arc<WorkerStats> {
         &self.stats

@@ -531,6 +531,10 @@ impl Port for AfXdpSocket {
         INPUT_NODE
     }
 
+    fn wait_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd())
+    }
+
     fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize) -> RxResult {
         let mut r = RxResult::default();
         self.reclaim(cache);

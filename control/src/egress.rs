@@ -1,0 +1,59 @@
+//! Where a packet weft originates leaves: the egress interface and source
+//! address for a destination (ARP requests, `ping`, tunnel next hops).
+
+use std::net::Ipv4Addr;
+
+use crate::config::Config;
+use crate::ip::Neighbor;
+
+/// How weft reaches an IPv4 destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Egress {
+    /// The device interface it leaves by.
+    pub sw_if_index: u32,
+    /// The next hop to resolve (the destination itself when on-link).
+    pub next_hop: Ipv4Addr,
+    /// weft's address on that interface in the prefix used (the source).
+    pub src: Ipv4Addr,
+}
+
+impl Config {
+    /// The egress for `dst`: the device interface with the longest
+    /// connected prefix containing it, and weft's address in that prefix.
+    /// `None` when no connected prefix covers `dst`.
+    pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
+        let ifc = self.uplink_for(dst)?;
+        let src = ifc
+            .ip4
+            .iter()
+            .filter(|a| a.contains(dst))
+            .max_by_key(|a| a.prefix_len())?
+            .address();
+        Some(Egress {
+            sw_if_index: ifc.sw_if_index,
+            next_hop: dst,
+            src,
+        })
+    }
+
+    /// The neighbour entry for `ip` on `sw_if_index`, if any.
+    pub fn neighbor(&self, sw_if_index: u32, ip: Ipv4Addr) -> Option<&Neighbor> {
+        self.neighbors.get(&(sw_if_index, ip))
+    }
+
+    /// The next hops weft must resolve for its tunnels: one [`Egress`] per
+    /// distinct tunnel remote that has a connected route but no neighbour
+    /// entry yet.
+    pub fn unresolved_next_hops(&self) -> Vec<Egress> {
+        let mut out: Vec<Egress> = Vec::new();
+        for tun in self.tunnels() {
+            let Some(e) = self.egress_for(tun.dst) else {
+                continue;
+            };
+            if self.neighbor(e.sw_if_index, e.next_hop).is_none() && !out.contains(&e) {
+                out.push(e);
+            }
+        }
+        out
+    }
+}

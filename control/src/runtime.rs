@@ -1,0 +1,165 @@
+//! What the CLI needs from the running dataplane beyond the configuration
+//! model: workers and their statistics, devices, rx placement, the buffer
+//! pool.
+//!
+//! The command handlers see a [`Runtime`] next to the [`Config`]; weftd
+//! implements it over real worker threads and AF_XDP sockets
+//! (`cli::daemon`), tests implement it over pg interfaces and workers they
+//! poll themselves. Every command runs with the control-plane lock held, so
+//! a handler sees `Config` and `Runtime` consistent with each other.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use dataplane::pool::Pool;
+use dataplane::stats::WorkerStats;
+use dataplane::trace::TraceShared;
+
+use crate::config::Config;
+
+/// One dataplane thread as `show threads` / `show runtime` list it.
+#[derive(Clone, Debug)]
+pub struct WorkerInfo {
+    /// VPP's thread index: workers are 1..=n (0 is the main thread, which
+    /// in weft runs no graph).
+    pub thread_index: u32,
+    /// Thread name, VPP-style (`vpp_wk_0`; weft uses `weft_wk_0`).
+    pub name: String,
+    /// Linux thread id (LWP), 0 until the thread has started.
+    pub lwp: u32,
+    /// The core it is pinned to (`lcore`), if pinned.
+    pub core: Option<usize>,
+    /// Its counters (single writer: the worker).
+    pub stats: Arc<WorkerStats>,
+    /// Its trace buffer and budgets.
+    pub trace: Arc<TraceShared>,
+}
+
+/// How a receive queue is serviced (`set interface rx-mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RxMode {
+    /// Busy polling.
+    Polling,
+    /// Sleep in poll() on the socket until a frame arrives.
+    Interrupt,
+    /// Poll under load, sleep when idle (weft's default).
+    Adaptive,
+}
+
+impl RxMode {
+    /// The word VPP prints (`polling`, `interrupt`, `adaptive`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RxMode::Polling => "polling",
+            RxMode::Interrupt => "interrupt",
+            RxMode::Adaptive => "adaptive",
+        }
+    }
+}
+
+/// One receive queue and the worker that polls it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RxQueue {
+    /// The interface.
+    pub sw_if_index: u32,
+    /// Queue number on that interface.
+    pub queue: u32,
+    /// Index into [`Runtime::workers`].
+    pub worker: usize,
+    /// Its rx mode.
+    pub mode: RxMode,
+    /// The input node that polls it (`af_xdp-input`).
+    pub input_node: &'static str,
+}
+
+/// Arguments of `create interface af_xdp` after parsing (VPP-CLI.md §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AfXdpArgs {
+    /// `host-if <linux-ifname>`.
+    pub host_if: String,
+    /// `name <name>`; default `<host-if>/0`.
+    pub name: Option<String>,
+    /// `rx-queue-size <n>` (power of two, default 512).
+    pub rx_queue_size: u32,
+    /// `tx-queue-size <n>` (power of two, default 512).
+    pub tx_queue_size: u32,
+    /// `num-rx-queues <n>`; `None` for `all`.
+    pub num_rx_queues: Option<u32>,
+    /// `zero-copy` (Some(true)), `no-zero-copy` (Some(false)), or auto.
+    pub zero_copy: Option<bool>,
+}
+
+impl Default for AfXdpArgs {
+    fn default() -> Self {
+        AfXdpArgs {
+            host_if: String::new(),
+            name: None,
+            rx_queue_size: 512,
+            tx_queue_size: 512,
+            num_rx_queues: Some(1),
+            zero_copy: None,
+        }
+    }
+}
+
+/// Arguments of `ping` after parsing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PingArgs {
+    /// Destination.
+    pub dst: Ipv4Addr,
+    /// `source <interface>`.
+    pub source: Option<u32>,
+    /// `size <n>`: ICMP payload bytes (default 60).
+    pub size: u16,
+    /// `interval <s>` (default 1.0).
+    pub interval: f64,
+    /// `repeat <n>` (default 5).
+    pub repeat: u32,
+}
+
+/// The running dataplane, as the CLI sees it.
+///
+/// Methods that change devices take the [`Config`] too: creating an AF_XDP
+/// interface adds it to the model (and publishes) and attaches the device
+/// in one step, and fails as a whole.
+pub trait Runtime: Send {
+    /// The worker threads, in thread-index order.
+    fn workers(&self) -> Vec<WorkerInfo>;
+
+    /// The buffer pool.
+    fn pool(&self) -> &Arc<Pool>;
+
+    /// `create interface af_xdp ...`: returns the new sw_if_index. The
+    /// error is the message to print after `create interface af_xdp: `.
+    fn create_af_xdp(&mut self, config: &mut Config, args: &AfXdpArgs) -> Result<u32, String>;
+
+    /// `delete interface af_xdp <if>`: detaches and removes it.
+    fn delete_af_xdp(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), String>;
+
+    /// Driver lines for `show hardware-interfaces` (after the
+    /// `Ethernet address` line), one string per line without indent; empty
+    /// for interfaces with no device (loopback, tunnels).
+    fn hardware_lines(&self, sw_if_index: u32) -> Vec<String>;
+
+    /// Every receive queue with its worker and mode.
+    fn rx_placement(&self) -> Vec<RxQueue>;
+
+    /// `set interface rx-mode <if> [queue <n>] <mode>`.
+    fn set_rx_mode(
+        &mut self,
+        sw_if_index: u32,
+        queue: Option<u32>,
+        mode: RxMode,
+    ) -> Result<(), String>;
+
+    /// Called after every configuration change that succeeded, so devices
+    /// can follow the model (the XDP program's address map, L2 mode).
+    fn config_changed(&mut self, config: &Config);
+
+    /// Sends a frame built by the control plane (ARP request, ping) out of
+    /// `sw_if_index` through the worker that owns it. False if no worker
+    /// can send on that interface.
+    fn send_frame(&self, _sw_if_index: u32, _frame: Vec<u8>) -> bool {
+        false
+    }
+}
