@@ -39,7 +39,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use dataplane::tables::{
-    Interface, L2Mode, Output, Tables, TablesHandle, Vxlan4Encap, Vxlan4EncapParams, Vxlan4Tunnel,
+    Interface, L2Mode, Tables, TablesHandle, Vxlan4Encap, Vxlan4EncapParams, Vxlan4Tunnel,
 };
 use dataplane::wire::EthernetAddress;
 
@@ -157,6 +157,8 @@ pub struct Config {
     pub(crate) neighbors: BTreeMap<(u32, Ipv4Addr), Neighbor>,
     /// VXLAN tunnels by pool index; `None` for free indices.
     pub(crate) tunnels: Vec<Option<TunnelConfig>>,
+    /// Static IPv4 routes (`ip route add`), by prefix.
+    pub(crate) routes: BTreeMap<crate::fib::Prefix, crate::fib::Route>,
     /// Keyed hasher that makes tunnel MACs look random.
     mac_hasher: RandomState,
     /// How many random MACs were handed out (the hasher's input).
@@ -176,6 +178,7 @@ impl Config {
             interfaces: Vec::new(),
             neighbors: BTreeMap::new(),
             tunnels: Vec::new(),
+            routes: BTreeMap::new(),
             mac_hasher: RandomState::new(),
             macs_made: 0,
         };
@@ -304,28 +307,12 @@ impl Config {
         t
     }
 
-    /// The device interface with the longest IPv4 prefix containing `ip`
-    /// (admin state does not matter), with that prefix's length.
-    pub(crate) fn uplink_for(&self, ip: Ipv4Addr) -> Option<&InterfaceConfig> {
-        let mut best: Option<(&InterfaceConfig, u8)> = None;
-        for ifc in self.interfaces() {
-            if ifc.kind.output() != Output::Device {
-                continue;
-            }
-            for a in ifc.ip4.iter().filter(|a| a.contains(ip)) {
-                if best.is_none_or(|(_, len)| a.prefix_len() > len) {
-                    best = Some((ifc, a.prefix_len()));
-                }
-            }
-        }
-        best.map(|(ifc, _)| ifc)
-    }
-
     /// The tunnel's encap rewrite, if its next hop (its dst, on the uplink
-    /// [`uplink_for`](Self::uplink_for) finds) has a neighbour entry.
+    /// [`egress_for`](Self::egress_for) finds) has a neighbour entry.
     fn resolve_encap(&self, tun: &TunnelConfig) -> Option<Vxlan4Encap> {
-        let uplink = self.uplink_for(tun.dst)?;
-        let nbr = self.neighbors.get(&(uplink.sw_if_index, tun.dst))?;
+        let egress = self.egress_for(tun.dst)?;
+        let uplink = self.interface(egress.sw_if_index)?;
+        let nbr = self.neighbors.get(&(uplink.sw_if_index, egress.next_hop))?;
         Some(Vxlan4Encap::new(&Vxlan4EncapParams {
             src_mac: uplink.mac,
             dst_mac: nbr.mac,
@@ -660,7 +647,7 @@ mod tests {
             .unwrap();
         c.add_del_ip4_address(narrow, ip(192, 168, 1, 2), 24, false)
             .unwrap();
-        let uplink = |c: &Config, dst| c.uplink_for(dst).map(|i| i.sw_if_index);
+        let uplink = |c: &Config, dst| c.egress_for(dst).map(|e| e.sw_if_index);
         assert_eq!(uplink(&c, KOKO1), Some(wide));
         assert_eq!(uplink(&c, ip(192, 168, 1, 7)), Some(narrow));
         assert_eq!(uplink(&c, ip(172, 16, 0, 1)), None);
@@ -696,7 +683,7 @@ mod tests {
             .unwrap();
         c.add_del_neighbor(tun, KOKO1, KOKO1_MAC, true, false)
             .unwrap();
-        assert!(c.uplink_for(KOKO1).is_none());
+        assert!(c.egress_for(KOKO1).is_none());
         assert_eq!(snapshot(&c).tunnel(0).unwrap().encap, None);
         // Its address is still local.
         assert_eq!(snapshot(&c).local4.get(&ip(10, 99, 0, 9)), Some(&tun));

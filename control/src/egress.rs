@@ -18,22 +18,12 @@ pub struct Egress {
 }
 
 impl Config {
-    /// The egress for `dst`: the device interface with the longest
-    /// connected prefix containing it, and weft's address in that prefix.
-    /// `None` when no connected prefix covers `dst`.
+    /// The egress for `dst`: longest-prefix match over the connected
+    /// prefixes of device interfaces and static routes ([`crate::fib`]).
+    /// `None` when nothing covers `dst` or a route's next hop is not on a
+    /// connected prefix.
     pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
-        let ifc = self.uplink_for(dst)?;
-        let src = ifc
-            .ip4
-            .iter()
-            .filter(|a| a.contains(dst))
-            .max_by_key(|a| a.prefix_len())?
-            .address();
-        Some(Egress {
-            sw_if_index: ifc.sw_if_index,
-            next_hop: dst,
-            src,
-        })
+        self.lookup(dst)
     }
 
     /// The neighbour entry for `ip` on `sw_if_index`, if any.

@@ -62,6 +62,7 @@
 pub mod cli;
 pub mod config;
 pub mod egress;
+pub mod fib;
 pub mod interface;
 pub mod ip;
 pub mod l2;
