@@ -14,30 +14,11 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # --- install what is missing -------------------------------------------------
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
 need_pkgs=()
-command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
-command -v pkg-config >/dev/null 2>&1 || need_pkgs+=(pkg-config)
-command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
-command -v ping >/dev/null 2>&1 || need_pkgs+=(iputils-ping)
-command -v ethtool >/dev/null 2>&1 || need_pkgs+=(ethtool)
-# The XDP program is compiled with clang at build time; libbpf-sys and
-# libxdp-sys build libbpf/libxdp from source.
-command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)
-command -v make >/dev/null 2>&1 || need_pkgs+=(make)
-command -v m4 >/dev/null 2>&1 || need_pkgs+=(m4)
-for h in /usr/include/gelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev \
-         /usr/include/linux/bpf.h:linux-libc-dev /usr/include/pcap/pcap.h:libpcap-dev; do
-  [ -e "${h%%:*}" ] || need_pkgs+=("${h##*:}")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  step "installing with apt: ${need_pkgs[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "error: missing ${need_pkgs[*]} and not root; install them and re-run" >&2
-    exit 1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}"
-fi
+weft_need_build_deps
+weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2
   exit 1

@@ -10,6 +10,9 @@
 //!   even when the test fails.
 #![allow(dead_code)]
 
+pub mod koko;
+pub mod weftd;
+
 use std::process::{Command, Output};
 
 /// True if the calling test may use root and network namespaces.

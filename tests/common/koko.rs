@@ -1,0 +1,308 @@
+//! The koko demo topology (shared/KOKO.md) as a test fixture.
+//!
+//! ```text
+//!   netns test1                      netns test2
+//!   link1 10.100.0.1/24              link2 10.100.0.2/24
+//!   vxlan VNI 11 -> 10.99.0.3        vxlan VNI 12 -> 10.99.0.3
+//!     (underlay: koko1)                (underlay: koko2)
+//!
+//!   netns koko1          netns koko2          netns vpp1
+//!   eth0 10.99.0.1/24    eth0 10.99.0.2/24    eth0 (no address: weftd owns
+//!     |                    |                    |   10.99.0.3 through AF_XDP)
+//!   koko1 -------------- br0 -------------- vpp1      netns bridge
+//!                          |
+//!                        koko2
+//! ```
+//!
+//! Every namespace is a [`Netns`] named `weft-<prefix>-<role>-<pid>`, so it
+//! is deleted by exact name when the topology drops, even when the test
+//! panics; the links go with their namespaces. Interface names (`eth0`,
+//! `link1`, `br0`, ...) are the demo's own: each lives in a namespace of
+//! this topology only, so two topologies never collide on them.
+//!
+//! The vxlan links are made exactly as koko makes them: created in the
+//! container host's namespace (`tmpNN`, `dev eth0`, `learning l2miss l3miss
+//! ttl auto`, explicit `dstport`), moved into the container, renamed, up,
+//! addressed with `brd +`. Their UDP sockets stay in koko1/koko2.
+//!
+//! The bridge port towards vpp1 has tx checksum offload off (see
+//! [`KokoOptions::wire_checksums`]), so vpp1 receives finished checksums,
+//! as from a real wire.
+//!
+//! The fixture builds the kernel side only. The forwarder (weftd, or a
+//! worker run inline by the test) attaches to [`KokoTopology::vpp1_if`] in
+//! [`KokoTopology::vpp1`], owns [`VPP1_IP`] and answers ARP for it.
+
+use std::process::{Command, Output};
+
+use super::{Netns, veth};
+
+/// koko1's underlay address.
+pub const KOKO1_IP: &str = "10.99.0.1";
+/// koko2's underlay address.
+pub const KOKO2_IP: &str = "10.99.0.2";
+/// vpp1's underlay address: owned by the forwarder, never by Linux.
+pub const VPP1_IP: &str = "10.99.0.3";
+/// The underlay prefix length.
+pub const UNDERLAY_LEN: u8 = 24;
+/// test1's inner address (on `link1`).
+pub const TEST1_IP: &str = "10.100.0.1";
+/// test2's inner address (on `link2`).
+pub const TEST2_IP: &str = "10.100.0.2";
+/// Every host's underlay interface, and vpp1's, which weftd attaches to.
+pub const ETH0: &str = "eth0";
+/// The bridge joining the hosts, in the bridge namespace.
+pub const BRIDGE: &str = "br0";
+/// test1's vxlan link.
+pub const LINK1: &str = "link1";
+/// test2's vxlan link.
+pub const LINK2: &str = "link2";
+
+/// The bridge port towards vpp1's eth0 (its veth peer, in the bridge
+/// namespace).
+pub const VPP1_PORT: &str = "vpp1";
+
+/// The longest prefix [`KokoTopology::new`] takes, so that
+/// `weft-<prefix>-<role>-<pid>` stays within 40 characters.
+pub const MAX_PREFIX: usize = 20;
+
+/// What may vary between koko topologies.
+#[derive(Debug, Clone)]
+pub struct KokoOptions {
+    /// test1's VNI (koko `-x eth0,10.99.0.3,11`).
+    pub vni1: u32,
+    /// test2's VNI.
+    pub vni2: u32,
+    /// link1's UDP destination port: 4789 as in the demo, or 8472 (the
+    /// kernel's default, which koko's other variant spells out).
+    pub dstport1: u16,
+    /// link2's UDP destination port.
+    pub dstport2: u16,
+    /// Frames reach vpp1's eth0 with finished checksums, as from a wire
+    /// (default): `ethtool -K vpp1 tx off` on the bridge port towards vpp1.
+    ///
+    /// Without it, TCP from the containers arrives with its inner checksum
+    /// unfinished: the vxlan device leaves it to "hardware"
+    /// (`CHECKSUM_PARTIAL`, local checksum offload), veth passes that state
+    /// along, and a forwarder reading raw frames through AF_XDP forwards
+    /// the unfinished checksum, which the far container then drops. Pings
+    /// pass either way (ICMP is checksummed in software). With the
+    /// bridge port's tx checksum offload off, the kernel finishes the
+    /// checksum (and segments GSO packets) before the frame leaves the
+    /// bridge.
+    pub wire_checksums: bool,
+}
+
+impl Default for KokoOptions {
+    fn default() -> Self {
+        KokoOptions {
+            vni1: 11,
+            vni2: 12,
+            dstport1: 4789,
+            dstport2: 4789,
+            wire_checksums: true,
+        }
+    }
+}
+
+/// The koko demo topology: six namespaces, deleted by exact name on drop.
+///
+/// Fields drop in declaration order: containers first, then hosts, then
+/// the bridge.
+#[derive(Debug)]
+pub struct KokoTopology {
+    /// Container test1 (`link1`).
+    pub test1: Netns,
+    /// Container test2 (`link2`).
+    pub test2: Netns,
+    /// Container host koko1 (underlay of test1).
+    pub koko1: Netns,
+    /// Container host koko2 (underlay of test2).
+    pub koko2: Netns,
+    /// The forwarder's host: `eth0` up, no address.
+    pub vpp1: Netns,
+    /// The L2 segment: bridge `br0` with one veth port per host.
+    pub bridge: Netns,
+    /// What the topology was built with.
+    pub opts: KokoOptions,
+}
+
+impl KokoTopology {
+    /// Builds the topology with namespaces `weft-<prefix>-{br,koko1,koko2,
+    /// vpp1,test1,test2}-<pid>`. The prefix names the test: two tests of
+    /// one binary (one pid) must use different prefixes.
+    ///
+    /// # Panics
+    ///
+    /// If the prefix is longer than [`MAX_PREFIX`] or any step fails; the
+    /// namespaces made so far are deleted while unwinding.
+    pub fn new(prefix: &str, opts: KokoOptions) -> KokoTopology {
+        assert!(
+            !prefix.is_empty() && prefix.len() <= MAX_PREFIX,
+            "koko prefix {prefix:?} must be 1..={MAX_PREFIX} characters"
+        );
+        // Each guard exists before anything is done in it: a panic in any
+        // later step drops (deletes) every namespace made so far.
+        let topo = KokoTopology {
+            test1: Netns::new(&format!("{prefix}-test1")),
+            test2: Netns::new(&format!("{prefix}-test2")),
+            koko1: Netns::new(&format!("{prefix}-koko1")),
+            koko2: Netns::new(&format!("{prefix}-koko2")),
+            vpp1: Netns::new(&format!("{prefix}-vpp1")),
+            bridge: Netns::new(&format!("{prefix}-br")),
+            opts,
+        };
+        topo.build();
+        topo
+    }
+
+    fn build(&self) {
+        // The L2 segment. STP stays off (the default), so ports forward at
+        // once.
+        self.bridge.ip(&["link", "add", BRIDGE, "type", "bridge"]);
+        self.bridge.ip(&["link", "set", BRIDGE, "up"]);
+        // Each host's eth0 is a veth whose peer, named after the host, is a
+        // bridge port. Both ends are up: XDP on vpp1's eth0 needs its peer
+        // up to receive anything.
+        for (host, port) in [
+            (&self.koko1, "koko1"),
+            (&self.koko2, "koko2"),
+            (&self.vpp1, VPP1_PORT),
+        ] {
+            veth(host, ETH0, &self.bridge, port);
+            self.bridge.ip(&["link", "set", port, "master", BRIDGE]);
+        }
+        let koko1_addr = format!("{KOKO1_IP}/{UNDERLAY_LEN}");
+        let koko2_addr = format!("{KOKO2_IP}/{UNDERLAY_LEN}");
+        self.koko1.ip(&["addr", "add", &koko1_addr, "dev", ETH0]);
+        self.koko2.ip(&["addr", "add", &koko2_addr, "dev", ETH0]);
+        // vpp1's eth0 stays without an address: the forwarder owns VPP1_IP.
+        if self.opts.wire_checksums {
+            self.bridge
+                .exec_ok(&["ethtool", "-K", VPP1_PORT, "tx", "off"]);
+        }
+        koko_link(
+            &self.koko1,
+            &self.test1,
+            self.opts.vni1,
+            self.opts.dstport1,
+            LINK1,
+            TEST1_IP,
+        );
+        koko_link(
+            &self.koko2,
+            &self.test2,
+            self.opts.vni2,
+            self.opts.dstport2,
+            LINK2,
+            TEST2_IP,
+        );
+    }
+
+    /// All six namespaces, containers first.
+    pub fn namespaces(&self) -> [&Netns; 6] {
+        [
+            &self.test1,
+            &self.test2,
+            &self.koko1,
+            &self.koko2,
+            &self.vpp1,
+            &self.bridge,
+        ]
+    }
+
+    /// The names of all six namespaces.
+    pub fn names(&self) -> Vec<String> {
+        self.namespaces()
+            .iter()
+            .map(|ns| ns.name().to_string())
+            .collect()
+    }
+
+    /// The namespace the forwarder runs in.
+    pub fn vpp1_ns(&self) -> &str {
+        self.vpp1.name()
+    }
+
+    /// The interface the forwarder attaches to, in [`Self::vpp1_ns`].
+    pub fn vpp1_if(&self) -> &'static str {
+        ETH0
+    }
+
+    /// vpp1's eth0 ifindex, inside the vpp1 namespace.
+    pub fn vpp1_ifindex(&self) -> u32 {
+        ifindex(&self.vpp1, ETH0)
+    }
+
+    /// vpp1's eth0 MAC address (`aa:bb:cc:dd:ee:ff`).
+    pub fn vpp1_mac(&self) -> String {
+        mac(&self.vpp1, ETH0)
+    }
+
+    /// A command that runs `program` inside the vpp1 namespace
+    /// (`ip netns exec <vpp1> program`); add arguments and spawn it.
+    pub fn vpp1_command(&self, program: &str) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", self.vpp1.name(), program]);
+        cmd
+    }
+}
+
+/// Creates a vxlan link in the container host `host` exactly as koko does,
+/// then moves it into `container`, renames it, brings it up and addresses
+/// it (`<addr>/24 brd +`).
+pub fn koko_link(host: &Netns, container: &Netns, vni: u32, dstport: u16, link: &str, addr: &str) {
+    let tmp = format!("tmp{vni}");
+    let vni = vni.to_string();
+    let dstport = dstport.to_string();
+    host.ip(&[
+        "link", "add", &tmp, "type", "vxlan", "id", &vni, "remote", VPP1_IP, "dev", ETH0,
+        "dstport", &dstport, "learning", "l2miss", "l3miss", "ttl", "auto",
+    ]);
+    host.ip(&["link", "set", &tmp, "netns", container.name()]);
+    container.ip(&["link", "set", &tmp, "name", link]);
+    container.ip(&["link", "set", link, "up"]);
+    let cidr = format!("{addr}/24");
+    container.ip(&["addr", "add", &cidr, "brd", "+", "dev", link]);
+}
+
+/// `ping -c <count> -i 0.2 -W 2 <to>` inside `from`, whatever its status.
+pub fn ping(from: &Netns, to: &str, count: u32) -> Output {
+    let count = count.to_string();
+    from.exec(&["ping", "-c", &count, "-i", "0.2", "-W", "2", to])
+}
+
+/// The ifindex of `dev` inside `ns`.
+pub fn ifindex(ns: &Netns, dev: &str) -> u32 {
+    let out = ns.ip(&["-o", "link", "show", "dev", dev]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split(':')
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no ifindex for {dev} in {}: {text}", ns.name()))
+}
+
+/// The MAC address of `dev` inside `ns`.
+pub fn mac(ns: &Netns, dev: &str) -> String {
+    let out = ns.ip(&["-o", "link", "show", "dev", dev]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split("link/ether ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no MAC for {dev} in {}: {text}", ns.name()))
+}
+
+/// `ip -d link show <dev>` inside `ns`, as text.
+pub fn link_details(ns: &Netns, dev: &str) -> String {
+    let out = ns.ip(&["-d", "link", "show", "dev", dev]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// True if a namespace of exactly this name exists (`ip netns list`).
+pub fn netns_exists(name: &str) -> bool {
+    let out = super::run(&["ip", "netns", "list"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|line| line.split_whitespace().next() == Some(name))
+}
