@@ -15,3 +15,4 @@ pub mod client;
 pub mod console;
 pub mod ctl;
 pub mod daemon;
+pub mod startup;
