@@ -162,4 +162,7 @@ pub trait Runtime: Send {
     fn send_frame(&self, _sw_if_index: u32, _frame: Vec<u8>) -> bool {
         false
     }
+
+    /// Clean exit: detach devices, stop workers. Called once, at the end.
+    fn shutdown(&mut self) {}
 }

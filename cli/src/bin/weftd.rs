@@ -1,7 +1,6 @@
-//! weftd: the weft daemon.
+//! weftd: the weft daemon (see `weft_cli::daemon`).
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    eprintln!("weftd: the daemon is not built yet (see issue 4); nothing was started");
-    std::process::ExitCode::from(2)
+    weft_cli::daemon::main()
 }

