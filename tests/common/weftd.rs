@@ -26,7 +26,8 @@ pub fn bin(name: &str) -> PathBuf {
         .unwrap_or_else(|| root.join("target"));
     BUILD.call_once(|| {
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(root).args(["build", "-q", "-p", "weft-cli", "--bins"]);
+        cmd.current_dir(root)
+            .args(["build", "-q", "-p", "weft-cli", "--bins"]);
         if profile == "release" {
             cmd.arg("--release");
         }
@@ -145,7 +146,11 @@ impl Weftd {
     /// Runs a command that must fail; returns the error text.
     pub fn err(&self, command: &str) -> String {
         let r = self.cli(command);
-        assert!(r.failed, "`{command}` should have failed, printed: {}", r.text);
+        assert!(
+            r.failed,
+            "`{command}` should have failed, printed: {}",
+            r.text
+        );
         r.text
     }
 
