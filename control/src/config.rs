@@ -129,6 +129,14 @@ pub enum ConfigError {
     /// errno text; its CLI ignores the error and prints nothing.
     #[error("No such entry")]
     NoSuchNeighbor,
+    /// `create loopback interface` with an instance in use (VPP's CLI
+    /// text; its backend returns `VNET_API_ERROR_INVALID_REGISTRATION`).
+    #[error("vnet_create_loopback_interface failed")]
+    LoopbackCreateFailed,
+    /// `delete loopback interface` of an interface that is not a loopback
+    /// (VPP's CLI text).
+    #[error("vnet_delete_loopback_interface failed")]
+    LoopbackDeleteFailed,
     /// A dynamic entry would replace a static one with a different MAC.
     /// VPP refuses too, but its CLI prints nothing (weft's text).
     #[error("static neighbor {ip} on {interface} not overwritten by a dynamic entry")]

@@ -26,6 +26,9 @@ use crate::ip::Ipv4Cidr;
 /// Default L3 MTU of a pg interface.
 pub const PG_MTU: u16 = 1500;
 
+/// L3 MTU of a loopback interface (VPP shows `9000/0/0/0`).
+pub const LOOPBACK_MTU: u16 = 9000;
+
 /// What an interface is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InterfaceKind {
@@ -37,6 +40,12 @@ pub enum InterfaceKind {
     /// An AF_XDP interface on a Linux netdev (the device itself is the
     /// runtime's; the model only knows it is an Ethernet device).
     AfXdp,
+    /// A loopback interface (`create loopback interface`): Ethernet-like,
+    /// with no device; what is sent to it is dropped.
+    Loopback {
+        /// The number in its name, `loop<instance>`.
+        instance: u32,
+    },
     /// An IPv4 VXLAN tunnel.
     Vxlan4 {
         /// The tunnel's pool index.
@@ -48,7 +57,7 @@ impl InterfaceKind {
     /// How packets sent out of such an interface leave.
     pub fn output(self) -> Output {
         match self {
-            InterfaceKind::Local => Output::Drop,
+            InterfaceKind::Local | InterfaceKind::Loopback { .. } => Output::Drop,
             InterfaceKind::Pg | InterfaceKind::AfXdp => Output::Device,
             InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
         }
@@ -178,6 +187,61 @@ impl Config {
     /// Every interface, by increasing sw_if_index.
     pub fn interfaces(&self) -> impl Iterator<Item = &InterfaceConfig> {
         self.interfaces.iter().flatten()
+    }
+
+    /// Creates a loopback interface (`create loopback interface [mac <mac>]
+    /// [instance <n>]`): named `loop<instance>`, where the instance is the
+    /// one asked for or else the lowest free one; MAC `mac` or VPP's
+    /// default `de:ad:00:00:00:<instance>` (low byte of the instance); L3
+    /// MTU [`LOOPBACK_MTU`]; admin down. Returns its sw_if_index.
+    ///
+    /// Errors: [`ConfigError::LoopbackCreateFailed`] if the instance is
+    /// taken or its name is used by another interface.
+    pub fn create_loopback(
+        &mut self,
+        mac: Option<EthernetAddress>,
+        instance: Option<u32>,
+    ) -> Result<u32, ConfigError> {
+        let taken = |c: &Config, n: u32| {
+            c.interfaces()
+                .any(|i| i.kind == InterfaceKind::Loopback { instance: n })
+                || c.interface_index(&format!("loop{n}")).is_some()
+        };
+        let instance = match instance {
+            Some(n) if taken(self, n) => return Err(ConfigError::LoopbackCreateFailed),
+            Some(n) => n,
+            None => (0..=u32::MAX)
+                .find(|&n| !taken(self, n))
+                .ok_or(ConfigError::LoopbackCreateFailed)?,
+        };
+        let mac = mac.unwrap_or(EthernetAddress([0xde, 0xad, 0, 0, 0, instance as u8]));
+        let sw_if_index = self.add_interface(|sw_if_index| InterfaceConfig {
+            sw_if_index,
+            name: format!("loop{instance}"),
+            kind: InterfaceKind::Loopback { instance },
+            admin_up: false,
+            mac,
+            mtu: LOOPBACK_MTU,
+            l2: L2Mode::L3,
+            ip4: Vec::new(),
+        });
+        self.publish();
+        Ok(sw_if_index)
+    }
+
+    /// Deletes loopback interface `sw_if_index` with its addresses and
+    /// neighbours (`delete loopback interface intfc <if>`).
+    ///
+    /// Errors: [`ConfigError::LoopbackDeleteFailed`] if it is not a
+    /// loopback (or does not exist).
+    pub fn delete_loopback(&mut self, sw_if_index: u32) -> Result<(), ConfigError> {
+        match self.interface(sw_if_index) {
+            Some(i) if matches!(i.kind, InterfaceKind::Loopback { .. }) => {}
+            _ => return Err(ConfigError::LoopbackDeleteFailed),
+        }
+        self.remove_interface(sw_if_index);
+        self.publish();
+        Ok(())
     }
 
     /// Sets the admin state (`set interface state <if> up|down`).
@@ -347,6 +411,32 @@ mod tests {
             e.to_string(),
             "mac address change is not supported for interface index 0"
         );
+    }
+
+    #[test]
+    fn loopbacks() {
+        let mut c = config();
+        let l0 = c.create_loopback(None, None).unwrap();
+        let l5 = c.create_loopback(None, Some(5)).unwrap();
+        let mac = EthernetAddress([2, 0, 0, 0, 0, 9]);
+        let l1 = c.create_loopback(Some(mac), None).unwrap();
+        let ifc = |i| c.interface(i).unwrap().clone();
+        assert_eq!(ifc(l0).name, "loop0");
+        assert_eq!(ifc(l0).mac, EthernetAddress([0xde, 0xad, 0, 0, 0, 0]));
+        assert_eq!(ifc(l5).name, "loop5");
+        assert_eq!(ifc(l5).mac, EthernetAddress([0xde, 0xad, 0, 0, 0, 5]));
+        assert_eq!((ifc(l1).name.as_str(), ifc(l1).mac), ("loop1", mac));
+        assert_eq!(ifc(l1).mtu, LOOPBACK_MTU);
+        assert_eq!(snapshot(&c).interface(l1).unwrap().output, Output::Drop);
+        // 1. Instance taken.
+        let e = fails(&mut c, |c| c.create_loopback(None, Some(5)));
+        assert_eq!(e.to_string(), "vnet_create_loopback_interface failed");
+        // 2. Deleting something else.
+        let e = fails(&mut c, |c| c.delete_loopback(0));
+        assert_eq!(e.to_string(), "vnet_delete_loopback_interface failed");
+        c.delete_loopback(l0).unwrap();
+        assert!(c.interface(l0).is_none());
+        assert_eq!(c.create_loopback(None, None).unwrap(), l0);
     }
 
     #[test]

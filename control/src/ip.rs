@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::net::Ipv4Addr;
+use std::time::Instant;
 
 use dataplane::wire::EthernetAddress;
 
@@ -91,6 +92,9 @@ pub struct Neighbor {
     pub mac: EthernetAddress,
     /// Configured as static (flag `S`), else dynamic (`D`).
     pub is_static: bool,
+    /// When the entry was last added or changed (`show ip neighbors`
+    /// prints its age).
+    pub updated: Instant,
 }
 
 impl Config {
@@ -199,6 +203,7 @@ impl Config {
                             ip,
                             mac,
                             is_static,
+                            updated: Instant::now(),
                         },
                     );
                 }
@@ -406,28 +411,16 @@ mod tests {
         c.add_del_neighbor(2, ip(10, 0, 0, 1), MAC2, true, false)
             .unwrap();
         assert_eq!(snapshot(&c).generation, gen_before + 1);
-        let all: Vec<_> = c.neighbors().copied().collect();
+        let all: Vec<_> = c
+            .neighbors()
+            .map(|n| (n.sw_if_index, n.ip, n.mac, n.is_static))
+            .collect();
         assert_eq!(
             all,
             [
-                Neighbor {
-                    sw_if_index: 1,
-                    ip: ip(10, 0, 0, 2),
-                    mac: MAC1,
-                    is_static: false,
-                },
-                Neighbor {
-                    sw_if_index: 1,
-                    ip: ip(10, 0, 0, 9),
-                    mac: MAC2,
-                    is_static: true,
-                },
-                Neighbor {
-                    sw_if_index: 2,
-                    ip: ip(10, 0, 0, 1),
-                    mac: MAC2,
-                    is_static: true,
-                },
+                (1, ip(10, 0, 0, 2), MAC1, false),
+                (1, ip(10, 0, 0, 9), MAC2, true),
+                (2, ip(10, 0, 0, 1), MAC2, true),
             ]
         );
 

@@ -15,6 +15,9 @@
 //! | [`ip`] | IPv4 addresses, neighbours |
 //! | [`vxlan`] | tunnels ([`VxlanError`]) |
 //! | [`l2`] | xconnect, L3 |
+//! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
+//! | [`cli`] | the debug CLI: socket server, command grammar ([`cli::Cli`]), commands |
+//! | [`pg_runtime`] | [`pg_runtime::PgRuntime`]: a `Runtime` over pg interfaces for tests |
 //!
 //! Errors carry VPP's message text, so the CLI prints
 //! `<command path>: <message>` exactly as VPP does.
@@ -66,6 +69,7 @@ pub mod fib;
 pub mod interface;
 pub mod ip;
 pub mod l2;
+pub mod pg_runtime;
 pub mod runtime;
 pub mod vxlan;
 

@@ -156,6 +156,12 @@ pub trait Runtime: Send {
     /// can follow the model (the XDP program's address map, L2 mode).
     fn config_changed(&mut self, config: &Config);
 
+    /// The core the main (control-plane) thread is pinned to, if any, for
+    /// `show threads`.
+    fn main_core(&self) -> Option<usize> {
+        None
+    }
+
     /// Sends a frame built by the control plane (ARP request, ping) out of
     /// `sw_if_index` through the worker that owns it. False if no worker
     /// can send on that interface.

@@ -13,6 +13,7 @@
 //! SIGTERM/SIGINT and shut down cleanly (XDP programs detached, socket file
 //! removed).
 
+pub mod commands;
 pub mod neighbor;
 pub mod punt;
 pub mod runtime;
@@ -20,11 +21,11 @@ pub mod worker;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use control::Config;
-use control::cli::{Executor, Server};
+use control::cli::{Cli, Executor, Server};
 use control::runtime::Runtime;
 use dataplane::pool::Pool;
 use dataplane::punt::punt_channel;
@@ -196,31 +197,21 @@ fn run(startup: &Startup) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the CLI executor over the configuration and runtime, with `ping`
-/// registered, and the closure the punt thread locks them with.
+/// Builds the CLI executor over the configuration and runtime, with the
+/// daemon's own commands (`ping`, `exec`) registered, and the closure the
+/// punt thread locks them with.
 fn make_cli(
     config: Config,
     runtime: Box<dyn Runtime>,
     cp: &Arc<ControlPlane>,
 ) -> (Arc<dyn Executor>, Arc<WithState>) {
-    let state = Arc::new(Mutex::new((config, runtime)));
-    let st = state.clone();
+    let cli = Arc::new(Cli::new(config, runtime));
+    let state = cli.state().clone();
     let with: Arc<WithState> = Arc::new(move |f| {
-        let mut g = st.lock().expect("control-plane lock");
-        let (c, r) = &mut *g;
-        f(c, &mut **r);
+        let mut g = control::cli::exec::lock(&state);
+        let st = &mut *g;
+        f(&mut st.config, &mut *st.runtime);
     });
-    let _ = cp;
-    (Arc::new(Placeholder), with)
-}
-
-struct Placeholder;
-
-impl Executor for Placeholder {
-    fn execute(&self, line: &str) -> Result<String, String> {
-        Err(format!("unknown input `{line}'"))
-    }
-    fn complete(&self, _prefix: &str) -> Vec<(String, String)> {
-        Vec::new()
-    }
+    commands::register(&cli, cp, &with);
+    (cli, with)
 }

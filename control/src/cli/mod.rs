@@ -8,10 +8,15 @@
 //! | [`editor`] | server-side line editing for interactive sessions |
 //! | [`telnet`] | the telnet subset VPP's CLI speaks (greeting, TTYPE, NAWS) |
 //! | [`protocol`] | session kinds, framing, weftctl's extensions, completion helpers |
+//! | [`grammar`] | the command tree, VPP's prefix matching, the `unformat`-like [`Input`] |
+//! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
+//! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
+//! | [`interface`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
 //!
-//! The command grammar lives elsewhere and reaches this module only through
-//! [`Executor`]: `execute(line)` returns the text to print or the error as
-//! VPP prints it, `complete(prefix)` the words that can come next.
+//! The session reaches the commands only through [`Executor`]:
+//! `execute(line)` returns the text to print or the error as VPP prints
+//! it, `complete(prefix)` the words that can come next. docs/cli.md lists
+//! every command.
 //!
 //! # Design
 //!
@@ -27,10 +32,41 @@
 //! command interruption.
 
 pub mod editor;
+pub mod exec;
+pub mod fib;
+pub mod format;
+pub mod grammar;
+pub mod interface;
+pub mod ip;
+pub mod l2;
 pub mod protocol;
 pub mod server;
 pub mod session;
+pub mod stats;
 pub mod telnet;
+pub mod trace;
+pub mod version;
+pub mod vxlan;
 
+#[cfg(test)]
+mod tests;
+
+pub use exec::{Cli, State};
+pub use grammar::{Arg, CmdError, Command, Input, Run};
 pub use server::{Server, ServerHandle};
 pub use session::{Executor, Flow, Kind, Session};
+
+/// Every built-in command. `ping`, `ip route`, `show ip fib` and `exec`
+/// are registered by their owners with [`Cli::register`].
+pub fn builtin_commands() -> Vec<Command> {
+    let mut v = Vec::new();
+    v.extend(version::commands());
+    v.extend(interface::commands());
+    v.extend(vxlan::commands());
+    v.extend(l2::commands());
+    v.extend(ip::commands());
+    v.extend(fib::commands());
+    v.extend(stats::commands());
+    v.extend(trace::commands());
+    v
+}

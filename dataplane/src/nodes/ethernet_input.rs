@@ -49,7 +49,7 @@ crate::counters! {
         /// Frame received on an interface that is down or deleted.
         Down = ("subinterface down", Error),
         /// Frame shorter than an Ethernet header.
-        TooShort = ("frame shorter than an ethernet header", Error),
+        TooShort = ("frame shorter than ethernet header", Error),
     }
 }
 

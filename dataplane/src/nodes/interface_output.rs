@@ -30,7 +30,7 @@ crate::counters! {
         /// The transmit interface is administratively down.
         Down = ("interface is down", Error),
         /// The transmit interface has no device on this worker.
-        NoDevice = ("no device for the transmit interface", Error),
+        NoDevice = ("no device for tx interface", Error),
     }
 }
 

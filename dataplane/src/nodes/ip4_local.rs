@@ -37,7 +37,7 @@ crate::counters! {
         /// UDP length disagrees with the IPv4 length.
         UdpLength = ("inconsistent udp/ip lengths", Error),
         /// A fragment (weft does not reassemble).
-        Fragment = ("ip4 fragments dropped (no reassembly)", Error),
+        Fragment = ("ip4 fragment (no reassembly)", Error),
     }
 }
 

@@ -52,9 +52,9 @@ crate::counters! {
         /// Encapsulated (VPP's only vxlan4-encap counter).
         Encapsulated = ("good packets encapsulated", Info),
         /// The tunnel's next hop has no resolved MAC yet.
-        NoAdjacency = ("packets dropped: tunnel next hop unresolved", Error),
+        NoAdjacency = ("tunnel next hop unresolved", Error),
         /// Inner frame too large for the uplink MTU once encapsulated.
-        MtuExceeded = ("packets dropped: MTU exceeded after encapsulation", Error),
+        MtuExceeded = ("MTU exceeded after encapsulation", Error),
         /// The transmit interface is not a VXLAN tunnel (deleted meanwhile).
         NotTunnel = ("packets dropped: not a vxlan tunnel", Error),
     }

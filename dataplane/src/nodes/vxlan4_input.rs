@@ -57,7 +57,7 @@ crate::counters! {
         /// Shorter than a VXLAN header.
         TooShort = ("packets shorter than a vxlan header", Error),
         /// Inner frame shorter than an Ethernet header.
-        InnerTooShort = ("inner frame shorter than an ethernet header", Error),
+        InnerTooShort = ("inner frame too short", Error),
     }
 }
 

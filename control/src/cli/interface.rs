@@ -1,0 +1,762 @@
+//! Interface commands (VPP's `src/vnet/interface_cli.c`,
+//! `src/vnet/ip/ip46_cli.c`, `src/vnet/ethernet/interface.c`,
+//! `src/plugins/af_xdp/cli.c`).
+//!
+//! ```text
+//! show interface [address|addr] [<interface> ...]
+//! show hardware-interfaces [brief|verbose|detail] [<interface> ...]
+//! clear interfaces
+//! set interface state <interface> up|down
+//! set interface ip address [del] <interface> <a.b.c.d/len> | del <interface> all
+//! set interface mac address <interface> <mac>
+//! create loopback interface [mac <mac>] [instance <n>]
+//! delete loopback interface intfc <interface>
+//! create interface af_xdp host-if <ifname> [name <name>] [rx-queue-size <n>]
+//!     [tx-queue-size <n>] [num-rx-queues <n>|all] [zero-copy|no-zero-copy]
+//! delete interface af_xdp <interface> | sw_if_index <n>
+//! show interface rx-placement
+//! set interface rx-mode <interface> [queue <n>] polling|interrupt|adaptive
+//! ```
+
+use serde_json::{Value, json};
+
+use super::exec::State;
+use super::format::{center, left};
+use super::grammar::{Arg, CmdError, Command, Input};
+use crate::interface::{InterfaceConfig, InterfaceKind};
+use crate::runtime::{AfXdpArgs, RxMode};
+use dataplane::tables::L2Mode;
+
+/// Interface counter names as `show interface` prints them, in VPP's
+/// order, with their index in `IfCounters` and JSON name. Combined
+/// counters come as (packets, bytes) pairs.
+const COMBINED: [(&str, usize, usize); 2] = [("rx", 0, 1), ("tx", 2, 3)];
+const SIMPLE: [(&str, usize); 8] = [
+    ("drops", 4),
+    ("punt", 5),
+    ("ip4", 6),
+    ("ip6", 7),
+    ("rx-no-buf", 8),
+    ("rx-miss", 9),
+    ("rx-error", 10),
+    ("tx-error", 11),
+];
+
+/// The `show interface` header.
+pub fn show_interface_header() -> String {
+    format!(
+        "{}{}{}{}{}{}\n",
+        center("Name", 32),
+        center("Idx", 5),
+        center("State", 10),
+        center("MTU (L3/IP4/IP6/MPLS)", 21),
+        center("Counter", 16),
+        center("Count", 16)
+    )
+}
+
+/// Non-zero counters in display order: (`rx packets`, value), ...
+fn nonzero_counters(c: &[u64]) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    for (name, p, b) in COMBINED {
+        if c[p] != 0 {
+            out.push((format!("{name} packets"), c[p]));
+            out.push((format!("{name} bytes"), c[b]));
+        }
+    }
+    for (name, i) in SIMPLE {
+        if c[i] != 0 {
+            out.push((name.to_string(), c[i]));
+        }
+    }
+    out
+}
+
+fn mtu_text(i: &InterfaceConfig) -> String {
+    format!("{}/0/0/0", i.mtu)
+}
+
+fn state_word(i: &InterfaceConfig) -> &'static str {
+    if i.admin_up { "up" } else { "down" }
+}
+
+/// One `show interface` row with its counters.
+fn interface_row(st: &State, i: &InterfaceConfig) -> String {
+    let mut s = format!(
+        "{}{}{}{}",
+        left(&i.name, 32),
+        center(&i.sw_if_index.to_string(), 5),
+        center(state_word(i), 10),
+        center(&mtu_text(i), 21)
+    );
+    for (n, (name, v)) in nonzero_counters(&st.if_counters(i.sw_if_index))
+        .into_iter()
+        .enumerate()
+    {
+        if n > 0 {
+            s.push('\n');
+            s.push_str(&" ".repeat(68));
+        }
+        s.push_str(&format!("{}{:>16}", left(&name, 16), v));
+    }
+    s.push('\n');
+    s
+}
+
+/// `show interface address` lines for one interface.
+fn address_lines(st: &State, i: &InterfaceConfig) -> String {
+    let mut s = format!("{} ({}):\n", i.name, if i.admin_up { "up" } else { "dn" });
+    if let L2Mode::Xconnect { peer } = i.l2 {
+        let peer = st
+            .config
+            .interface(peer)
+            .map_or_else(|| peer.to_string(), |p| p.name.clone());
+        s.push_str(&format!("  L2 xconnect {peer}\n"));
+    }
+    for a in &i.ip4 {
+        s.push_str(&format!("  L3 {a}\n"));
+    }
+    s
+}
+
+/// Parsed `show interface` arguments.
+struct ShowInterface {
+    addresses: bool,
+    interfaces: Vec<u32>,
+}
+
+fn parse_show_interface(st: &State, input: &mut Input<'_>) -> Result<ShowInterface, CmdError> {
+    let mut cmd = ShowInterface {
+        addresses: false,
+        interfaces: Vec::new(),
+    };
+    while !input.at_end() {
+        if input.keyword("address") || input.keyword("addr") {
+            cmd.addresses = true;
+        } else if let Some(i) = input.interface(&st.config) {
+            cmd.interfaces.push(i);
+        } else if input.keyword("verbose") {
+        } else {
+            return Err(CmdError::Failed(format!(
+                "unknown input `{}'",
+                input.rest()
+            )));
+        }
+    }
+    Ok(cmd)
+}
+
+/// The interfaces to list: those named, in that order, or all sorted by
+/// name.
+fn selected<'a>(st: &'a State, named: &[u32]) -> Vec<&'a InterfaceConfig> {
+    if named.is_empty() {
+        let mut all: Vec<_> = st.config.interfaces().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    } else {
+        named
+            .iter()
+            .filter_map(|&i| st.config.interface(i))
+            .collect()
+    }
+}
+
+fn show_interface(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let cmd = parse_show_interface(st, input)?;
+    let list = selected(st, &cmd.interfaces);
+    if cmd.addresses {
+        return Ok(list.iter().map(|i| address_lines(st, i)).collect());
+    }
+    let mut s = show_interface_header();
+    for i in list {
+        s.push_str(&interface_row(st, i));
+    }
+    Ok(s)
+}
+
+fn counters_json(c: &[u64]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (name, p, b) in COMBINED {
+        m.insert(format!("{name}_packets"), json!(c[p]));
+        m.insert(format!("{name}_bytes"), json!(c[b]));
+    }
+    for (name, i) in SIMPLE {
+        m.insert(name.replace('-', "_"), json!(c[i]));
+    }
+    Value::Object(m)
+}
+
+fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    let cmd = parse_show_interface(st, input)?;
+    let list = selected(st, &cmd.interfaces);
+    Ok(Value::Array(
+        list.iter()
+            .map(|i| {
+                let peer = match i.l2 {
+                    L2Mode::Xconnect { peer } => json!(peer),
+                    L2Mode::L3 => Value::Null,
+                };
+                json!({
+                    "name": i.name,
+                    "sw_if_index": i.sw_if_index,
+                    "admin_up": i.admin_up,
+                    "mtu": i.mtu,
+                    "mac": i.mac.to_string(),
+                    "ip4": i.ip4.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "xconnect_peer": peer,
+                    "counters": counters_json(&st.if_counters(i.sw_if_index)),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Link state as `show hardware-interfaces` prints it.
+fn link_up(i: &InterfaceConfig) -> bool {
+    match i.kind {
+        InterfaceKind::Local => false,
+        InterfaceKind::Vxlan4 { .. } => true,
+        _ => i.admin_up,
+    }
+}
+
+fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut brief = false;
+    let mut named = Vec::new();
+    while !input.at_end() {
+        if input.keyword("brief") {
+            brief = true;
+        } else if input.keyword("verbose") || input.keyword("detail") {
+            brief = false;
+        } else if let Some(i) = input.interface(&st.config) {
+            named.push(i);
+        } else {
+            return Err(CmdError::Failed(format!(
+                "unknown input `{}'",
+                input.rest()
+            )));
+        }
+    }
+    let list: Vec<&InterfaceConfig> = if named.is_empty() {
+        st.config.interfaces().collect()
+    } else {
+        named
+            .iter()
+            .filter_map(|&i| st.config.interface(i))
+            .collect()
+    };
+    let placement = st.runtime.rx_placement();
+    let workers = st.runtime.workers();
+    let mut s = format!(
+        "{}{}{}{}\n",
+        center("Name", 32),
+        center("Idx", 6),
+        center("Link", 8),
+        "Hardware"
+    );
+    for i in list {
+        s.push_str(&format!(
+            "{}{}{}{}\n",
+            left(&i.name, 32),
+            center(&i.sw_if_index.to_string(), 6),
+            center(if link_up(i) { "up" } else { "down" }, 8),
+            i.name
+        ));
+        if brief {
+            continue;
+        }
+        s.push_str("  Link speed: unknown\n");
+        let queues: Vec<_> = placement
+            .iter()
+            .filter(|q| q.sw_if_index == i.sw_if_index)
+            .collect();
+        if !queues.is_empty() {
+            s.push_str("  RX Queues:\n");
+            s.push_str(&format!(
+                "    {}{}{}\n",
+                left("queue", 6),
+                left("thread", 15),
+                left("mode", 10)
+            ));
+            for q in queues {
+                let thread = workers
+                    .get(q.worker)
+                    .map_or_else(String::new, |w| format!("{} ({})", w.name, w.thread_index));
+                s.push_str(&format!(
+                    "    {}{}{}\n",
+                    left(&q.queue.to_string(), 6),
+                    left(&thread, 15),
+                    left(q.mode.as_str(), 10)
+                ));
+            }
+        }
+        if i.kind != InterfaceKind::Local {
+            s.push_str(&format!("  Ethernet address {}\n", i.mac));
+        }
+        for line in st.runtime.hardware_lines(i.sw_if_index) {
+            s.push_str(&format!("  {line}\n"));
+        }
+    }
+    Ok(s)
+}
+
+fn clear_interfaces(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    let indices: Vec<u32> = st.config.interfaces().map(|i| i.sw_if_index).collect();
+    for i in indices {
+        st.zero_if_counters(i);
+    }
+    Ok(String::new())
+}
+
+fn set_state(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let Some(sw) = input.interface(&st.config) else {
+        return Err(CmdError::Failed(format!(
+            "unknown interface `{}'",
+            input.rest()
+        )));
+    };
+    let up = if input.keyword("up") {
+        true
+    } else if input.keyword("down") {
+        false
+    } else {
+        return Err(CmdError::Failed(format!(
+            "unknown flags `{}'",
+            input.rest()
+        )));
+    };
+    input.end()?;
+    st.config.set_interface_state(sw, up)?;
+    Ok(String::new())
+}
+
+/// `set interface ip address` after parsing.
+enum IpAddressCmd {
+    Add(u32, std::net::Ipv4Addr, u8),
+    Del(u32, std::net::Ipv4Addr, u8),
+    DelAll(u32),
+}
+
+fn set_ip_address(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let del = input.keyword("del");
+    let Some(sw) = input.interface(&st.config) else {
+        return Err(CmdError::Failed(format!(
+            "unknown interface `{}'",
+            input.rest()
+        )));
+    };
+    let cmd = if del && input.keyword("all") {
+        IpAddressCmd::DelAll(sw)
+    } else if let Some((a, l)) = input.ipv4_prefix() {
+        if del {
+            IpAddressCmd::Del(sw, a, l)
+        } else {
+            IpAddressCmd::Add(sw, a, l)
+        }
+    } else {
+        return Err(CmdError::Failed(format!(
+            "expected IP4/IP6 address/length `{}'",
+            input.rest()
+        )));
+    };
+    input.end()?;
+    match cmd {
+        IpAddressCmd::Add(sw, a, l) => st.config.add_del_ip4_address(sw, a, l, false)?,
+        IpAddressCmd::Del(sw, a, l) => st.config.add_del_ip4_address(sw, a, l, true)?,
+        IpAddressCmd::DelAll(sw) => {
+            let addrs = st
+                .config
+                .interface(sw)
+                .map(|i| i.ip4.clone())
+                .unwrap_or_default();
+            for a in addrs {
+                st.config
+                    .add_del_ip4_address(sw, a.address(), a.prefix_len(), true)?;
+            }
+        }
+    }
+    Ok(String::new())
+}
+
+fn set_mac(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let Some(sw) = input.interface(&st.config) else {
+        return Err(CmdError::Failed(format!(
+            "unknown interface `{}'",
+            input.rest()
+        )));
+    };
+    let Some(mac) = input.mac() else {
+        return Err(CmdError::Failed(format!(
+            "expected mac address `{}'",
+            input.rest()
+        )));
+    };
+    input.end()?;
+    st.config.set_interface_mac(sw, mac)?;
+    Ok(String::new())
+}
+
+fn create_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut mac = None;
+    let mut instance = None;
+    while !input.at_end() {
+        let at = input.save();
+        if input.keyword("mac")
+            && let Some(m) = input.mac()
+        {
+            mac = Some(m);
+            continue;
+        }
+        input.restore(at);
+        if let Some(n) = input.keyword_u32("instance") {
+            instance = Some(n);
+            continue;
+        }
+        return Err(CmdError::Failed(format!(
+            "unknown input `{}'",
+            input.rest()
+        )));
+    }
+    let sw = st.config.create_loopback(mac, instance)?;
+    st.zero_if_counters(sw);
+    let name = st
+        .config
+        .interface(sw)
+        .map(|i| i.name.clone())
+        .unwrap_or_default();
+    Ok(format!("{name}\n"))
+}
+
+fn delete_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut sw = None;
+    loop {
+        let at = input.save();
+        if input.keyword("intfc")
+            && let Some(i) = input.interface(&st.config)
+        {
+            sw = Some(i);
+            continue;
+        }
+        input.restore(at);
+        break;
+    }
+    let Some(sw) = sw else {
+        return Err(CmdError::failed("interface not specified"));
+    };
+    input.end()?;
+    st.config.delete_loopback(sw)?;
+    Ok(String::new())
+}
+
+/// `create interface af_xdp` arguments, as VPP's
+/// `unformat_af_xdp_create_if_args` reads them.
+fn parse_af_xdp(input: &mut Input<'_>) -> Result<AfXdpArgs, CmdError> {
+    let mut a = AfXdpArgs::default();
+    let unknown = |input: &Input<'_>| CmdError::Failed(format!("unknown input `{}'", input.rest()));
+    while !input.at_end() {
+        let at = input.save();
+        let w = input.word().unwrap_or_default();
+        match w {
+            "host-if" => match input.word() {
+                Some(v) => a.host_if = v.to_string(),
+                None => {
+                    input.restore(at);
+                    return Err(unknown(input));
+                }
+            },
+            "name" => match input.word() {
+                Some(v) => a.name = Some(v.to_string()),
+                None => {
+                    input.restore(at);
+                    return Err(unknown(input));
+                }
+            },
+            "rx-queue-size" | "tx-queue-size" => match input.u32() {
+                Some(n) if w == "rx-queue-size" => a.rx_queue_size = n,
+                Some(n) => a.tx_queue_size = n,
+                None => {
+                    input.restore(at);
+                    return Err(unknown(input));
+                }
+            },
+            "num-rx-queues" => {
+                if input.keyword("all") {
+                    a.num_rx_queues = None;
+                } else if let Some(n) = input.u32() {
+                    a.num_rx_queues = Some(n);
+                } else {
+                    input.restore(at);
+                    return Err(unknown(input));
+                }
+            }
+            "zero-copy" => a.zero_copy = Some(true),
+            "no-zero-copy" => a.zero_copy = Some(false),
+            _ => {
+                input.restore(at);
+                return Err(unknown(input));
+            }
+        }
+    }
+    Ok(a)
+}
+
+fn check_queue_size(n: u32) -> Result<(), CmdError> {
+    if n.is_power_of_two() && (256..=65535).contains(&n) {
+        Ok(())
+    } else {
+        Err(CmdError::failed(
+            "queue size must be a power of two between 256 and 65535",
+        ))
+    }
+}
+
+fn create_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let args = parse_af_xdp(input)?;
+    if args.host_if.is_empty() {
+        return Err(CmdError::failed("missing host interface"));
+    }
+    check_queue_size(args.rx_queue_size)?;
+    check_queue_size(args.tx_queue_size)?;
+    let st = &mut *st;
+    let sw = st
+        .runtime
+        .create_af_xdp(&mut st.config, &args)
+        .map_err(CmdError::Failed)?;
+    st.zero_if_counters(sw);
+    Ok(String::new())
+}
+
+fn delete_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut sw = None;
+    while !input.at_end() {
+        if let Some(n) = input.keyword_u32("sw_if_index") {
+            sw = Some(n);
+        } else if let Some(i) = input.interface(&st.config) {
+            sw = Some(i);
+        } else {
+            return Err(CmdError::Failed(format!(
+                "unknown input `{}'",
+                input.rest()
+            )));
+        }
+    }
+    let Some(sw) = sw else {
+        return Err(CmdError::failed(
+            "please specify interface name or sw_if_index",
+        ));
+    };
+    if st.config.interface(sw).map(|i| i.kind) != Some(InterfaceKind::AfXdp) {
+        return Err(CmdError::failed("not an AVF interface"));
+    }
+    let st = &mut *st;
+    st.runtime
+        .delete_af_xdp(&mut st.config, sw)
+        .map_err(CmdError::Failed)?;
+    Ok(String::new())
+}
+
+fn show_rx_placement(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    let placement = st.runtime.rx_placement();
+    let mut s = String::new();
+    for (wi, w) in st.runtime.workers().iter().enumerate() {
+        let mine: Vec<_> = placement.iter().filter(|q| q.worker == wi).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("Thread {} ({}):\n", w.thread_index, w.name));
+        let mut nodes: Vec<&str> = mine.iter().map(|q| q.input_node).collect();
+        nodes.dedup();
+        for node in nodes {
+            s.push_str(&format!("  node {node}:\n"));
+            for q in mine.iter().filter(|q| q.input_node == node) {
+                let name = st
+                    .config
+                    .interface(q.sw_if_index)
+                    .map_or_else(|| q.sw_if_index.to_string(), |i| i.name.clone());
+                s.push_str(&format!(
+                    "    {name} queue {} ({})\n",
+                    q.queue,
+                    q.mode.as_str()
+                ));
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn set_rx_mode(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut sw = None;
+    let mut queue = None;
+    let mut mode = None;
+    while !input.at_end() {
+        if let Some(q) = input.keyword_u32("queue") {
+            queue = Some(q);
+        } else if let Some(i) = input.interface(&st.config) {
+            sw = Some(i);
+        } else if input.keyword("polling") {
+            mode = Some(RxMode::Polling);
+        } else if input.keyword("interrupt") {
+            mode = Some(RxMode::Interrupt);
+        } else if input.keyword("adaptive") {
+            mode = Some(RxMode::Adaptive);
+        } else {
+            return Err(CmdError::Failed(format!("parse error: '{}'", input.rest())));
+        }
+    }
+    let Some(sw) = sw else {
+        return Err(CmdError::failed("please specify valid interface name"));
+    };
+    let Some(mode) = mode else {
+        return Err(CmdError::failed("please specify valid rx-mode"));
+    };
+    let placement = st.runtime.rx_placement();
+    let name = st
+        .config
+        .interface(sw)
+        .map(|i| i.name.clone())
+        .unwrap_or_default();
+    if let Some(q) = queue
+        && !placement
+            .iter()
+            .any(|p| p.sw_if_index == sw && p.queue == q)
+    {
+        return Err(CmdError::Failed(format!(
+            "unknown queue {q} on interface {name}"
+        )));
+    }
+    st.runtime
+        .set_rx_mode(sw, queue, mode)
+        .map_err(CmdError::Failed)?;
+    Ok(String::new())
+}
+
+/// The interface commands.
+pub fn commands() -> Vec<Command> {
+    const IFS: &[Arg] = &[
+        Arg::Keyword("address", "show addresses"),
+        Arg::Keyword("addr", "show addresses"),
+        Arg::Interface,
+    ];
+    vec![
+        Command::locked(
+            "show interface",
+            "show interface [address|addr] [<interface> [<interface> [..]]]",
+            show_interface,
+        )
+        .args(IFS)
+        .json(show_interface_json),
+        Command::locked(
+            "show hardware-interfaces",
+            "show hardware-interfaces [brief|verbose|detail] [<interface> [<interface> [..]]]",
+            show_hardware,
+        )
+        .args(&[
+            Arg::Keyword("brief", "one line per interface"),
+            Arg::Keyword("verbose", "queues, addresses, driver (default)"),
+            Arg::Keyword("detail", "as verbose"),
+            Arg::Interface,
+        ]),
+        Command::locked("clear interfaces", "clear interfaces", clear_interfaces),
+        Command::locked(
+            "set interface state",
+            "set interface state <interface> [up|down]",
+            set_state,
+        )
+        .args(&[
+            Arg::Interface,
+            Arg::Keyword("up", "admin up"),
+            Arg::Keyword("down", "admin down"),
+        ])
+        .mutates(),
+        Command::locked(
+            "set interface ip address",
+            "set interface ip address [del] <interface> <ip-addr>/<mask> | [all]",
+            set_ip_address,
+        )
+        .args(&[
+            Arg::Keyword("del", "delete"),
+            Arg::Interface,
+            Arg::Value("<ip-addr>/<mask>", "IPv4 address and prefix length"),
+            Arg::Keyword("all", "with del: every address"),
+        ])
+        .mutates(),
+        Command::locked(
+            "set interface mac address",
+            "set interface mac address <interface> <mac-address>",
+            set_mac,
+        )
+        .args(&[Arg::Interface, Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx")])
+        .mutates(),
+        Command::locked(
+            "create loopback interface",
+            "create loopback interface [mac <mac-addr>] [instance <instance>]",
+            create_loopback,
+        )
+        .args(&[
+            Arg::Keyword("mac", "MAC address"),
+            Arg::Keyword("instance", "number in the name loop<N>"),
+        ])
+        .mutates(),
+        Command::locked(
+            "loopback create-interface",
+            "loopback create-interface [mac <mac-addr>] [instance <instance>]",
+            create_loopback,
+        )
+        .mutates(),
+        Command::locked(
+            "delete loopback interface",
+            "delete loopback interface intfc <interface>",
+            delete_loopback,
+        )
+        .args(&[Arg::Keyword("intfc", "the loopback"), Arg::Interface])
+        .mutates(),
+        Command::locked(
+            "loopback delete-interface",
+            "loopback delete-interface intfc <interface>",
+            delete_loopback,
+        )
+        .mutates(),
+        Command::locked(
+            "create interface af_xdp",
+            "create interface af_xdp host-if <linux-ifname> [name ifname] [rx-queue-size size] [tx-queue-size size] [num-rx-queues <num|all>] [zero-copy|no-zero-copy]",
+            create_af_xdp,
+        )
+        .args(&[
+            Arg::Keyword("host-if", "Linux interface"),
+            Arg::Keyword("name", "weft interface name"),
+            Arg::Keyword("rx-queue-size", "power of two, 256..65535"),
+            Arg::Keyword("tx-queue-size", "power of two, 256..65535"),
+            Arg::Keyword("num-rx-queues", "<n> or all"),
+            Arg::Keyword("zero-copy", "force zero-copy"),
+            Arg::Keyword("no-zero-copy", "force copy mode"),
+        ])
+        .mutates(),
+        Command::locked(
+            "delete interface af_xdp",
+            "delete interface af_xdp {<interface> | sw_if_index <sw_idx>}",
+            delete_af_xdp,
+        )
+        .args(&[Arg::Interface, Arg::Keyword("sw_if_index", "by index")])
+        .mutates(),
+        Command::locked(
+            "show interface rx-placement",
+            "show interface rx-placement",
+            show_rx_placement,
+        ),
+        Command::locked(
+            "set interface rx-mode",
+            "set interface rx-mode <interface> [queue <n>] [polling | interrupt | adaptive]",
+            set_rx_mode,
+        )
+        .args(&[
+            Arg::Interface,
+            Arg::Keyword("queue", "queue number"),
+            Arg::Keyword("polling", "busy poll"),
+            Arg::Keyword("interrupt", "sleep until a frame arrives"),
+            Arg::Keyword("adaptive", "poll under load, sleep when idle"),
+        ])
+        .mutates(),
+    ]
+}

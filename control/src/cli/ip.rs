@@ -1,0 +1,173 @@
+//! IPv4 neighbour commands (VPP's `src/vnet/ip-neighbor/ip_neighbor.c`).
+//!
+//! ```text
+//! ip neighbor [del] <interface> <ip-address> <mac-address> [static]
+//! show ip neighbors [<interface>]
+//! ```
+//!
+//! `set ip neighbor` is an alias of `ip neighbor`, `delete` of `del`;
+//! `show ip neighbor` and `show ip4 neighbors` of `show ip neighbors`.
+//! `no-fib-entry`, `count` and IPv6 are not supported.
+
+use std::net::Ipv4Addr;
+
+use dataplane::wire::EthernetAddress;
+use serde_json::{Value, json};
+
+use super::exec::State;
+use super::format::{center, float_f, right};
+use super::grammar::{Arg, CmdError, Command, Input};
+
+/// `ip neighbor` after parsing.
+struct NeighborCmd {
+    del: bool,
+    sw_if_index: u32,
+    ip: Ipv4Addr,
+    mac: EthernetAddress,
+    is_static: bool,
+}
+
+fn parse(st: &State, input: &mut Input<'_>) -> Result<NeighborCmd, CmdError> {
+    let (mut del, mut is_static) = (false, false);
+    let (mut sw, mut ip, mut mac) = (None, None, None);
+    while !input.at_end() {
+        let at = input.save();
+        if let Some(i) = input.interface(&st.config) {
+            if let Some(a) = input.ipv4() {
+                sw = Some(i);
+                ip = Some(a);
+                continue;
+            }
+            input.restore(at);
+        }
+        if let Some(m) = input.mac() {
+            mac = Some(m);
+        } else if input.keyword("delete") || input.keyword("del") {
+            del = true;
+        } else if input.keyword("static") {
+            is_static = true;
+        } else {
+            break;
+        }
+    }
+    match (sw, ip, mac) {
+        (Some(sw_if_index), Some(ip), Some(mac)) if !ip.is_unspecified() && mac.0 != [0; 6] => {
+            input.end()?;
+            Ok(NeighborCmd {
+                del,
+                sw_if_index,
+                ip,
+                mac,
+                is_static,
+            })
+        }
+        _ => Err(CmdError::Failed(format!(
+            "specify interface, IP address and MAC: `{}'",
+            input.rest()
+        ))),
+    }
+}
+
+fn ip_neighbor(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let c = parse(st, input)?;
+    st.config
+        .add_del_neighbor(c.sw_if_index, c.ip, c.mac, c.is_static, c.del)?;
+    Ok(String::new())
+}
+
+fn selected(st: &State, input: &mut Input<'_>) -> Result<Option<u32>, CmdError> {
+    let sw = input.interface(&st.config);
+    input.end()?;
+    Ok(sw)
+}
+
+fn show_neighbors(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let only = selected(st, input)?;
+    let list: Vec<_> = st
+        .config
+        .neighbors()
+        .filter(|n| only.is_none_or(|i| i == n.sw_if_index))
+        .collect();
+    if list.is_empty() {
+        return Ok(String::new());
+    }
+    let mut s = format!(
+        "{}{}{}{}{}\n",
+        center("Age", 12),
+        center("IP", 40),
+        center("Flags", 6),
+        center("Ethernet", 20),
+        center("Interface", 24)
+    );
+    for n in list {
+        let name = st
+            .config
+            .interface(n.sw_if_index)
+            .map_or_else(|| n.sw_if_index.to_string(), |i| i.name.clone());
+        s.push_str(&format!(
+            "{}{}{}{}{}\n",
+            right(&float_f(n.updated.elapsed().as_secs_f64(), 4), 12),
+            center(&n.ip.to_string(), 40),
+            center(if n.is_static { "S" } else { "D" }, 6),
+            center(&n.mac.to_string(), 20),
+            name
+        ));
+    }
+    Ok(s)
+}
+
+fn show_neighbors_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    let only = selected(st, input)?;
+    Ok(Value::Array(
+        st.config
+            .neighbors()
+            .filter(|n| only.is_none_or(|i| i == n.sw_if_index))
+            .map(|n| {
+                json!({
+                    "age": n.updated.elapsed().as_secs_f64(),
+                    "ip": n.ip.to_string(),
+                    "flags": if n.is_static { "S" } else { "D" },
+                    "static": n.is_static,
+                    "mac": n.mac.to_string(),
+                    "interface": st.config.interface(n.sw_if_index).map(|i| i.name.clone()),
+                    "sw_if_index": n.sw_if_index,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The neighbour commands.
+pub fn commands() -> Vec<Command> {
+    const ARGS: &[Arg] = &[
+        Arg::Keyword("del", "delete"),
+        Arg::Interface,
+        Arg::Value("<ip-address>", "IPv4 address"),
+        Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx"),
+        Arg::Keyword("static", "never replaced by a learned entry"),
+    ];
+    let show = |path| {
+        Command::locked(path, "show ip neighbors [interface]", show_neighbors)
+            .args(&[Arg::Interface])
+            .json(show_neighbors_json)
+    };
+    vec![
+        Command::locked(
+            "ip neighbor",
+            "ip neighbor [del] <intfc> <ip-address> <mac-address> [static]",
+            ip_neighbor,
+        )
+        .args(ARGS)
+        .mutates(),
+        Command::locked(
+            "set ip neighbor",
+            "set ip neighbor [del] <intfc> <ip-address> <mac-address> [static]",
+            ip_neighbor,
+        )
+        .args(ARGS)
+        .mutates(),
+        show("show ip neighbors"),
+        show("show ip neighbor"),
+        show("show ip4 neighbors"),
+    ]
+}

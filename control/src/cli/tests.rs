@@ -1,0 +1,1019 @@
+//! Golden tests of the commands: a koko-like configuration made through
+//! the CLI over pg interfaces, frames pushed through a worker, every show
+//! command's text compared with VPP's layout.
+
+use std::sync::Arc;
+
+use dataplane::fixtures::{self, VxlanFrame};
+use dataplane::io::pg::PgHandle;
+use dataplane::tables::new_handle;
+
+use super::{Cli, Executor};
+use crate::Config;
+use crate::pg_runtime::{PgRuntime, PgWorkers};
+
+struct Rig {
+    cli: Cli,
+    workers: PgWorkers,
+    eth0: Arc<PgHandle>,
+    eth1: Arc<PgHandle>,
+}
+
+impl Rig {
+    /// local0, eth0 (1, worker 0), eth1 (2, worker 0); nothing else.
+    fn bare() -> Rig {
+        let handle = new_handle();
+        let mut config = Config::new(handle.clone());
+        let (mut rt, workers) = PgRuntime::new(&handle, 1);
+        let (_, eth0) = rt.add_pg(&mut config, "eth0", 0).unwrap();
+        let (_, eth1) = rt.add_pg(&mut config, "eth1", 0).unwrap();
+        Rig {
+            cli: Cli::new(config, Box::new(rt)),
+            workers,
+            eth0,
+            eth1,
+        }
+    }
+
+    /// The koko demo through the CLI, on eth0; eth1 left alone.
+    fn koko() -> Rig {
+        let r = Rig::bare();
+        for line in [
+            "set interface mac address eth0 02:fe:00:00:00:03",
+            "set interface ip address eth0 10.99.0.3/24",
+            "set interface state eth0 up",
+            "ip neighbor eth0 10.99.0.1 02:00:00:00:00:01 static",
+            "ip neighbor eth0 10.99.0.2 02:00:00:00:00:02 static",
+            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11",
+            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12",
+            "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1",
+            "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0",
+        ] {
+            r.ok(line);
+        }
+        r
+    }
+
+    fn ok(&self, line: &str) -> String {
+        self.cli
+            .execute(line)
+            .unwrap_or_else(|e| panic!("`{line}` failed: {e}"))
+    }
+
+    fn err(&self, line: &str) -> String {
+        match self.cli.execute(line) {
+            Ok(out) => panic!("`{line}` succeeded: {out}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Sends `n` koko1 → koko2 frames (VNI 11 in, VNI 12 out) and one
+    /// frame for no tunnel (VNI 99), and lets the worker forward them.
+    fn traffic(&self, n: usize) {
+        let inner = fixtures::inner_udp(
+            fixtures::TEST1_MAC,
+            fixtures::TEST2_MAC,
+            fixtures::TEST1_IP,
+            fixtures::TEST2_IP,
+            1000,
+            2000,
+            60,
+        );
+        for _ in 0..n {
+            self.eth0.inject(&VxlanFrame::FROM_KOKO1.build(&inner));
+        }
+        self.eth0.inject(
+            &VxlanFrame {
+                vni: 99,
+                ..VxlanFrame::FROM_KOKO1
+            }
+            .build(&inner),
+        );
+        self.workers.run();
+        self.eth0.take_tx();
+        self.eth1.take_tx();
+    }
+}
+
+/// Blanks out the digits of trace time stamps and neighbour ages.
+fn mask_times(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let b = l.as_bytes();
+            if b.len() >= 17 && b[2] == b':' && b[5] == b':' && b[8] == b':' && b[15] == b':' {
+                format!("HH:MM:SS:uuuuuu{}", &l[15..])
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
+}
+
+#[test]
+fn show_interface_golden() {
+    let r = Rig::koko();
+    r.traffic(3);
+    let expected = concat!(
+        "              Name               Idx    State  MTU (L3/IP4/IP6/MPLS)     Counter          Count     \n",
+        "eth0                              1      up          1500/0/0/0     rx packets                     4\n",
+        "                                                                    rx bytes                     440\n",
+        "                                                                    tx packets                     3\n",
+        "                                                                    tx bytes                     330\n",
+        "                                                                    drops                          1\n",
+        "                                                                    ip4                            4\n",
+        "eth1                              2     down         1500/0/0/0     \n",
+        "local0                            0     down          0/0/0/0       \n",
+        "vxlan_tunnel0                     3      up           0/0/0/0       rx packets                     3\n",
+        "                                                                    rx bytes                     180\n",
+        "vxlan_tunnel1                     4      up           0/0/0/0       tx packets                     3\n",
+        "                                                                    tx bytes                     180\n",
+    );
+    assert_eq!(r.ok("show interface"), expected);
+    // Prefixes, an explicit list (in the order given), an index.
+    assert_eq!(r.ok("sh int"), expected);
+    let two = r.ok("sh int vxlan_tunnel1 1");
+    assert!(two.starts_with(&expected[..expected.find('\n').unwrap() + 1]));
+    assert!(two.contains("\nvxlan_tunnel1 ") && two.contains("\neth0 "));
+    assert!(two.find("vxlan_tunnel1").unwrap() < two.find("eth0").unwrap());
+    assert!(!two.contains("local0"));
+    assert_eq!(
+        r.err("show interface nosuch"),
+        "show interface: unknown input `nosuch'"
+    );
+
+    assert_eq!(
+        r.ok("show interface address"),
+        concat!(
+            "eth0 (up):\n",
+            "  L3 10.99.0.3/24\n",
+            "eth1 (dn):\n",
+            "local0 (dn):\n",
+            "vxlan_tunnel0 (up):\n",
+            "  L2 xconnect vxlan_tunnel1\n",
+            "vxlan_tunnel1 (up):\n",
+            "  L2 xconnect vxlan_tunnel0\n",
+        )
+    );
+    assert_eq!(r.ok("sh int addr eth0"), "eth0 (up):\n  L3 10.99.0.3/24\n");
+
+    // clear interfaces zeroes everything; new traffic counts from zero.
+    r.ok("clear interfaces");
+    let cleared = r.ok("show interface eth0");
+    assert!(
+        cleared.ends_with("eth0                              1      up          1500/0/0/0     \n")
+    );
+    r.traffic(1);
+    assert!(
+        r.ok("show interface vxlan_tunnel0")
+            .contains("rx packets                     1\n")
+    );
+}
+
+#[test]
+fn show_hardware_golden() {
+    let r = Rig::koko();
+    assert_eq!(
+        r.ok("show hardware-interfaces local0 eth0"),
+        concat!(
+            "              Name                Idx   Link  Hardware\n",
+            "local0                             0    down  local0\n",
+            "  Link speed: unknown\n",
+            "eth0                               1     up   eth0\n",
+            "  Link speed: unknown\n",
+            "  RX Queues:\n",
+            "    queue thread         mode      \n",
+            "    0     weft_wk_0 (1)  polling   \n",
+            "  Ethernet address 02:fe:00:00:00:03\n",
+        )
+    );
+    assert_eq!(
+        r.ok("sh hard brief eth1 vxlan_tunnel0"),
+        concat!(
+            "              Name                Idx   Link  Hardware\n",
+            "eth1                               2    down  eth1\n",
+            "vxlan_tunnel0                      3     up   vxlan_tunnel0\n",
+        )
+    );
+}
+
+#[test]
+fn show_vxlan_mode_neighbors_golden() {
+    let r = Rig::koko();
+    assert_eq!(
+        r.ok("show vxlan tunnel"),
+        concat!(
+            "[0] instance 0 src 10.99.0.3 dst 10.99.0.1 src_port 4789 dst_port 4789 vni 11 fib-idx 0 sw-if-idx 3 encap-dpo-idx 0 \n",
+            "[1] instance 1 src 10.99.0.3 dst 10.99.0.2 src_port 4789 dst_port 4789 vni 12 fib-idx 0 sw-if-idx 4 encap-dpo-idx 1 \n",
+        )
+    );
+    assert_eq!(
+        r.ok("show mode"),
+        concat!(
+            "l3 local0  \n",
+            "l3 eth0  \n",
+            "l3 eth1  \n",
+            "l2 xconnect vxlan_tunnel0 vxlan_tunnel1\n",
+            "l2 xconnect vxlan_tunnel1 vxlan_tunnel0\n",
+        )
+    );
+    assert_eq!(r.ok("show mode eth1"), "l3 eth1  \n");
+    assert_eq!(r.err("show mode bogus"), "show mode: parse error: 'bogus'");
+
+    let n = r.ok("show ip neighbors");
+    let lines: Vec<&str> = n.lines().collect();
+    assert_eq!(
+        lines[0],
+        "     Age                       IP                    Flags      Ethernet              Interface       "
+    );
+    assert_eq!(lines.len(), 3);
+    for (l, ip, mac) in [
+        (lines[1], "10.99.0.1", "02:00:00:00:00:01"),
+        (lines[2], "10.99.0.2", "02:00:00:00:00:02"),
+    ] {
+        let age = &l[..12];
+        assert!(
+            age.trim().parse::<f64>().is_ok() && age.starts_with("      "),
+            "{l}"
+        );
+        assert_eq!(
+            &l[12..],
+            format!("                {ip}                  S    {mac} eth0")
+        );
+    }
+    r.ok("ip neighbor del eth0 10.99.0.2 02:00:00:00:00:02");
+    assert_eq!(r.ok("show ip neighbors").lines().count(), 2);
+    assert_eq!(r.ok("show ip neighbors eth1"), "");
+    assert_eq!(
+        r.err("ip neighbor eth0 10.99.0.7"),
+        "ip neighbor: specify interface, IP address and MAC: `'"
+    );
+    assert_eq!(
+        r.err("ip neighbor bogus 10.99.0.7 02:00:00:00:00:07"),
+        "ip neighbor: specify interface, IP address and MAC: `bogus 10.99.0.7 02:00:00:00:00'"
+    );
+    assert_eq!(
+        r.err("ip neighbor del eth0 10.99.0.9 02:00:00:00:00:09"),
+        "ip neighbor: No such entry"
+    );
+    r.ok("set ip neighbor eth0 10.99.0.9 02:00:00:00:00:09");
+    assert!(
+        r.ok("sh ip neighbors")
+            .contains("10.99.0.9                  D    02:00:00:00:00:09 eth0")
+    );
+}
+
+#[test]
+fn show_errors_golden() {
+    let r = Rig::koko();
+    r.traffic(3);
+    let expected = concat!(
+        "   Count                  Node                              Reason               Severity \n",
+        "         3            vxlan4-input                good packets decapsulated        info   \n",
+        "         1            vxlan4-input                  no such tunnel packets         error  \n",
+        "         3              l2-input                       L2 input packets            info   \n",
+        "         3             l2-output                      L2 output packets            info   \n",
+        "         3            vxlan4-encap                good packets encapsulated        info   \n",
+    );
+    assert_eq!(r.ok("show errors"), expected);
+    assert_eq!(r.ok("sh err"), expected);
+    assert_eq!(r.ok("show node counters"), expected);
+    r.ok("clear errors");
+    assert_eq!(
+        r.ok("show errors"),
+        &expected[..expected.find('\n').unwrap() + 1]
+    );
+    r.traffic(1);
+    assert_eq!(
+        r.ok("show errors").lines().nth(1),
+        Some(
+            "         1            vxlan4-input                good packets decapsulated        info   "
+        )
+    );
+}
+
+#[test]
+fn show_runtime_layout() {
+    let r = Rig::koko();
+    r.ok("clear runtime");
+    r.traffic(3);
+    let out = r.ok("show runtime");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Thread 1 weft_wk_0");
+    assert!(lines[1].starts_with("Time "), "{}", lines[1]);
+    assert!(lines[1].contains(", 10 sec internal node vector rate 3.33 loops/sec "));
+    assert!(lines[2].starts_with("  vector rates in "), "{}", lines[2]);
+    assert!(lines[2].ends_with(", punt 0.0000e0"));
+    assert_eq!(
+        lines[3],
+        "             Name                 State         Calls          Vectors        Suspends         Clocks       Vectors/Call  "
+    );
+    // Name, State, Calls, Vectors, Suspends; then Clocks (%16.2e) and
+    // Vectors/Call (%16.2f).
+    let rows: Vec<(&str, &str)> = lines[4..].iter().map(|l| (&l[..90], &l[90..])).collect();
+    let expected = [
+        "error-drop                       active                  1               1               0",
+        "ethernet-input                   active                  1               4               0",
+        "interface-output                 active                  1               3               0",
+        "ip4-input                        active                  1               4               0",
+        "ip4-local                        active                  1               4               0",
+        "ip4-udp-lookup                   active                  1               4               0",
+        "l2-input                         active                  1               3               0",
+        "l2-output                        active                  1               3               0",
+        "pg-input                         polling                 1               4               0",
+        "vxlan4-encap                     active                  1               3               0",
+        "vxlan4-input                     active                  1               4               0",
+    ];
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), expected);
+    for (_, tail) in &rows {
+        assert_eq!(tail.len(), 32);
+        let clocks = tail[..16].trim();
+        assert!(clocks.contains('e') && !clocks.contains('+'), "{tail}");
+    }
+    assert_eq!(&rows[1].1[16..], "            4.00");
+    // clear runtime forgets the nodes.
+    r.ok("clear runtime");
+    assert_eq!(r.ok("show runtime").lines().count(), 4);
+}
+
+#[test]
+fn trace_golden() {
+    let r = Rig::koko();
+    assert_eq!(
+        r.ok("show trace"),
+        "------------------- Start of thread 1 weft_wk_0 -------------------\nNo packets in trace buffer\n"
+    );
+    r.ok("trace add pg-input 2");
+    r.traffic(3);
+    let out = mask_times(&r.ok("show trace max 1"));
+    assert_eq!(
+        out,
+        concat!(
+            "Limiting display to 1 packets. To display more specify max.\n",
+            "------------------- Start of thread 1 weft_wk_0 -------------------\n",
+            "Packet 1\n",
+            "\n",
+            "HH:MM:SS:uuuuuu: pg-input\n",
+            "  pg-input: sw_if_index 1 len 110 next-node ethernet-input\n",
+            "HH:MM:SS:uuuuuu: ethernet-input\n",
+            "  IP4: 02:00:00:00:00:01 -> 02:fe:00:00:00:03 next ip4-input\n",
+            "HH:MM:SS:uuuuuu: ip4-input\n",
+            "  IPv4 src=10.99.0.1 dst=10.99.0.3 proto=UDP ttl=64 len=96 next ip4-local\n",
+            "HH:MM:SS:uuuuuu: ip4-local\n",
+            "  next ip4-udp-lookup\n",
+            "HH:MM:SS:uuuuuu: ip4-udp-lookup\n",
+            "  UDP: dst-port 4789 next vxlan4-input\n",
+            "HH:MM:SS:uuuuuu: vxlan4-input\n",
+            "  VXLAN decap from vxlan_tunnel0 vni 11 next 1 error 0\n",
+            "HH:MM:SS:uuuuuu: l2-input\n",
+            "  l2-input: sw_if_index 3 dst 0a:00:00:00:02:02 src 0a:00:00:00:01:01\n",
+            "HH:MM:SS:uuuuuu: l2-output\n",
+            "  l2-output: sw_if_index 4 dst 0a:00:00:00:02:02 src 0a:00:00:00:01:01 data 08004500002e000000004011\n",
+            "HH:MM:SS:uuuuuu: vxlan4-encap\n",
+            "  VXLAN encap to vxlan_tunnel1 vni 12\n",
+            "HH:MM:SS:uuuuuu: interface-output\n",
+            "  sw_if_index 1 len 110\n",
+            "\n",
+            "Limiting display to 1 packets. To display more specify max.\n",
+        )
+    );
+    assert_eq!(r.ok("show trace").matches("Packet ").count(), 2);
+    r.ok("clear trace");
+    assert!(r.ok("show trace").ends_with("No packets in trace buffer\n"));
+    assert_eq!(
+        r.err("trace add nosuch-node 5"),
+        "trace add: expected NODE COUNT, got `nosuch-node 5'"
+    );
+    assert_eq!(r.err("trace add"), "trace add: expected NODE COUNT, got `'");
+    assert_eq!(
+        r.err("trace add l2-input 5"),
+        "trace add: node 'l2-input' doesn't support per-node tracing. There may be another way to initiate trace on this node."
+    );
+}
+
+#[test]
+fn threads_buffers_placement_version() {
+    let r = Rig::koko();
+    let t = r.ok("show threads");
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(
+        lines[0],
+        "ID     Name                Type        LWP     Sched Policy (Priority)  lcore  Core   Socket State     "
+    );
+    assert!(lines[1].starts_with("0      weft_main                       "));
+    assert_eq!(
+        lines[2],
+        "1      weft_wk_0           workers     0       other (n/a)              n/a    n/a    n/a              "
+    );
+
+    r.traffic(1);
+    let b = r.ok("show buffers");
+    let lines: Vec<&str> = b.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Pool Name            Index NUMA  Size  Data Size  Total  Avail  Cached   Used  "
+    );
+    assert!(
+        lines[1].starts_with("default-numa-0         0     0   4096     2048    4096 "),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "Cache                 Free  ");
+    assert!(lines[3].starts_with("cache 0 "));
+
+    assert_eq!(
+        r.ok("show interface rx-placement"),
+        "Thread 1 (weft_wk_0):\n  node pg-input:\n    eth0 queue 0 (polling)\n    eth1 queue 0 (polling)\n"
+    );
+    r.ok("set interface rx-mode eth1 interrupt");
+    r.ok("set int rx-mode eth0 queue 0 adaptive");
+    assert!(
+        r.ok("sh int rx")
+            .contains("    eth0 queue 0 (adaptive)\n    eth1 queue 0 (interrupt)\n")
+    );
+    assert_eq!(
+        r.err("set interface rx-mode eth0 queue 3 polling"),
+        "set interface rx-mode: unknown queue 3 on interface eth0"
+    );
+    assert_eq!(
+        r.err("set interface rx-mode polling"),
+        "set interface rx-mode: please specify valid interface name"
+    );
+    assert_eq!(
+        r.err("set interface rx-mode eth0"),
+        "set interface rx-mode: please specify valid rx-mode"
+    );
+    assert_eq!(
+        r.err("set interface rx-mode eth0 sometimes"),
+        "set interface rx-mode: parse error: 'sometimes'"
+    );
+
+    assert_eq!(
+        r.ok("show version"),
+        format!("{}\n", super::version::version_line())
+    );
+    assert!(r.ok("show version").starts_with(concat!(
+        "weft v",
+        env!("CARGO_PKG_VERSION"),
+        " built by "
+    )));
+    assert!(
+        r.ok("show version verbose")
+            .starts_with(&format!("{:<25} v", "Version:"))
+    );
+}
+
+/// Every `create vxlan tunnel` message of VPP-CLI.md §1.1, numbered.
+#[test]
+fn vxlan_validation_messages() {
+    let r = Rig::koko();
+    let cases = [
+        // 1. Nothing.
+        ("", "tunnel src address not specified"),
+        // 2. No src.
+        ("dst 10.99.0.1 vni 5", "tunnel src address not specified"),
+        // 3. No dst.
+        ("src 10.99.0.3 vni 5", "tunnel dst address not specified"),
+        // 4. group not multicast.
+        (
+            "src 10.99.0.3 group 10.99.0.9 eth0 vni 5",
+            "tunnel group address not multicast",
+        ),
+        // 5. multicast dst.
+        (
+            "src 10.99.0.3 dst 239.1.1.1 vni 5",
+            "dst address must be unicast",
+        ),
+        // 6. group on an unknown interface.
+        (
+            "src 10.99.0.3 group 239.1.1.1 nosuch vni 5",
+            "tunnel nonexistent multicast device",
+        ),
+        // 7. IPv4 and IPv6.
+        (
+            "src 10.99.0.3 dst 2001:db8::1 vni 5",
+            "both IPv4 and IPv6 addresses specified",
+        ),
+        // 8. src == dst.
+        (
+            "src 10.99.0.3 dst 10.99.0.3 vni 5",
+            "src and dst addresses are identical",
+        ),
+        // 9. unknown decap-next node.
+        (
+            "src 10.99.0.3 dst 10.99.0.7 decap-next node nosuch vni 5",
+            "next node not found",
+        ),
+        // 10. no vni.
+        ("src 10.99.0.3 dst 10.99.0.7", "vni not specified"),
+        // 11. vni 0.
+        ("src 10.99.0.3 dst 10.99.0.7 vni 0", "vni not specified"),
+        // 12. vni too big.
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 16777216",
+            "vni 16777216 out of range",
+        ),
+        // 13. unknown vrf.
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 5 encap-vrf-id 7",
+            "nonexistent encap-vrf-id 7",
+        ),
+        // 14. existing key.
+        (
+            "src 10.99.0.3 dst 10.99.0.1 vni 11",
+            "tunnel already exists...",
+        ),
+        // 15. delete of a missing key.
+        (
+            "del src 10.99.0.3 dst 10.99.0.1 vni 99",
+            "tunnel does not exist...",
+        ),
+        // 16. instance in use.
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 5 instance 1",
+            "Instance is in use",
+        ),
+        // 17. unknown keyword.
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 5 bogus word",
+            "parse error: 'bogus word'",
+        ),
+        // 18. keyword without its value.
+        ("src 10.99.0.3 dst 10.99.0.7 vni", "parse error: 'vni'"),
+        // 19. weft's limits: IPv6, multicast, l3, other decap-next.
+        (
+            "src 2001:db8::3 dst 2001:db8::1 vni 5",
+            "IPv6 tunnels are not supported by weft",
+        ),
+        (
+            "src 10.99.0.3 group 239.1.1.1 eth0 vni 5",
+            "multicast (group) tunnels are not supported by weft",
+        ),
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 5 l3",
+            "l3 tunnels are not supported by weft",
+        ),
+        (
+            "src 10.99.0.3 dst 10.99.0.7 vni 5 decap-next node ip4-input",
+            "decap-next node ip4-input is not supported by weft (only l2)",
+        ),
+    ];
+    let before = r.ok("show vxlan tunnel");
+    for (args, msg) in cases {
+        assert_eq!(
+            r.err(&format!("create vxlan tunnel {args}")),
+            format!("create vxlan tunnel: {msg}"),
+            "{args}"
+        );
+    }
+    assert_eq!(r.ok("show vxlan tunnel"), before);
+
+    // Keywords in any order; ports; instance; del repeats the key.
+    assert_eq!(
+        r.ok("create vxlan tunnel vni 13 instance 7 dst_port 4790 dst 10.99.0.7 src_port 4800 src 10.99.0.3 decap-next l2"),
+        "vxlan_tunnel7\n"
+    );
+    assert!(r.ok("show vxlan tunnel").ends_with(
+        "[2] instance 7 src 10.99.0.3 dst 10.99.0.7 src_port 4800 dst_port 4790 vni 13 fib-idx 0 sw-if-idx 5 encap-dpo-idx 2 \n"
+    ));
+    assert_eq!(
+        r.ok("create vxlan tunnel del src 10.99.0.3 dst 10.99.0.7 src_port 4800 vni 13"),
+        ""
+    );
+    assert_eq!(r.ok("show vxlan tunnel"), before);
+    assert!(
+        r.ok("show vxlan tunnel raw")
+            .contains("10.99.0.1 10.99.0.3 4789 11 -> 0")
+    );
+    assert_eq!(
+        r.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.7 vni 13 encap-vrf-id 0"),
+        "vxlan_tunnel2\n"
+    );
+
+    let empty = Rig::bare();
+    assert_eq!(
+        empty.ok("show vxlan tunnel"),
+        "No vxlan tunnels configured...\n"
+    );
+}
+
+#[test]
+fn interface_config_commands() {
+    let r = Rig::bare();
+    r.ok("set int st eth0 up");
+    r.ok("set interface ip address eth0 10.0.0.1/24");
+    r.ok("set interface ip address eth0 10.0.0.2/24");
+    r.ok("set interface mac address eth0 0a00.0000.0001");
+    assert_eq!(
+        r.ok("show interface address eth0"),
+        "eth0 (up):\n  L3 10.0.0.1/24\n  L3 10.0.0.2/24\n"
+    );
+    assert!(
+        r.ok("show hardware-interfaces eth0")
+            .contains("Ethernet address 0a:00:00:00:00:01")
+    );
+    r.ok("set interface ip address del eth0 10.0.0.1/24");
+    assert_eq!(r.ok("sh int addr eth0"), "eth0 (up):\n  L3 10.0.0.2/24\n");
+    r.ok("set interface ip address del eth0 all");
+    assert_eq!(r.ok("sh int addr eth0"), "eth0 (up):\n");
+    r.ok("set interface state eth0 down");
+
+    for (line, msg) in [
+        (
+            "set interface state eth9 up",
+            "set interface state: unknown interface `eth9 up'",
+        ),
+        (
+            "set interface state eth0 sideways",
+            "set interface state: unknown flags `sideways'",
+        ),
+        ("set interface state eth0 up now", "unknown input `now'"),
+        (
+            "set interface ip address eth9 10.0.0.1/24",
+            "set interface ip address: unknown interface `eth9 10.0.0.1/24'",
+        ),
+        (
+            "set interface ip address eth0 10.0.0.1",
+            "set interface ip address: expected IP4/IP6 address/length `10.0.0.1'",
+        ),
+        (
+            "set interface ip address eth0 10.0.0.1/33",
+            "set interface ip address: expected IP4/IP6 address/length `10.0.0.1/33'",
+        ),
+        (
+            "set interface ip address local0 10.0.0.1/24",
+            "set interface ip address: local0 interface doesn't support IP addressing",
+        ),
+        (
+            "set interface ip address del eth0 10.0.0.9/24",
+            "set interface ip address: 10.0.0.9/24 not found for interface eth0",
+        ),
+        (
+            "set interface mac address eth0 zz",
+            "set interface mac address: expected mac address `zz'",
+        ),
+        (
+            "set interface mac address local0 02:00:00:00:00:01",
+            "set interface mac address: mac address change is not supported for interface index 0",
+        ),
+        (
+            "set interface l2 xconnect eth0 eth9",
+            "set interface l2 xconnect: unknown peer interface `eth9'",
+        ),
+        (
+            "set interface l2 xconnect eth9 eth0",
+            "set interface l2 xconnect: unknown interface `eth9 eth0'",
+        ),
+        (
+            "set interface l2 xconnect local0 eth0",
+            "set interface l2 xconnect: invalid configuration for interface",
+        ),
+        (
+            "set interface l2 bridge eth0 1",
+            "set interface l2: unknown input `bridge eth0 1'",
+        ),
+        (
+            "set interface l3 eth9",
+            "set interface l3: unknown interface `eth9'",
+        ),
+    ] {
+        assert_eq!(r.err(line), msg, "{line}");
+    }
+
+    // Loopbacks.
+    assert_eq!(r.ok("create loopback interface"), "loop0\n");
+    assert_eq!(
+        r.ok("create loopback interface instance 5 mac 02:00:00:00:00:55"),
+        "loop5\n"
+    );
+    assert_eq!(r.ok("loopback create-interface"), "loop1\n");
+    assert!(
+        r.ok("show hardware-interfaces loop0")
+            .contains("Ethernet address de:ad:00:00:00:00")
+    );
+    assert!(
+        r.ok("sh int loop5")
+            .contains("loop5                             4     down         9000/0/0/0     ")
+    );
+    assert_eq!(
+        r.err("create loopback interface instance 5"),
+        "create loopback interface: vnet_create_loopback_interface failed"
+    );
+    assert_eq!(
+        r.err("create loopback interface colour blue"),
+        "create loopback interface: unknown input `colour blue'"
+    );
+    assert_eq!(
+        r.err("delete loopback interface"),
+        "delete loopback interface: interface not specified"
+    );
+    assert_eq!(
+        r.err("delete loopback interface intfc eth0"),
+        "delete loopback interface: vnet_delete_loopback_interface failed"
+    );
+    assert_eq!(r.ok("delete loopback interface intfc loop0"), "");
+    assert!(!r.ok("show interface").contains("loop0 "));
+
+    // af_xdp (the pg stand-in runtime).
+    for (line, msg) in [
+        (
+            "create interface af_xdp name x",
+            "create interface af_xdp: missing host interface",
+        ),
+        (
+            "create interface af_xdp host-if veth0 rx-queue-size 100",
+            "create interface af_xdp: queue size must be a power of two between 256 and 65535",
+        ),
+        (
+            "create interface af_xdp host-if veth0 tx-queue-size 131072",
+            "create interface af_xdp: queue size must be a power of two between 256 and 65535",
+        ),
+        (
+            "create interface af_xdp host-if veth0 prog x.o",
+            "create interface af_xdp: unknown input `prog x.o'",
+        ),
+        (
+            "create interface af_xdp host-if",
+            "create interface af_xdp: unknown input `host-if'",
+        ),
+        (
+            "delete interface af_xdp",
+            "delete interface af_xdp: please specify interface name or sw_if_index",
+        ),
+        (
+            "delete interface af_xdp eth0",
+            "delete interface af_xdp: not an AVF interface",
+        ),
+    ] {
+        assert_eq!(r.err(line), msg, "{line}");
+    }
+    assert_eq!(
+        r.ok(
+            "create interface af_xdp host-if veth0 num-rx-queues all rx-queue-size 1024 zero-copy"
+        ),
+        ""
+    );
+    let hw = r.ok("show hardware-interfaces veth0/0");
+    assert!(hw.contains("  netdev veth0 (pg stand-in)\n"), "{hw}");
+    r.ok("create int af_xdp host-if veth1 name uplink");
+    assert!(r.ok("sh int uplink").contains("uplink "));
+    r.ok("delete interface af_xdp veth0/0");
+    let idx = r.ok("sh int uplink");
+    let idx = idx.lines().nth(1).unwrap()[32..37].trim().to_string();
+    r.ok(&format!("delete interface af_xdp sw_if_index {idx}"));
+    assert!(!r.ok("show interface").contains("uplink"));
+}
+
+/// A failing command changes nothing: the show output before equals the
+/// one after, and the runtime hook is not called.
+#[test]
+fn failed_commands_change_nothing() {
+    let r = Rig::koko();
+    let snapshot = || {
+        [
+            "show interface",
+            "show interface address",
+            "show mode",
+            "show vxlan tunnel",
+            "show hardware-interfaces eth0 eth1 local0",
+        ]
+        .map(|c| r.ok(c))
+        .join("")
+    };
+    let neighbors = || {
+        r.ok("show ip neighbors")
+            .lines()
+            .map(|l| l.get(12..).unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    let before = (snapshot(), neighbors(), r.workers.config_changes());
+    for line in [
+        "set interface state eth0 up now",
+        "set interface ip address eth1 10.99.0.9/24",
+        "set interface ip address eth1 10.0.0.1/24 extra",
+        "set interface ip address del eth0 all extra",
+        "set interface mac address eth0 02:00:00:00:00:01 extra",
+        "set interface l2 xconnect eth0 eth1 extra",
+        "set interface l3 vxlan_tunnel0 extra",
+        "create vxlan tunnel src 10.99.0.3 dst 10.99.0.7 vni 99 bogus",
+        "create vxlan tunnel src 10.99.0.3 dst 10.99.0.7 vni 99 instance 0",
+        "ip neighbor eth1 10.0.0.1 02:00:00:00:00:01 static trailing",
+        "ip neighbor eth0 10.99.0.1 02:00:00:00:00:09",
+        "create loopback interface instance 1 junk",
+        "delete loopback interface intfc eth0",
+        "create interface af_xdp host-if veth0 rx-queue-size 3",
+        "set interface rx-mode eth0 queue 4 polling",
+        "clear interfaces now",
+        "clear errors now",
+    ] {
+        r.err(line);
+    }
+    assert_eq!(
+        (snapshot(), neighbors(), r.workers.config_changes()),
+        before
+    );
+    // And a successful one calls the hook once.
+    r.ok("set interface state eth1 up");
+    assert_eq!(r.workers.config_changes(), before.2 + 1);
+}
+
+#[test]
+fn grammar_errors_and_prefixes() {
+    let r = Rig::koko();
+    assert_eq!(
+        r.err("frobnicate the widget"),
+        "unknown input `frobnicate the widget'"
+    );
+    // Ambiguous: `s` is set and show; `c` is clear and create.
+    assert_eq!(r.err("s int"), "unknown input `s int'");
+    assert_eq!(r.err("c errors"), "unknown input `c errors'");
+    assert_eq!(
+        r.err("show nonsense here"),
+        "show: unknown input `nonsense here'"
+    );
+    assert_eq!(
+        r.err("show 0123456789012345678901234567890123456789"),
+        "show: unknown input `012345678901234567890123456789'"
+    );
+    // What weft does not have is unknown input, never a fake success.
+    assert_eq!(
+        r.err("show bridge-domain"),
+        "show: unknown input `bridge-domain'"
+    );
+    assert_eq!(r.err("ping 10.99.0.1"), "unknown input `ping 10.99.0.1'");
+    assert_eq!(r.err("ip table add 1"), "ip: unknown input `table add 1'");
+    // ip route: VPP's messages, and the route shows in show ip fib.
+    assert_eq!(
+        r.err("ip route add via 10.99.0.1"),
+        "ip route: expected ip4/ip6 destination address/length."
+    );
+    assert_eq!(
+        r.err("ip route add 10.7.0.0/16"),
+        "ip route: expected paths."
+    );
+    assert_eq!(r.ok("ip route add 10.7.0.0/16 via 10.99.0.1"), "");
+    assert!(r.ok("show ip fib").contains("\n10.7.0.0/16\n"));
+    assert_eq!(r.ok("ip route del 10.7.0.0/16"), "");
+    assert!(!r.ok("show ip fib").contains("10.7.0.0/16"));
+    assert_eq!(
+        r.err("ip route del 10.7.0.0/16"),
+        "ip route: route 10.7.0.0/16 not found"
+    );
+    // Prefixes.
+    r.ok("set int st eth1 up");
+    assert!(r.ok("sh int eth1").contains("  up  "));
+    assert_eq!(r.ok("sh vx tun"), r.ok("show vxlan tunnel"));
+    assert_eq!(r.ok("sh mo eth0"), "l3 eth0  \n");
+    // `?` after a command and `help`.
+    assert_eq!(
+        r.ok("show mode ?"),
+        format!(
+            "  {:<40} {}\n",
+            "show mode", "show mode [<if-name1> <if-name2> ...]"
+        )
+    );
+    assert!(
+        r.ok("help")
+            .contains(&format!("  {:<30} {}\n", "show", "Show commands"))
+    );
+    assert_eq!(r.ok("help show vxlan tunnel"), "show vxlan tunnel [raw]");
+    assert!(r.ok("show ?").contains("  show vxlan tunnel "));
+    assert!(!r.ok("show ?").contains("  set "));
+}
+
+#[test]
+fn completion() {
+    let r = Rig::koko();
+    let words = |prefix: &str| -> Vec<String> {
+        r.cli.complete(prefix).into_iter().map(|(w, _)| w).collect()
+    };
+    let root = words("");
+    for w in ["clear", "create", "delete", "ip", "set", "show", "trace"] {
+        assert!(root.contains(&w.to_string()), "{root:?}");
+    }
+    let show = words("sh");
+    for w in [
+        "errors",
+        "hardware-interfaces",
+        "interface",
+        "runtime",
+        "vxlan",
+        "version",
+    ] {
+        assert!(show.contains(&w.to_string()), "{show:?}");
+    }
+    // Sub-commands, then the command's arguments with interfaces.
+    let int = words("show interface");
+    assert_eq!(int[0], "rx-placement");
+    for w in ["address", "<interface>", "eth0", "local0", "vxlan_tunnel1"] {
+        assert!(int.contains(&w.to_string()), "{int:?}");
+    }
+    let state = r.cli.complete("set int state eth0");
+    assert!(state.contains(&("up".to_string(), "admin up".to_string())));
+    // Keywords already typed are not offered again.
+    let vx = words("create vxlan tunnel src 10.99.0.3");
+    assert!(vx.contains(&"dst".to_string()) && !vx.contains(&"src".to_string()));
+    // Graph nodes for trace add.
+    let t = words("trace add");
+    assert!(t.contains(&"<node>".to_string()) && t.contains(&"pg-input".to_string()));
+    // Help text comes along.
+    let help: Vec<_> = r
+        .cli
+        .complete("show")
+        .into_iter()
+        .filter(|(w, _)| w == "version")
+        .collect();
+    assert_eq!(
+        help,
+        [("version".to_string(), "show version [verbose]".to_string())]
+    );
+    assert!(words("nonsense").is_empty());
+}
+
+#[test]
+fn json() {
+    let r = Rig::koko();
+    r.traffic(2);
+    let v = |line: &str| -> serde_json::Value {
+        serde_json::from_str(&r.cli.execute_json(line).unwrap()).unwrap()
+    };
+    let ifs = v("show interface");
+    let eth0 = ifs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "eth0")
+        .unwrap();
+    assert_eq!(eth0["sw_if_index"], 1);
+    assert_eq!(eth0["admin_up"], true);
+    assert_eq!(eth0["counters"]["rx_packets"], 3);
+    assert_eq!(eth0["counters"]["drops"], 1);
+    assert_eq!(eth0["ip4"][0], "10.99.0.3/24");
+    let tun = v("show vxlan tunnel");
+    assert_eq!(tun[1]["name"], "vxlan_tunnel1");
+    assert_eq!(tun[1]["vni"], 12);
+    assert_eq!(tun[1]["encap_resolved"], true);
+    let errors = v("show errors");
+    assert_eq!(errors[0]["node"], "vxlan4-input");
+    assert_eq!(errors[0]["count"], 2);
+    assert_eq!(errors[0]["severity"], "info");
+    let rt = v("show runtime");
+    assert_eq!(rt[0]["name"], "weft_wk_0");
+    assert!(
+        rt[0]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["name"] == "l2-input" && n["vectors"] == 2)
+    );
+    let n = v("show ip neighbors");
+    assert_eq!(n[0]["flags"], "S");
+    assert_eq!(n[0]["interface"], "eth0");
+    let m = v("show mode");
+    assert_eq!(m[3]["mode"], "l2 xconnect");
+    assert_eq!(m[3]["peer"], "vxlan_tunnel1");
+    assert_eq!(m[0]["peer"], serde_json::Value::Null);
+    let t = v("show threads");
+    assert_eq!(t[1]["type"], "workers");
+    let b = v("show buffers");
+    assert_eq!(b["total"], 4096);
+    // Errors are the plain ones; commands without a JSON form wrap text.
+    assert_eq!(
+        r.cli.execute_json("show interface bogus").unwrap_err(),
+        "show interface: unknown input `bogus'"
+    );
+    assert!(
+        v("show version")["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("weft v")
+    );
+}
+
+/// Commands from other crates: registered later, run with or without the
+/// lock.
+#[test]
+fn registered_commands() {
+    use super::grammar::{CmdError, Command};
+    let r = Rig::bare();
+    r.cli
+        .register(Command::unlocked("ping", "ping <ip>", |state, input| {
+            let ip = input
+                .ipv4()
+                .ok_or_else(|| CmdError::failed("expected address"))?;
+            input.end()?;
+            // Locks briefly, as ping does between probes.
+            let n = super::exec::lock(state).config.interfaces().count();
+            Ok(format!("{ip}: {n} interfaces\n"))
+        }));
+    assert_eq!(r.ok("ping 10.0.0.1"), "10.0.0.1: 3 interfaces\n");
+    assert_eq!(r.err("ping x"), "ping: expected address");
+    assert_eq!(r.err("ping 10.0.0.1 x"), "unknown input `x'");
+    r.cli
+        .register(Command::locked("ip route", "ip route ...", |_s, _i| {
+            Ok("route\n".into())
+        }));
+    assert_eq!(r.ok("ip ro"), "route\n");
+    // `ip neighbor` still resolves next to it.
+    r.ok("ip nei eth0 10.0.0.2 02:00:00:00:00:02");
+}

@@ -1,0 +1,305 @@
+//! VXLAN commands (VPP's `src/plugins/vxlan/vxlan.c`).
+//!
+//! ```text
+//! create vxlan tunnel src <local-vtep-addr> {dst <remote-vtep-addr>|group <mcast-vtep-addr> <intf-name>}
+//!     vni <nn> [instance <id>] [encap-vrf-id <nn>] [decap-next [l2|node <name>]] [del] [l3]
+//!     [src_port <local-vtep-udp-port>] [dst_port <remote-vtep-udp-port>]
+//! show vxlan tunnel [raw]
+//! ```
+//!
+//! Keywords come in any order; every check of VPP's CLI runs, in VPP's
+//! order, before weft's own limits (IPv4 unicast only, table 0, decap to
+//! `l2-input`, no `l3`), then [`Config::vxlan_add_del`](crate::Config::vxlan_add_del).
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use super::exec::State;
+use super::grammar::{Arg, CmdError, Command, Input, parse_u32};
+use crate::vxlan::{TunnelConfig, VxlanArgs, VxlanError};
+
+/// `decap-next` as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum DecapNext {
+    /// `l2` (the default, `l2-input`).
+    L2,
+    /// `node <name>` naming an existing node other than `l2-input`.
+    Other(String),
+    /// A node that does not exist, or a number.
+    NotFound,
+}
+
+/// `create vxlan tunnel` as parsed, before any check.
+#[derive(Clone, Debug)]
+struct Parsed {
+    del: bool,
+    src: Option<IpAddr>,
+    dst: Option<IpAddr>,
+    group: Option<(IpAddr, Option<u32>)>,
+    vni: Option<u32>,
+    instance: Option<u32>,
+    decap_next: DecapNext,
+    l3: bool,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
+}
+
+fn parse(st: &State, input: &mut Input<'_>) -> Result<Parsed, CmdError> {
+    let mut p = Parsed {
+        del: false,
+        src: None,
+        dst: None,
+        group: None,
+        vni: None,
+        instance: None,
+        decap_next: DecapNext::L2,
+        l3: false,
+        src_port: None,
+        dst_port: None,
+    };
+    let nodes: Vec<&'static str> = st
+        .runtime
+        .workers()
+        .first()
+        .map(|w| w.stats.node_infos.iter().map(|i| i.name).collect())
+        .unwrap_or_default();
+    let ip = |w: &str| w.parse::<IpAddr>().ok();
+    let port = |w: &str| parse_u32(w).and_then(|n| u16::try_from(n).ok());
+    while !input.at_end() {
+        let at = input.save();
+        let w = input.word().unwrap_or_default();
+        let ok = match w {
+            "del" => {
+                p.del = true;
+                true
+            }
+            "l3" => {
+                p.l3 = true;
+                true
+            }
+            "instance" => input.u32().map(|n| p.instance = Some(n)).is_some(),
+            "src" => input.parse(ip).map(|a| p.src = Some(a)).is_some(),
+            "dst" => input.parse(ip).map(|a| p.dst = Some(a)).is_some(),
+            "group" => match (input.parse(ip), input.word()) {
+                (Some(a), Some(ifname)) => {
+                    p.group = Some((a, super::grammar::lookup_interface(&st.config, ifname)));
+                    p.dst = Some(a);
+                    true
+                }
+                _ => false,
+            },
+            "encap-vrf-id" => match input.u32() {
+                Some(0) => true,
+                Some(n) => {
+                    return Err(CmdError::Failed(format!("nonexistent encap-vrf-id {n}")));
+                }
+                None => false,
+            },
+            "decap-next" => {
+                if input.keyword("l2") {
+                    p.decap_next = DecapNext::L2;
+                    true
+                } else if input.keyword("node") {
+                    match input.word() {
+                        Some("l2-input") => {
+                            p.decap_next = DecapNext::L2;
+                            true
+                        }
+                        Some(n) if nodes.contains(&n) => {
+                            p.decap_next = DecapNext::Other(n.to_string());
+                            true
+                        }
+                        Some(_) => {
+                            p.decap_next = DecapNext::NotFound;
+                            true
+                        }
+                        None => false,
+                    }
+                } else if input.u32().is_some() {
+                    p.decap_next = DecapNext::NotFound;
+                    true
+                } else {
+                    false
+                }
+            }
+            "vni" => input.u32().map(|n| p.vni = Some(n)).is_some(),
+            "src_port" => input.parse(port).map(|n| p.src_port = Some(n)).is_some(),
+            "dst_port" => input.parse(port).map(|n| p.dst_port = Some(n)).is_some(),
+            _ => false,
+        };
+        if !ok {
+            input.restore(at);
+            return Err(CmdError::Failed(format!("parse error: '{}'", input.rest())));
+        }
+    }
+    Ok(p)
+}
+
+/// VPP's CLI checks in VPP's order, then weft's limits; the backend
+/// arguments if all pass.
+fn check(p: &Parsed) -> Result<VxlanArgs, CmdError> {
+    let fail = |m: &str| Err(CmdError::failed(m));
+    let Some(src) = p.src else {
+        return Err(VxlanError::SrcNotSpecified.into());
+    };
+    let Some(dst) = p.dst else {
+        return Err(VxlanError::DstNotSpecified.into());
+    };
+    if let Some((g, _)) = p.group
+        && !g.is_multicast()
+    {
+        return fail("tunnel group address not multicast");
+    }
+    if p.group.is_none() && dst.is_multicast() {
+        return Err(VxlanError::DstNotUnicast.into());
+    }
+    if let Some((_, None)) = p.group {
+        return fail("tunnel nonexistent multicast device");
+    }
+    if src.is_ipv4() != dst.is_ipv4() {
+        return fail("both IPv4 and IPv6 addresses specified");
+    }
+    if src == dst {
+        return Err(VxlanError::SrcDstIdentical.into());
+    }
+    if p.decap_next == DecapNext::NotFound {
+        return fail("next node not found");
+    }
+    match p.vni {
+        None | Some(0) => return Err(VxlanError::VniNotSpecified.into()),
+        Some(v) if v >> 24 != 0 => return Err(VxlanError::VniOutOfRange(v).into()),
+        Some(_) => {}
+    }
+    // weft's limits.
+    if p.group.is_some() {
+        return fail("multicast (group) tunnels are not supported by weft");
+    }
+    let (IpAddr::V4(src), IpAddr::V4(dst)) = (src, dst) else {
+        return fail("IPv6 tunnels are not supported by weft");
+    };
+    if p.l3 {
+        return fail("l3 tunnels are not supported by weft");
+    }
+    if let DecapNext::Other(n) = &p.decap_next {
+        return Err(CmdError::Failed(format!(
+            "decap-next node {n} is not supported by weft (only l2)"
+        )));
+    }
+    Ok(VxlanArgs {
+        is_add: !p.del,
+        src: Some(src),
+        dst: Some(dst),
+        vni: p.vni,
+        instance: p.instance,
+        src_port: p.src_port,
+        dst_port: p.dst_port,
+    })
+}
+
+fn create_vxlan_tunnel(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let parsed = parse(st, input)?;
+    let args = check(&parsed)?;
+    match st.config.vxlan_add_del(&args)? {
+        Some(sw) => {
+            st.zero_if_counters(sw);
+            let name = st
+                .config
+                .interface(sw)
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            Ok(format!("{name}\n"))
+        }
+        None => Ok(String::new()),
+    }
+}
+
+/// One `show vxlan tunnel` line (`format_vxlan_tunnel`), with its
+/// trailing space. weft has no DPOs: `encap-dpo-idx` is the tunnel's pool
+/// index (each tunnel owns its encap rewrite), `fib-idx` is always 0.
+pub fn format_tunnel(t: &TunnelConfig) -> String {
+    format!(
+        "[{}] instance {} src {} dst {} src_port {} dst_port {} vni {} fib-idx 0 sw-if-idx {} encap-dpo-idx {} ",
+        t.index, t.instance, t.src, t.dst, t.src_port, t.dst_port, t.vni, t.sw_if_index, t.index
+    )
+}
+
+fn show_vxlan_tunnel(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let raw = input.keyword("raw");
+    input.end()?;
+    if st.config.tunnels().next().is_none() {
+        return Ok("No vxlan tunnels configured...\n".into());
+    }
+    let mut s = String::new();
+    for t in st.config.tunnels() {
+        s.push_str(&format_tunnel(t));
+        s.push('\n');
+    }
+    if raw {
+        s.push_str("decap keys (remote, local, udp port, vni -> tunnel):\n");
+        for t in st.config.tunnels() {
+            s.push_str(&format!(
+                "  {} {} {} {} -> {}\n",
+                t.dst, t.src, t.src_port, t.vni, t.index
+            ));
+        }
+    }
+    Ok(s)
+}
+
+fn show_vxlan_tunnel_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    input.keyword("raw");
+    input.end()?;
+    let tables = st.config.tables().load();
+    Ok(Value::Array(
+        st.config
+            .tunnels()
+            .map(|t| {
+                let resolved = tables.tunnel(t.index).is_some_and(|x| x.encap.is_some());
+                json!({
+                    "index": t.index,
+                    "instance": t.instance,
+                    "name": t.name(),
+                    "src": t.src.to_string(),
+                    "dst": t.dst.to_string(),
+                    "src_port": t.src_port,
+                    "dst_port": t.dst_port,
+                    "vni": t.vni,
+                    "fib_index": 0,
+                    "sw_if_index": t.sw_if_index,
+                    "encap_resolved": resolved,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The VXLAN commands.
+pub fn commands() -> Vec<Command> {
+    vec![
+        Command::locked(
+            "create vxlan tunnel",
+            "create vxlan tunnel src <local-vtep-addr> {dst <remote-vtep-addr>|group <mcast-vtep-addr> <intf-name>} vni <nn> [instance <id>] [encap-vrf-id <nn>] [decap-next [l2|node <name>]] [del] [l3] [src_port <local-vtep-udp-port>] [dst_port <remote-vtep-udp-port>]",
+            create_vxlan_tunnel,
+        )
+        .args(&[
+            Arg::Keyword("src", "local VTEP address"),
+            Arg::Keyword("dst", "remote VTEP address"),
+            Arg::Keyword("vni", "VXLAN network identifier, 1..16777215"),
+            Arg::Keyword("instance", "number in the name vxlan_tunnel<N>"),
+            Arg::Keyword("src_port", "local UDP port (default 4789)"),
+            Arg::Keyword("dst_port", "remote UDP port (default 4789)"),
+            Arg::Keyword("encap-vrf-id", "underlay table (0 only)"),
+            Arg::Keyword("decap-next", "l2 only"),
+            Arg::Keyword("del", "delete the tunnel with this key"),
+        ])
+        .mutates(),
+        Command::locked(
+            "show vxlan tunnel",
+            "show vxlan tunnel [raw]",
+            show_vxlan_tunnel,
+        )
+        .args(&[Arg::Keyword("raw", "also the decap keys")])
+        .json(show_vxlan_tunnel_json),
+    ]
+}

@@ -1,0 +1,336 @@
+//! The koko demo end to end: kernel vxlan links made exactly as koko makes
+//! them, weftd on vpp1's eth0 over AF_XDP, configured through its CLI
+//! socket with the demo's commands (KOKO.md).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping};
+use common::weftd::Weftd;
+use common::{Netns, privileged};
+
+/// The demo's commands, as typed on vpp1 (KOKO.md), for VNIs `a` and `b`
+/// and UDP port `port`.
+fn demo_commands(a: u32, b: u32, port: Option<u16>) -> Vec<String> {
+    let ports = port
+        .map(|p| format!(" src_port {p} dst_port {p}"))
+        .unwrap_or_default();
+    vec![
+        "create interface af_xdp host-if eth0".into(),
+        "set interface ip address eth0/0 10.99.0.3/24".into(),
+        "set interface state eth0/0 up".into(),
+        format!("create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni {a}{ports}"),
+        format!("create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni {b}{ports}"),
+        "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".into(),
+        "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".into(),
+    ]
+}
+
+/// Waits until weft has resolved both koko hosts (`show ip neighbors`).
+fn wait_resolved(weftd: &Weftd) {
+    for _ in 0..100 {
+        let n = weftd.ok("show ip neighbors");
+        if n.contains(" 10.99.0.1 ") && n.contains(" 10.99.0.2 ") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "weft did not resolve the tunnel remotes: {}{}",
+        weftd.ok("show ip neighbors"),
+        weftd.diagnostics()
+    );
+}
+
+/// Counters of one interface from `show interface` (VPP layout: counter
+/// name and value from column 68 on).
+fn counters(show: &str, ifname: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut current = false;
+    for line in show.lines().skip(1) {
+        if !line.starts_with(' ') {
+            current = line.split_whitespace().next() == Some(ifname);
+        }
+        if current
+            && line.len() > 68
+            && let Some((name, value)) = line[68..].trim().rsplit_once(' ')
+        {
+            out.push((name.trim().to_string(), value.parse().unwrap()));
+        }
+    }
+    out
+}
+
+fn counter(show: &str, ifname: &str, name: &str) -> u64 {
+    counters(show, ifname)
+        .into_iter()
+        .find(|c| c.0 == name)
+        .map_or(0, |c| c.1)
+}
+
+/// The count of `show errors` for (node, reason), 0 if not listed.
+fn error_count(show: &str, node: &str, reason: &str) -> u64 {
+    show.lines()
+        .filter(|l| l.contains(node) && l.contains(reason))
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Sends `len` bytes from `from` to `to`:7000 over TCP; returns what the
+/// server received. Sockets are made inside the namespaces by threads that
+/// enter them.
+fn tcp_transfer(from: &Netns, to: &Netns, to_ip: &str, len: usize) -> (Vec<u8>, Vec<u8>) {
+    let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+    let listener = {
+        let _in = to.enter();
+        TcpListener::bind("0.0.0.0:7000").unwrap()
+    };
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let addr: SocketAddr = format!("{to_ip}:7000").parse().unwrap();
+    let mut stream = {
+        let _in = from.enter();
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap()
+    };
+    stream
+        .set_write_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(&data).unwrap();
+    drop(stream);
+    (data, server.join().unwrap())
+}
+
+#[test]
+fn koko_demo_through_weftd() {
+    if !privileged("koko_demo_through_weftd") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-demo", KokoOptions::default());
+    let weftd = Weftd::start(&topo.vpp1, "e2e-demo", "cpu { workers 1 }");
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    // weft ARPs for both tunnel remotes by itself as soon as the tunnels
+    // exist; once both are resolved no frame can be dropped for it.
+    wait_resolved(&weftd);
+    // The containers' IPv6 link-local chatter (DAD, MLD) may have reached
+    // weft before it resolved the remotes: count from here.
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "test1 -> test2: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        weftd.diagnostics()
+    );
+    let out = ping(&topo.test2, TEST1_IP, 3);
+    assert!(out.status.success(), "test2 -> test1");
+
+    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
+    assert_eq!(got.len(), sent.len(), "all 10 MiB arrived");
+    assert!(got == sent, "content differs");
+
+    // Counters on both tunnels equal what crossed: everything received on
+    // one tunnel left by the other.
+    let show = weftd.ok("show interface");
+    let rx0 = counter(&show, "vxlan_tunnel0", "rx packets");
+    let tx1 = counter(&show, "vxlan_tunnel1", "tx packets");
+    let rx1 = counter(&show, "vxlan_tunnel1", "rx packets");
+    let tx0 = counter(&show, "vxlan_tunnel0", "tx packets");
+    assert!(rx0 > 1000, "the transfer crossed tunnel0: {show}");
+    // Everything a tunnel received left by the other; nothing dropped.
+    let errors = weftd.ok("show errors");
+    assert_eq!(rx0, tx1, "{show}{errors}");
+    assert_eq!(rx1, tx0, "{show}");
+    assert_eq!(counter(&show, "vxlan_tunnel0", "drops"), 0, "{show}");
+    assert_eq!(counter(&show, "vxlan_tunnel1", "drops"), 0, "{show}");
+    let errors = weftd.ok("show errors");
+    assert_eq!(
+        error_count(&errors, "vxlan4-input", "good packets decapsulated"),
+        rx0 + rx1,
+        "{errors}"
+    );
+    assert_eq!(
+        error_count(&errors, "vxlan4-encap", "good packets encapsulated"),
+        tx0 + tx1,
+        "{errors}"
+    );
+    assert!(
+        !errors.contains("error  "),
+        "no error counter moved: {errors}"
+    );
+}
+
+#[test]
+fn tunnel_delete_stops_traffic_and_recreate_restores_it() {
+    if !privileged("tunnel_delete_stops_traffic_and_recreate_restores_it") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-del", KokoOptions::default());
+    let weftd = Weftd::start(&topo.vpp1, "e2e-del", "cpu { workers 1 }");
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    assert!(ping(&topo.test1, TEST2_IP, 2).status.success());
+
+    weftd.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12 del");
+    let before = error_count(
+        &weftd.ok("show errors"),
+        "vxlan4-input",
+        "no such tunnel packets",
+    );
+    let out = ping(&topo.test2, TEST1_IP, 3);
+    assert!(!out.status.success(), "traffic must stop after del");
+    let after = error_count(
+        &weftd.ok("show errors"),
+        "vxlan4-input",
+        "no such tunnel packets",
+    );
+    assert!(
+        after >= before + 3,
+        "dropped as no such tunnel: {before} -> {after}"
+    );
+
+    assert_eq!(
+        weftd
+            .ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12")
+            .trim(),
+        "vxlan_tunnel1"
+    );
+    weftd.ok("set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1");
+    weftd.ok("set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0");
+    let out = ping(&topo.test2, TEST1_IP, 3);
+    assert!(
+        out.status.success(),
+        "restored without restarting weftd: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn koko_port_8472_needs_matching_tunnels() {
+    if !privileged("koko_port_8472_needs_matching_tunnels") {
+        return;
+    }
+    let opts = KokoOptions {
+        dstport1: 8472,
+        dstport2: 8472,
+        ..KokoOptions::default()
+    };
+    let topo = KokoTopology::new("e2e-8472", opts);
+    let weftd = Weftd::start(&topo.vpp1, "e2e-8472", "cpu { workers 1 }");
+    // Default 4789 tunnels: the 8472 frames are dropped, never forwarded.
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    let out = ping(&topo.test1, TEST2_IP, 2);
+    assert!(
+        !out.status.success(),
+        "8472 frames must not cross 4789 tunnels"
+    );
+    let errors = weftd.ok("show errors");
+    assert!(
+        error_count(&errors, "ip4-udp-lookup", "No listener for dst port") >= 2,
+        "{errors}"
+    );
+    let show = weftd.ok("show interface");
+    assert_eq!(counter(&show, "vxlan_tunnel1", "tx packets"), 0, "{show}");
+
+    // Tunnels on 8472: traffic crosses.
+    weftd.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11 del");
+    weftd.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12 del");
+    for cmd in &demo_commands(11, 12, Some(8472))[3..] {
+        weftd.ok(cmd);
+    }
+    // The containers remember the failed ARP of the first phase.
+    topo.test1
+        .exec_ok(&["ip", "neigh", "flush", "dev", "link1"]);
+    topo.test2
+        .exec_ok(&["ip", "neigh", "flush", "dev", "link2"]);
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "8472 tunnels: {}\n{}\n{}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        weftd.ok("show interface"),
+        weftd.ok("show errors"),
+        weftd.ok("show vxlan tunnel"),
+        weftd.ok("show ip neighbors"),
+    );
+}
+
+#[test]
+fn sigkill_restart_with_exec_file_resumes_traffic() {
+    if !privileged("sigkill_restart_with_exec_file_resumes_traffic") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-restart", KokoOptions::default());
+    let exec = std::env::temp_dir().join(format!("weft-e2e-restart-{}.exec", std::process::id()));
+    std::fs::write(
+        &exec,
+        format!(
+            "# the koko demo\n{}\n",
+            demo_commands(11, 12, None).join("\n")
+        ),
+    )
+    .unwrap();
+    let conf = format!("unix {{ exec {} }}\ncpu {{ workers 1 }}", exec.display());
+    let mut weftd = Weftd::start(&topo.vpp1, "e2e-restart", &conf);
+    let wait_configured = |w: &Weftd| {
+        for _ in 0..100 {
+            if w.ok("show mode")
+                .contains("l2 xconnect vxlan_tunnel1 vxlan_tunnel0")
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("exec file not applied{}", w.diagnostics());
+    };
+    wait_configured(&weftd);
+    assert!(ping(&topo.test1, TEST2_IP, 2).status.success());
+
+    weftd.kill();
+    assert!(
+        !ping(&topo.test1, TEST2_IP, 1).status.success(),
+        "nothing forwards while weftd is dead"
+    );
+    // A new weftd replaces the stale XDP program and socket by itself.
+    weftd.restart(&topo.vpp1);
+    wait_configured(&weftd);
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "traffic resumes after restart: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        weftd.diagnostics()
+    );
+    assert!(
+        weftd
+            .diagnostics()
+            .contains("replaced a stale weft XDP program"),
+        "{}",
+        weftd.diagnostics()
+    );
+
+    // SIGTERM: clean exit, socket gone, program detached.
+    let status = weftd.terminate().unwrap();
+    assert!(status.success(), "weftd exit status {status}");
+    assert!(!weftd.socket.exists(), "socket file removed");
+    let link = topo.vpp1.exec_ok(&["ip", "link", "show", "eth0"]);
+    assert!(
+        !String::from_utf8_lossy(&link.stdout).contains("xdp"),
+        "XDP detached: {}",
+        String::from_utf8_lossy(&link.stdout)
+    );
+    let _ = std::fs::remove_file(exec);
+}
