@@ -134,6 +134,21 @@ fn koko_demo_through_weftd() {
     );
     let out = ping(&topo.test2, TEST1_IP, 3);
     assert!(out.status.success(), "test2 -> test1");
+    // weft itself pings the underlay, VPP's output.
+    let p = weftd.ok("ping 10.99.0.1 repeat 2 interval 0.2");
+    assert!(
+        p.ends_with("Statistics: 2 sent, 2 received, 0% packet loss\n")
+            || p.ends_with("Statistics: 2 sent, 2 received, 0% packet loss"),
+        "{p}"
+    );
+    assert_eq!(
+        p.matches("68 bytes from 10.99.0.1: icmp_seq=").count(),
+        2,
+        "{p}"
+    );
+    // The hardware view says how the queue runs.
+    let hw = weftd.ok("show hardware-interfaces eth0/0");
+    assert!(hw.contains("copy mode"), "{hw}");
 
     let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
     assert_eq!(got.len(), sent.len(), "all 10 MiB arrived");
@@ -214,6 +229,16 @@ fn tunnel_delete_stops_traffic_and_recreate_restores_it() {
         "restored without restarting weftd: {}",
         String::from_utf8_lossy(&out.stdout)
     );
+
+    // Deleting the AF_XDP interface detaches weft's XDP program.
+    let xdp = || {
+        let link = topo.vpp1.exec_ok(&["ip", "link", "show", "eth0"]);
+        String::from_utf8_lossy(&link.stdout).contains("xdp")
+    };
+    assert!(xdp(), "attached while the interface exists");
+    weftd.ok("delete interface af_xdp eth0/0");
+    assert!(!xdp(), "detached by delete");
+    assert!(!weftd.ok("show interface").contains("eth0/0"));
 }
 
 #[test]
