@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping};
+use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, koko_link, ping};
 use common::weftd::Weftd;
 use common::{Netns, privileged};
 
@@ -358,4 +358,91 @@ fn sigkill_restart_with_exec_file_resumes_traffic() {
         String::from_utf8_lossy(&link.stdout)
     );
     let _ = std::fs::remove_file(exec);
+}
+
+#[test]
+fn eight_vni_pairs_at_once_without_cross_talk() {
+    if !privileged("eight_vni_pairs_at_once_without_cross_talk") {
+        return;
+    }
+    const PAIRS: u32 = 8;
+    // The demo topology carries pair 0 (VNI 11 <-> 12); seven more pairs
+    // hang off the same koko hosts with their own VNIs (VNI 11+2i on
+    // koko1, 12+2i on koko2), every pair using the same inner addresses:
+    // only weft's cross-connects keep them apart.
+    let topo = KokoTopology::new("e2e-8p", KokoOptions::default());
+    let mut left = vec![];
+    let mut right = vec![];
+    for i in 1..PAIRS {
+        let a = Netns::new(&format!("e2e-8p-a{i}"));
+        let b = Netns::new(&format!("e2e-8p-b{i}"));
+        koko_link(&topo.koko1, &a, 11 + 2 * i, 4789, "link1", TEST1_IP);
+        koko_link(&topo.koko2, &b, 12 + 2 * i, 4789, "link2", TEST2_IP);
+        left.push(a);
+        right.push(b);
+    }
+    let weftd = Weftd::start(&topo.vpp1, "e2e-8p", "cpu { workers 1 }");
+    for cmd in &demo_commands(11, 12, None)[..3] {
+        weftd.ok(cmd);
+    }
+    for i in 0..PAIRS {
+        let t0 = weftd.ok(&format!(
+            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni {}",
+            11 + 2 * i
+        ));
+        let t1 = weftd.ok(&format!(
+            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni {}",
+            12 + 2 * i
+        ));
+        let (t0, t1) = (t0.trim(), t1.trim());
+        weftd.ok(&format!("set interface l2 xconnect {t0} {t1}"));
+        weftd.ok(&format!("set interface l2 xconnect {t1} {t0}"));
+    }
+    wait_resolved(&weftd);
+    weftd.ok("clear interfaces");
+    let lefts: Vec<&Netns> = std::iter::once(&topo.test1).chain(left.iter()).collect();
+    let rights: Vec<&Netns> = std::iter::once(&topo.test2).chain(right.iter()).collect();
+
+    // All pairs ping at once.
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = lefts
+            .iter()
+            .map(|a| s.spawn(move || ping(a, TEST2_IP, 3)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, out) in outs.iter().enumerate() {
+        assert!(
+            out.status.success(),
+            "pair {i}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            weftd.ok("show errors")
+        );
+    }
+    // No cross-talk: each left container resolved 10.100.0.2 to its own
+    // pair's MAC, and each right container heard only from its pair.
+    for (i, (a, b)) in lefts.iter().zip(&rights).enumerate() {
+        let want = common::koko::mac(b, "link2");
+        let neigh = a.exec_ok(&["ip", "neigh", "show", TEST2_IP, "dev", "link1"]);
+        let neigh = String::from_utf8_lossy(&neigh.stdout);
+        assert!(neigh.contains(&want), "pair {i}: {neigh} (want {want})");
+        let want = common::koko::mac(a, "link1");
+        let neigh = b.exec_ok(&["ip", "neigh", "show", TEST1_IP, "dev", "link2"]);
+        let neigh = String::from_utf8_lossy(&neigh.stdout);
+        assert!(neigh.contains(&want), "pair {i}: {neigh} (want {want})");
+    }
+    // Per pair, what one tunnel received the other sent.
+    let show = weftd.ok("show interface");
+    for i in 0..PAIRS {
+        let t0 = format!("vxlan_tunnel{}", 2 * i);
+        let t1 = format!("vxlan_tunnel{}", 2 * i + 1);
+        let rx0 = counter(&show, &t0, "rx packets");
+        assert!(rx0 >= 3, "{t0}: {show}");
+        assert_eq!(rx0, counter(&show, &t1, "tx packets"), "{show}");
+        assert_eq!(
+            counter(&show, &t1, "rx packets"),
+            counter(&show, &t0, "tx packets"),
+            "{show}"
+        );
+    }
 }

@@ -1,0 +1,255 @@
+//! The real weftd binary driven through its real CLI socket: the vppctl
+//! protocol byte for byte, golden outputs, VPP's error messages, prefix
+//! matching, failed commands changing nothing, exec files, the socket's
+//! mode, clean exit on SIGTERM. No root needed: no interface is attached.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use weft_cli::client::Client;
+
+struct Daemon {
+    child: Child,
+    dir: PathBuf,
+    socket: PathBuf,
+}
+
+impl Daemon {
+    fn start(tag: &str, extra_args: &[&str]) -> Daemon {
+        let dir = std::env::temp_dir().join(format!("weftd-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let socket = dir.join("cli.sock");
+        let child = Command::new(env!("CARGO_BIN_EXE_weftd"))
+            .arg("--cli-listen")
+            .arg(&socket)
+            .args(extra_args)
+            .args([
+                "buffers",
+                "{",
+                "buffers-per-numa",
+                "4096",
+                "page-size",
+                "4K",
+                "}",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut d = Daemon { child, dir, socket };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Client::connect(&d.socket).is_err() {
+            if let Some(s) = d.child.try_wait().unwrap() {
+                panic!("weftd exited {s}: {}", d.stderr());
+            }
+            assert!(Instant::now() < deadline, "no socket: {}", d.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        d
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default()
+    }
+
+    fn run(&self, cmd: &str) -> Result<String, String> {
+        let r = Client::connect(&self.socket).unwrap().execute(cmd).unwrap();
+        if r.failed { Err(r.text) } else { Ok(r.text) }
+    }
+
+    fn ok(&self, cmd: &str) -> String {
+        self.run(cmd)
+            .unwrap_or_else(|e| panic!("`{cmd}` failed: {e}"))
+    }
+
+    fn err(&self, cmd: &str) -> String {
+        match self.run(cmd) {
+            Ok(t) => panic!("`{cmd}` succeeded: {t}"),
+            Err(e) => e.trim_end().to_string(),
+        }
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "SIGTERM ignored");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What VPP's CLI server sends on accept (VPP-CLI.md §3.1).
+const GREETING: &[u8] = &[
+    0xff, 0xfc, 0x22, 0xff, 0xfe, 0x22, 0xff, 0xfb, 0x03, 0xff, 0xfd, 0x03, 0xff, 0xfb, 0x01, 0xff,
+    0xfe, 0x01, 0xff, 0xfd, 0x18, 0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0, 0xff, 0xfd, 0x1f, 0xff, 0xfa,
+    0x1f, 0x01, 0xff, 0xf0,
+];
+
+#[test]
+fn vppctl_one_shot_byte_for_byte() {
+    let d = Daemon::start("vppctl", &[]);
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    s.read_exact(&mut greeting).unwrap();
+    assert_eq!(greeting, GREETING);
+    // vppctl answers the TTYPE request with `vppctl`, then sends the command
+    // (with a trailing NUL) and waits for the NUL that ends the output.
+    let mut ttype = vec![0xff, 0xfa, 0x18, 0x00];
+    ttype.extend_from_slice(b"vppctl");
+    ttype.extend_from_slice(&[0xff, 0xf0]);
+    s.write_all(&ttype).unwrap();
+    s.write_all(b"show version\n\0").unwrap();
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        s.read_exact(&mut b).unwrap();
+        if b[0] == 0 {
+            break;
+        }
+        out.push(b[0]);
+    }
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("weft v"), "{text:?}");
+    assert!(text.ends_with('\n'));
+    assert!(!text.contains("weft# "), "no prompt for vppctl");
+    s.write_all(b"quit\n").unwrap();
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "server closes after quit: {rest:?}");
+}
+
+#[test]
+fn golden_outputs_prefixes_and_errors() {
+    let d = Daemon::start("golden", &[]);
+    assert_eq!(d.ok("create loopback interface"), "loop0\n");
+    assert_eq!(d.ok("set interface state loop0 up"), "");
+    assert_eq!(d.ok("set int ip addr loop0 10.99.5.1/24"), "");
+    assert_eq!(
+        d.ok("show interface address"),
+        "local0 (dn):\nloop0 (up):\n  L3 10.99.5.1/24\n"
+    );
+    let show = d.ok("show interface");
+    assert_eq!(
+        show.lines().next().unwrap(),
+        "              Name               Idx    State  MTU (L3/IP4/IP6/MPLS)     Counter          Count     "
+    );
+    assert_eq!(
+        show.lines().nth(2).unwrap().trim_end(),
+        "loop0                             1      up          9000/0/0/0"
+    );
+    assert_eq!(d.ok("sh int"), show, "unique prefixes");
+    assert_eq!(
+        d.ok("create vxlan tunnel src 10.99.5.1 dst 10.99.5.2 vni 11"),
+        "vxlan_tunnel0\n"
+    );
+    assert_eq!(
+        d.ok("show vxlan tunnel"),
+        "[0] instance 0 src 10.99.5.1 dst 10.99.5.2 src_port 4789 dst_port 4789 vni 11 fib-idx 0 sw-if-idx 2 encap-dpo-idx 0 \n"
+    );
+
+    // VPP's validation messages for create vxlan tunnel (VPP-CLI.md §1.1),
+    // and nothing changes when a command fails.
+    let before = (d.ok("show interface"), d.ok("show vxlan tunnel"));
+    for (cmd, msg) in [
+        (
+            "create vxlan tunnel dst 10.99.5.2 vni 1",
+            "tunnel src address not specified",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 vni 1",
+            "tunnel dst address not specified",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 dst 10.99.5.1 vni 1",
+            "src and dst addresses are identical",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 dst 10.99.5.2",
+            "vni not specified",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 dst 10.99.5.2 vni 0",
+            "vni not specified",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 dst 10.99.5.2 vni 16777216",
+            "vni 16777216 out of range",
+        ),
+        (
+            "create vxlan tunnel src 10.99.5.1 dst 224.0.0.1 vni 1",
+            "dst address must be unicast",
+        ),
+    ] {
+        assert_eq!(d.err(cmd), format!("create vxlan tunnel: {msg}"), "{cmd}");
+    }
+    assert_eq!(
+        d.err("create vxlan tunnel src 10.99.5.1 dst 10.99.5.2 vni 11 bogus"),
+        "create vxlan tunnel: parse error: 'bogus'"
+    );
+    assert_eq!(d.err("show frobnicate"), "show: unknown input `frobnicate'");
+    assert_eq!(d.err("frobnicate now"), "unknown input `frobnicate now'");
+    assert_eq!(
+        d.err("set interface state nosuch0 up"),
+        "set interface state: unknown interface `nosuch0 up'"
+    );
+    assert_eq!((d.ok("show interface"), d.ok("show vxlan tunnel")), before);
+}
+
+#[test]
+fn socket_mode_exec_file_and_sigterm() {
+    let dir = std::env::temp_dir().join(format!("weftd-exec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exec = dir.join("setup.exec");
+    std::fs::write(
+        &exec,
+        "# weft setup\ncreate loopback interface\nset interface state loop0 up\nset interface state loop9 up\ncreate loopback interface\n",
+    )
+    .unwrap();
+    let mut d = Daemon::start("exec", &["--exec", exec.to_str().unwrap()]);
+    let mode = std::fs::metadata(&d.socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660, "socket mode");
+    // The file ran up to its first failing line (line 4), not beyond.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !d.stderr().contains("loop9") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = d.stderr();
+    assert!(
+        log.contains(&format!(
+            "exec {}:4: set interface state loop9 up: set interface state: unknown interface `loop9 up'",
+            exec.display()
+        )),
+        "{log}"
+    );
+    let ints = d.ok("show interface");
+    assert!(ints.contains("loop0"), "{ints}");
+    assert!(
+        !ints.contains("loop1"),
+        "stopped at the failing line: {ints}"
+    );
+
+    let status = d.terminate();
+    assert!(status.success(), "{status}");
+    assert!(!Path::new(&d.socket).exists(), "socket removed on SIGTERM");
+    let _ = std::fs::remove_dir_all(dir);
+}
