@@ -125,6 +125,7 @@ fn koko_demo_through_weftd() {
     // weft before it resolved the remotes: count from here.
     weftd.ok("clear interfaces");
     weftd.ok("clear errors");
+    weftd.ok("trace add af_xdp-input 4");
     let out = ping(&topo.test1, TEST2_IP, 3);
     assert!(
         out.status.success(),
@@ -134,6 +135,38 @@ fn koko_demo_through_weftd() {
     );
     let out = ping(&topo.test2, TEST1_IP, 3);
     assert!(out.status.success(), "test2 -> test1");
+    // The trace shows each packet's path through the graph.
+    let trace = weftd.ok("show trace");
+    assert!(trace.contains("Packet 1"), "{trace}");
+    let packet1 = trace.split("Packet 2").next().unwrap();
+    let mut at = 0;
+    for node in [
+        "af_xdp-input",
+        "ethernet-input",
+        "ip4-input",
+        "ip4-local",
+        "ip4-udp-lookup",
+        "vxlan4-input",
+        "l2-input",
+        "l2-output",
+        "vxlan4-encap",
+        "interface-output",
+    ] {
+        let found = packet1[at..]
+            .find(&format!(": {node}"))
+            .unwrap_or_else(|| panic!("{node} missing or out of order in:\n{packet1}"));
+        at += found + 1;
+    }
+    weftd.ok("clear trace");
+    let runtime = weftd.ok("show runtime");
+    for node in [
+        "af_xdp-input",
+        "vxlan4-input",
+        "vxlan4-encap",
+        "interface-output",
+    ] {
+        assert!(runtime.contains(node), "{runtime}");
+    }
     // weft itself pings the underlay, VPP's output.
     let p = weftd.ok("ping 10.99.0.1 repeat 2 interval 0.2");
     assert!(

@@ -253,3 +253,31 @@ fn socket_mode_exec_file_and_sigterm() {
     assert!(!Path::new(&d.socket).exists(), "socket removed on SIGTERM");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn weftctl_binary_one_shot_and_json() {
+    let d = Daemon::start("weftctl", &[]);
+    let ctl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_weftctl"))
+            .arg("-s")
+            .arg(&d.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = ctl(&["create", "loopback", "interface"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "loop0\n");
+    let out = ctl(&["show", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(1), "a failed command exits 1");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("show: unknown input `frobnicate'")
+            || String::from_utf8_lossy(&out.stdout).contains("show: unknown input `frobnicate'")
+    );
+    let out = ctl(&["--json", "show", "interface"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    assert!(text.contains("\"loop0\""), "{text}");
+    assert!(text.contains("\"local0\""), "{text}");
+}
