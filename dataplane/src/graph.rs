@@ -159,6 +159,10 @@ pub trait Node: Send {
     /// Processes one vector: for every buffer left in `v.bufs`, pushes its
     /// next index to `v.nexts`. Buffers the node consumes are taken out.
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector);
+
+    /// Frees every buffer the node keeps between calls (a worker going
+    /// away). Most nodes keep none.
+    fn drain(&mut self, _cache: &mut PoolCache) {}
 }
 
 /// The buffers handed to a node, and the next node chosen for each.
@@ -441,6 +445,9 @@ impl Graph {
     pub fn drain(&mut self, cache: &mut PoolCache) {
         for q in &mut self.queues {
             cache.free_all(q);
+        }
+        for n in &mut self.nodes {
+            n.drain(cache);
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod ip4_udp_lookup;
 pub mod l2_input;
 pub mod l2_output;
 pub mod vxlan4_encap;
+pub mod vxlan4_hold;
 pub mod vxlan4_input;
 
 #[cfg(test)]
@@ -51,6 +52,7 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(l2_input::L2Input));
     nodes.push(Box::new(l2_output::L2Output));
     nodes.push(Box::new(vxlan4_encap::Vxlan4Encap));
+    nodes.push(Box::new(vxlan4_hold::Vxlan4Hold::default()));
     nodes.push(Box::new(interface_output::InterfaceOutput::default()));
     nodes.push(Box::new(error_drop::ErrorDrop));
     nodes

@@ -243,14 +243,73 @@ fn tunnel_not_in_l2_mode_drops() {
 }
 
 #[test]
-fn unresolved_next_hop_drops() {
+fn unresolved_next_hop_holds_then_sends() {
+    let mut t = koko_tables();
+    t.tunnels[1].as_mut().unwrap().encap = None;
+    let mut rig = Rig::new(t);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let frame = VxlanFrame::FROM_KOKO1.build(&inner);
+    assert!(rig.run(std::slice::from_ref(&frame)).is_empty());
+    assert_eq!(rig.counter("vxlan4-encap", "tunnel next hop unresolved"), 1);
+    assert_eq!(
+        rig.counter("vxlan4-hold", "held for next hop resolution"),
+        1
+    );
+    assert_eq!(rig.pool.in_use(), 1, "the packet waits in the hold queue");
+    // The next hop resolves: the control plane publishes the rewrite.
+    let mut t = koko_tables();
+    t.generation += 1;
+    rig.tables.store(Arc::new(t));
+    rig.worker.poll();
+    let sent = rig.eth0.take_tx();
+    let want = Rig::koko().run(&[frame]);
+    assert_eq!(sent, want, "sent exactly as if it had been resolved");
+    assert_eq!(
+        rig.counter("vxlan4-hold", "sent after next hop resolution"),
+        1
+    );
+    assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxPackets), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn held_packets_expire_and_the_queue_is_bounded() {
+    use super::vxlan4_hold::{HOLD_MAX, HOLD_TIME};
+    let mut t = koko_tables();
+    t.tunnels[1].as_mut().unwrap().encap = None;
+    let mut rig = Rig::new(t);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let frames = vec![VxlanFrame::FROM_KOKO1.build(&inner); HOLD_MAX + 5];
+    assert!(rig.run(&frames).is_empty());
+    assert_eq!(
+        rig.counter("vxlan4-hold", "held for next hop resolution"),
+        HOLD_MAX as u64
+    );
+    assert_eq!(rig.counter("vxlan4-hold", "hold queue full"), 5);
+    assert_eq!(rig.pool.in_use(), HOLD_MAX);
+    std::thread::sleep(HOLD_TIME + std::time::Duration::from_millis(100));
+    rig.worker.poll();
+    rig.worker.poll();
+    assert!(rig.eth0.take_tx().is_empty());
+    assert_eq!(
+        rig.counter("vxlan4-hold", "next hop resolution timed out"),
+        HOLD_MAX as u64
+    );
+    assert_eq!(rig.ifc(TUNNEL0, IfCounter::Drops), HOLD_MAX as u64 + 5);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn held_packets_are_freed_with_the_worker() {
     let mut t = koko_tables();
     t.tunnels[1].as_mut().unwrap().encap = None;
     let mut rig = Rig::new(t);
     let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
     assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
-    assert_eq!(rig.counter("vxlan4-encap", "tunnel next hop unresolved"), 1);
-    rig.assert_no_leak();
+    let pool = rig.pool.clone();
+    assert_eq!(pool.in_use(), 1);
+    drop(rig);
+    assert_eq!(pool.in_use(), 0, "the hold queue is drained on drop");
 }
 
 #[test]
@@ -574,6 +633,7 @@ fn every_declared_counter_is_used() {
         ("interface_output.rs", include_str!("interface_output.rs")),
         ("arp_reply.rs", include_str!("arp_reply.rs")),
         ("ip4_icmp_input.rs", include_str!("ip4_icmp_input.rs")),
+        ("vxlan4_hold.rs", include_str!("vxlan4_hold.rs")),
     ];
     for (file, src) in files {
         let start = src.find("crate::counters! {").expect(file);

@@ -27,6 +27,10 @@ fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, t: Option<&Vxlan4Tunnel>, next: 
         (Some(t), Next::InterfaceOutput) => {
             format!("VXLAN encap to vxlan_tunnel{} vni {}", t.instance, t.vni)
         }
+        (Some(t), Next::Hold) => format!(
+            "VXLAN encap to vxlan_tunnel{} vni {}: next hop unresolved, held",
+            t.instance, t.vni
+        ),
         (Some(t), _) => format!(
             "VXLAN encap to vxlan_tunnel{} vni {} dropped",
             t.instance, t.vni
@@ -43,6 +47,8 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// The uplink device.
         InterfaceOutput = "interface-output",
+        /// The tunnel's next hop is not resolved yet: held until it is.
+        Hold = "vxlan4-hold",
     }
 }
 
@@ -52,7 +58,7 @@ crate::counters! {
         /// Encapsulated (VPP's only vxlan4-encap counter).
         Encapsulated = ("good packets encapsulated", Info),
         /// The tunnel's next hop has no resolved MAC yet.
-        NoAdjacency = ("tunnel next hop unresolved", Error),
+        NoAdjacency = ("tunnel next hop unresolved", Info),
         /// Inner frame too large for the uplink MTU once encapsulated.
         MtuExceeded = ("MTU exceeded after encapsulation", Error),
         /// The transmit interface is not a VXLAN tunnel (deleted meanwhile).
@@ -106,6 +112,33 @@ pub fn src_port(hash: u32) -> u16 {
     SRC_PORT_BASE | (hash as u16 & 0x3fff)
 }
 
+/// Prepends the tunnel's outer header to the inner frame in `p` and patches
+/// the per-packet fields; false if the headroom is too small (never with
+/// weft's pool). Also used by vxlan4-hold for packets released after ARP.
+#[inline]
+pub(crate) fn apply(
+    p: &mut crate::pool::PacketMut<'_>,
+    e: &crate::tables::Vxlan4Encap,
+    inner_len: usize,
+) -> bool {
+    let hash = flow_hash(p.data());
+    let Some(hdr) = p.prepend(VXLAN4_REWRITE_LEN) else {
+        return false;
+    };
+    hdr.copy_from_slice(&e.rewrite);
+    let ip_len = (inner_len + 36) as u16;
+    let udp_len = (inner_len + 16) as u16;
+    hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
+    let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
+    hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
+    hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
+    hdr[38..40].copy_from_slice(&udp_len.to_be_bytes());
+    p.meta.flow_hash = hash;
+    p.meta.flags |= flags::FLOW_HASH_VALID;
+    p.meta.tx_if = e.uplink;
+    true
+}
+
 /// The vxlan4-encap node.
 #[derive(Debug, Default)]
 pub struct Vxlan4Encap;
@@ -146,30 +179,18 @@ impl Node for Vxlan4Encap {
                 };
                 let Some(e) = &t.encap else {
                     counts[Counter::NoAdjacency as usize] += 1;
-                    break 'encap Next::Drop;
+                    break 'encap Next::Hold;
                 };
                 if inner_len > e.max_inner as usize {
                     counts[Counter::MtuExceeded as usize] += 1;
                     break 'encap Next::Drop;
                 }
-                let hash = flow_hash(p.data());
-                let Some(hdr) = p.prepend(VXLAN4_REWRITE_LEN) else {
+                if !apply(&mut p, e, inner_len) {
                     // Buffers always have 256 bytes of headroom and
                     // decapsulation only grew it; count it anyway.
                     counts[Counter::MtuExceeded as usize] += 1;
                     break 'encap Next::Drop;
-                };
-                hdr.copy_from_slice(&e.rewrite);
-                let ip_len = (inner_len + 36) as u16;
-                let udp_len = (inner_len + 16) as u16;
-                hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
-                let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
-                hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
-                hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
-                hdr[38..40].copy_from_slice(&udp_len.to_be_bytes());
-                p.meta.flow_hash = hash;
-                p.meta.flags |= flags::FLOW_HASH_VALID;
-                p.meta.tx_if = e.uplink;
+                }
                 if tx_if != run_if {
                     ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
                     (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
