@@ -9,64 +9,27 @@
 //! expectations below see plain text (and carriage returns).
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use rexpect::process::WaitStatus;
 use rexpect::reader::Options;
 use rexpect::session::{PtySession, spawn_with_options};
-use weft_cli::client::Client;
+mod common;
+
+use common::Daemon;
 
 /// Per-expectation timeout: generous, the machine is slow and shared.
 const TIMEOUT_MS: u64 = 5_000;
 const PROMPT: &str = "weft# ";
 const UP: &str = "\x1b[A";
 
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    socket: PathBuf,
+/// weftctl on a pty against the shared daemon fixture.
+trait Console {
+    fn home(&self) -> PathBuf;
+    fn console(&self) -> PtySession;
 }
 
-impl Daemon {
-    fn start(tag: &str) -> Daemon {
-        let dir = std::env::temp_dir().join(format!("weftd-console-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let socket = dir.join("cli.sock");
-        let child = Command::new(env!("CARGO_BIN_EXE_weftd"))
-            .arg("--cli-listen")
-            .arg(&socket)
-            .args([
-                "buffers",
-                "{",
-                "buffers-per-numa",
-                "4096",
-                "page-size",
-                "4K",
-                "}",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let mut d = Daemon { child, dir, socket };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Client::connect(&d.socket).is_err() {
-            if let Some(s) = d.child.try_wait().unwrap() {
-                panic!("weftd exited {s}: {}", d.stderr());
-            }
-            assert!(Instant::now() < deadline, "no socket: {}", d.stderr());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        d
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default()
-    }
-
+impl Console for Daemon {
     /// The home directory given to weftctl (for its history file).
     fn home(&self) -> PathBuf {
         let home = self.dir.join("home");
@@ -91,14 +54,6 @@ impl Daemon {
     }
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// Types `line` and Enter, then returns what is printed after the echoed
 /// line, up to the next prompt.
 fn run(p: &mut PtySession, line: &str) -> String {
@@ -119,7 +74,7 @@ fn exit_code(mut p: PtySession) -> i32 {
 
 #[test]
 fn commands_history_errors_and_quit() {
-    let d = Daemon::start("commands");
+    let d = Daemon::start("console-commands", &[]);
     let mut p = d.console();
 
     let out = run(&mut p, "create loopback interface");
@@ -178,7 +133,7 @@ fn commands_history_errors_and_quit() {
 
 #[test]
 fn tab_completion_and_help() {
-    let d = Daemon::start("complete");
+    let d = Daemon::start("console-complete", &[]);
     let mut p = d.console();
     let out = run(
         &mut p,
@@ -269,7 +224,7 @@ fn tab_completion_and_help() {
 
 #[test]
 fn daemon_gone_ends_the_console_with_status_2() {
-    let mut d = Daemon::start("gone");
+    let mut d = Daemon::start("console-gone", &[]);
     let mut p = d.console();
     let out = run(&mut p, "create loopback interface");
     assert_eq!(out.trim(), "loop0", "{out:?}");
