@@ -144,8 +144,6 @@ fn koko_demo_through_weftd() {
         "af_xdp-input",
         "ethernet-input",
         "ip4-input",
-        "ip4-local",
-        "ip4-udp-lookup",
         "vxlan4-input",
         "l2-input",
         "l2-output",

@@ -9,7 +9,7 @@
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
 use crate::stats::IfCounter;
-use crate::wire::{Ipv4Packet, checksum, ipv4};
+use crate::wire::{Ipv4Packet, checksum, ipv4, udp};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, ip: &[u8], next: Next) {
@@ -27,7 +27,30 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// For one of weft's addresses.
         Local = "ip4-local",
+        /// VXLAN to one of weft's addresses on a tunnel port: straight to
+        /// decapsulation (VPP's ip4-vxlan-bypass, always on in weft).
+        Vxlan4Input = "vxlan4-input",
     }
+}
+
+/// VPP's ip4-vxlan-bypass test on a checked IPv4 packet `ip` for one of
+/// weft's addresses: an unfragmented UDP datagram whose length matches the
+/// packet and whose destination port is a VXLAN tunnel's port. Returns the
+/// bytes to skip to reach the VXLAN header (IPv4 + UDP headers): the same
+/// place ip4-local and ip4-udp-lookup would leave the buffer, so anything
+/// else (fragments, other ports, bad UDP lengths) takes that path and its
+/// counters.
+#[inline]
+fn vxlan_bypass(ip: &[u8], ports: &[u16]) -> Option<usize> {
+    let hlen = ((ip[0] & 0x0f) as usize) * 4;
+    let frag = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff;
+    if ip[9] != 17 || frag != 0 || ip.len() < hlen + udp::HEADER_LEN {
+        return None;
+    }
+    let u = &ip[hlen..];
+    let udp_len = u16::from_be_bytes([u[4], u[5]]) as usize;
+    let port = u16::from_be_bytes([u[2], u[3]]);
+    (udp_len == u.len() && ports.contains(&port)).then_some(hlen + udp::HEADER_LEN)
 }
 
 crate::counters! {
@@ -129,6 +152,8 @@ impl Node for Ip4Input {
                 last_n = 0;
             }
             last_n += 1;
+            // Bytes to pop for vxlan4-input, after the trace saw the header.
+            let mut skip = 0;
             let next = match check(p.data()) {
                 Ok((total, options)) => {
                     if options {
@@ -141,11 +166,14 @@ impl Node for Ip4Input {
                         last_local = tables.local4.contains_key(&dst);
                         last_dst = Some(dst);
                     }
-                    if last_local {
-                        Next::Local
-                    } else {
+                    if !last_local {
                         counts[Counter::DstLookupMiss as usize] += 1;
                         Next::Drop
+                    } else if let Some(n) = vxlan_bypass(p.data(), &tables.vxlan4_ports) {
+                        skip = n;
+                        Next::Vxlan4Input
+                    } else {
+                        Next::Local
                     }
                 }
                 Err(c) => {
@@ -157,6 +185,9 @@ impl Node for Ip4Input {
                 let meta = *p.meta;
                 let ip = p.data().to_vec();
                 trace(ctx, &meta, &ip, next);
+            }
+            if skip > 0 {
+                p.advance(skip);
             }
             v.nexts.push(next as u16);
         }

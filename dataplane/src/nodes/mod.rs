@@ -6,6 +6,7 @@
 //!  ethernet-input --(L2 xconnect)--> l2-input --> l2-output --+--> vxlan4-encap --+
 //!        | (L3, IPv4 to us)              ^                     |                   |
 //!  ip4-input --> ip4-local --> ip4-udp-lookup --> vxlan4-input  +-------------------+--> interface-output
+//!        └──────(VXLAN to a tunnel port: ip4-vxlan-bypass)────^
 //!        |           └──────> ip4-icmp-input (echo reply in place) ───────────────────────┘
 //!  ethernet-input --(ARP)--> arp-reply (reply in place) ──────────────────────────────────┘
 //!
