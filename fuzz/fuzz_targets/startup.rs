@@ -1,0 +1,10 @@
+//! Arbitrary text as startup.conf: `Startup::parse` may reject it, never
+//! panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use weft_cli::startup::Startup;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = Startup::parse(&String::from_utf8_lossy(data));
+});
