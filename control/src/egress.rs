@@ -18,14 +18,6 @@ pub struct Egress {
 }
 
 impl Config {
-    /// The egress for `dst`: longest-prefix match over the connected
-    /// prefixes of device interfaces and static routes ([`crate::fib`]).
-    /// `None` when nothing covers `dst` or a route's next hop is not on a
-    /// connected prefix.
-    pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
-        self.lookup(dst)
-    }
-
     /// The neighbour entry for `ip` on `sw_if_index`, if any.
     pub fn neighbor(&self, sw_if_index: u32, ip: Ipv4Addr) -> Option<&Neighbor> {
         self.neighbors.get(&(sw_if_index, ip))

@@ -155,9 +155,10 @@ impl Config {
         best
     }
 
-    /// The egress for `dst` by longest-prefix match over connected
-    /// prefixes and static routes.
-    pub(crate) fn lookup(&self, dst: Ipv4Addr) -> Option<Egress> {
+    /// The egress for `dst`: longest-prefix match over the connected
+    /// prefixes of device interfaces and static routes. `None` when nothing
+    /// covers `dst` or a route's next hop is not on a connected prefix.
+    pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
         let connected = self.connected_for(dst);
         let route = self
             .routes
@@ -245,7 +246,7 @@ impl Config {
                 Kind::Receive(sw) => {
                     format!("[@2]: dpo-receive: {} on {}", prefix.network, name(*sw))
                 }
-                Kind::Via(nh, _) => match self.lookup(*nh).filter(|e| e.next_hop == *nh) {
+                Kind::Via(nh, _) => match self.egress_for(*nh).filter(|e| e.next_hop == *nh) {
                     Some(e) => {
                         let resolved = self.neighbor(e.sw_if_index, *nh).is_some();
                         format!(

@@ -78,13 +78,6 @@ impl Resolver {
         }
     }
 
-    /// Seconds since the entry was last confirmed, for `show ip neighbors`.
-    pub fn age(&self, sw_if_index: u32, ip: Ipv4Addr, now: Instant) -> Option<Duration> {
-        self.seen
-            .get(&(sw_if_index, ip))
-            .map(|&t| now.saturating_duration_since(t))
-    }
-
     /// Periodic work: ARP for unresolved tunnel next hops, probe and expire
     /// aged entries. Returns true when the configuration changed.
     pub fn tick(&mut self, config: &mut Config, runtime: &dyn Runtime, now: Instant) -> bool {

@@ -195,9 +195,9 @@ fn run(
     for seq in 1..=args.repeat {
         let start = Instant::now();
         let mut failure = None;
+        let mut sent_now = None;
         // Resolve the next hop (ARP) within this interval if needed.
         loop {
-            let mut frame = None;
             with(&mut |config, rt| {
                 let egress = match args.source {
                     Some(sw) => config.interface(sw).and_then(|ifc| {
@@ -228,8 +228,9 @@ fn run(
                             seq as u16,
                             args.size as usize,
                         );
+                        let at = Instant::now();
                         if rt.send_frame(e.sw_if_index, f) {
-                            frame = Some(());
+                            sent_now = Some(at);
                         } else {
                             failure = Some("packet allocation failed");
                         }
@@ -240,7 +241,7 @@ fn run(
                     }
                 }
             });
-            if frame.is_some() || failure.is_some() || start.elapsed() >= interval {
+            if sent_now.is_some() || failure.is_some() || start.elapsed() >= interval {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -248,9 +249,11 @@ fn run(
         if let Some(reason) = failure {
             let _ = writeln!(out, "Failed: {reason}");
             sent_at.push(None);
-        } else if start.elapsed() < interval || sent_at.len() < seq as usize {
+        } else {
+            // As in VPP, a request whose next hop did not resolve within the
+            // interval counts as sent (and lost); no reply can match it.
             sent += 1;
-            sent_at.push(Some(Instant::now()));
+            sent_at.push(sent_now);
         }
         // Collect replies until the next send.
         let deadline = start + interval;
@@ -258,7 +261,9 @@ fn run(
             let left = deadline.saturating_duration_since(Instant::now());
             match replies.recv_timeout(left) {
                 Ok(r) => {
-                    let Some(Some(t)) = sent_at.get(r.seq as usize - 1) else {
+                    let Some(Some(t)) =
+                        (r.seq as usize).checked_sub(1).and_then(|i| sent_at.get(i))
+                    else {
                         continue;
                     };
                     received += 1;

@@ -11,11 +11,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use control::Config;
 use control::interface::InterfaceKind;
 use control::runtime::{AfXdpArgs, Runtime, RxMode, RxQueue, WorkerInfo};
-use dataplane::io::af_xdp::{AfXdpSocket, CopyMode, SocketConfig};
+use dataplane::io::af_xdp::{self, AfXdpSocket, CopyMode, SocketConfig};
 use dataplane::io::xdp_prog::{XdpMode, XdpProgram};
 use dataplane::nodes::standard_graph;
 use dataplane::pool::Pool;
@@ -23,7 +24,6 @@ use dataplane::punt::Punt;
 use dataplane::tables::{L2Mode, TablesHandle};
 use dataplane::wire::EthernetAddress;
 use dataplane::worker::Worker;
-use std::sync::atomic::Ordering;
 
 use super::worker::{Command, WorkerHandle};
 
@@ -168,14 +168,6 @@ fn linux_rx_queues(ifname: &str) -> u32 {
         .max(1)
 }
 
-fn check_queue_size(n: u32) -> Result<(), String> {
-    if n.is_power_of_two() && (256..=65535).contains(&n) {
-        Ok(())
-    } else {
-        Err("queue size must be a power of two between 256 and 65535".into())
-    }
-}
-
 impl Runtime for WeftRuntime {
     fn workers(&self) -> Vec<WorkerInfo> {
         self.workers
@@ -199,8 +191,9 @@ impl Runtime for WeftRuntime {
         if args.host_if.is_empty() {
             return Err("missing host interface".into());
         }
-        check_queue_size(args.rx_queue_size)?;
-        check_queue_size(args.tx_queue_size)?;
+        for n in [args.rx_queue_size, args.tx_queue_size] {
+            af_xdp::check_queue_size(n).map_err(|e| e.to_string())?;
+        }
         let name = args
             .name
             .clone()
@@ -269,15 +262,14 @@ impl Runtime for WeftRuntime {
         let mut dev = Device {
             host_if: args.host_if.clone(),
             ifindex,
+            xdp_mode: prog.mode(),
             prog: Some(prog),
-            xdp_mode: XdpMode::Native,
             rx_size: args.rx_queue_size,
             tx_size: args.tx_queue_size,
             queues: Vec::new(),
             addresses: BTreeSet::new(),
             l2: false,
         };
-        dev.xdp_mode = dev.prog.as_ref().map_or(XdpMode::Generic, XdpProgram::mode);
         for (queue, socket) in (0..).zip(sockets) {
             let worker = self.next_worker % self.workers.len();
             self.next_worker += 1;

@@ -20,9 +20,9 @@
 //! still happens on an idle link.
 
 use std::os::fd::AsFd;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -84,7 +84,7 @@ pub struct WorkerHandle {
     /// Trace state.
     pub trace: Arc<TraceShared>,
     injector: Injector,
-    commands: Mutex<Sender<Command>>,
+    commands: Sender<Command>,
     pending: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     wake: Arc<EventFd>,
@@ -143,7 +143,7 @@ impl WorkerHandle {
             stats,
             trace,
             injector,
-            commands: Mutex::new(tx),
+            commands: tx,
             pending,
             stop,
             wake,
@@ -153,13 +153,7 @@ impl WorkerHandle {
 
     /// Sends a command and wakes the worker.
     pub fn send(&self, command: Command) {
-        let sent = self
-            .commands
-            .lock()
-            .expect("worker mailbox lock")
-            .send(command)
-            .is_ok();
-        if !sent {
+        if self.commands.send(command).is_err() {
             log::error!("{}: worker thread is gone", self.name);
         }
         self.pending.store(true, Ordering::Release);

@@ -502,13 +502,7 @@ fn parse_af_xdp(input: &mut Input<'_>) -> Result<AfXdpArgs, CmdError> {
 }
 
 fn check_queue_size(n: u32) -> Result<(), CmdError> {
-    if n.is_power_of_two() && (256..=65535).contains(&n) {
-        Ok(())
-    } else {
-        Err(CmdError::failed(
-            "queue size must be a power of two between 256 and 65535",
-        ))
-    }
+    dataplane::io::af_xdp::check_queue_size(n).map_err(CmdError::failed)
 }
 
 fn create_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {

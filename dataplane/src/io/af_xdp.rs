@@ -207,8 +207,14 @@ impl std::fmt::Debug for AfXdpSocket {
     }
 }
 
-fn valid_size(n: u32) -> bool {
-    (256..=65535).contains(&n) && n.is_power_of_two()
+/// Checks an AF_XDP ring size: a power of two in 256..=65535 (VPP's
+/// limits); the error carries VPP's message.
+pub fn check_queue_size(n: u32) -> Result<(), AfXdpError> {
+    if (256..=65535).contains(&n) && n.is_power_of_two() {
+        Ok(())
+    } else {
+        Err(AfXdpError::QueueSize)
+    }
 }
 
 impl AfXdpSocket {
@@ -216,9 +222,8 @@ impl AfXdpSocket {
     /// pool registered as its UMEM. No XDP program is loaded: the caller
     /// attaches weft's and inserts [`AfXdpSocket::fd`] in its `xsks_map`.
     pub fn open(pool: &Arc<Pool>, config: &SocketConfig) -> Result<AfXdpSocket, AfXdpError> {
-        if !valid_size(config.rx_size) || !valid_size(config.tx_size) {
-            return Err(AfXdpError::QueueSize);
-        }
+        check_queue_size(config.rx_size)?;
+        check_queue_size(config.tx_size)?;
         let headroom = pool.config().headroom;
         if headroom < sys::XDP_PACKET_HEADROOM {
             return Err(AfXdpError::Headroom(headroom));

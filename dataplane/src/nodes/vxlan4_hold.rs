@@ -83,18 +83,6 @@ static INFO: NodeInfo = NodeInfo {
     counters: Counter::DESCS,
 };
 
-impl Vxlan4Hold {
-    /// Packets currently held.
-    pub fn len(&self) -> usize {
-        self.held.len()
-    }
-
-    /// True when nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.held.is_empty()
-    }
-}
-
 impl Node for Vxlan4Hold {
     fn info(&self) -> &'static NodeInfo {
         &INFO
