@@ -1,6 +1,20 @@
 //! The daemon's own CLI commands: `ping` (it needs the punt thread) and
 //! `exec <file>` (it runs other commands).
+//!
+//! # `exec` limits
+//!
+//! * A missing file, a directory or anything but a regular file is refused
+//!   with VPP's messages (`unix_cli_exec` in VPP's `src/vlib/unix/cli.c`):
+//!   ``exec: failed to open `<file>': <reason>`` and
+//!   ``exec: not a regular file `<file>'``. Nothing is run and nothing
+//!   changes.
+//! * Exec files may run `exec` themselves, at most [`MAX_EXEC_DEPTH`]
+//!   levels deep. Without the limit a file that runs itself (directly or
+//!   through others) recursed until the session thread overflowed its stack
+//!   and weftd aborted.
 
+use std::cell::Cell;
+use std::io;
 use std::sync::{Arc, Mutex, Weak};
 
 use control::cli::exec::{State, lock};
@@ -8,7 +22,65 @@ use control::cli::{Cli, CmdError, Command, Executor, Input};
 use control::runtime::PingArgs;
 
 use super::punt::{self, ControlPlane, WithState};
-use crate::startup::read_exec_file;
+use crate::startup::{StartupError, read_exec_file};
+
+/// How many `exec` files may be open inside one another (the outermost
+/// counts as one).
+pub const MAX_EXEC_DEPTH: usize = 8;
+
+thread_local! {
+    /// `exec` files being run on this thread: a command runs on the thread
+    /// of the session (or of startup) that sent it, and nested `exec`s run
+    /// on the same thread, so a per-thread count is the nesting depth.
+    static EXEC_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One level of `exec` nesting, released however the file's run ends.
+struct ExecLevel;
+
+impl ExecLevel {
+    fn enter() -> Result<ExecLevel, CmdError> {
+        EXEC_DEPTH.with(|d| {
+            if d.get() >= MAX_EXEC_DEPTH {
+                return Err(CmdError::Failed(format!(
+                    "exec files nested deeper than {MAX_EXEC_DEPTH} levels"
+                )));
+            }
+            d.set(d.get() + 1);
+            Ok(ExecLevel)
+        })
+    }
+}
+
+impl Drop for ExecLevel {
+    fn drop(&mut self) {
+        EXEC_DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
+/// Reads an exec file for the `exec` command, turning the errors of
+/// opening it into VPP's messages.
+fn exec_lines(path: &str) -> Result<Vec<(usize, String)>, CmdError> {
+    read_exec_file(path).map_err(|e| match e {
+        StartupError::Open { error, .. } => {
+            // read_exec_file refuses a directory with EISDIR and any other
+            // non-regular file with InvalidInput, before opening it (a FIFO
+            // would block the session forever).
+            if error.raw_os_error() == Some(nix::errno::Errno::EISDIR as i32)
+                || error.kind() == io::ErrorKind::InvalidInput
+            {
+                CmdError::Failed(format!("not a regular file `{path}'"))
+            } else {
+                let reason = match error.raw_os_error() {
+                    Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
+                    None => error.to_string(),
+                };
+                CmdError::Failed(format!("failed to open `{path}': {reason}"))
+            }
+        }
+        other => CmdError::Failed(other.to_string()),
+    })
+}
 
 /// Registers `ping` and `exec` on `cli`.
 pub fn register(cli: &Arc<Cli>, cp: &Arc<ControlPlane>, with: &Arc<WithState>) {
@@ -35,7 +107,8 @@ pub fn register(cli: &Arc<Cli>, cp: &Arc<ControlPlane>, with: &Arc<WithState>) {
             let cli = weak
                 .upgrade()
                 .ok_or_else(|| CmdError::failed("shutting down"))?;
-            let lines = read_exec_file(path).map_err(|e| CmdError::Failed(e.to_string()))?;
+            let _level = ExecLevel::enter()?;
+            let lines = exec_lines(path)?;
             let mut out = String::new();
             for (n, line) in lines {
                 match cli.execute(&line) {
