@@ -22,7 +22,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::pool::{Buf, Pool, PoolCache};
+use crate::pool::{Buf, Pool, PoolCache, PoolView};
 use crate::port::Ports;
 use crate::punt::Punt;
 use crate::stats::{IfCounters, WorkerStats};
@@ -182,6 +182,19 @@ impl Vector {
         }
     }
 
+    /// Each buffer paired with its next-node slot, for nodes that keep
+    /// every buffer: sets `nexts` to one slot per buffer (next index 0)
+    /// first, so the packet loop stores each decision without the
+    /// capacity check of a push.
+    #[inline]
+    pub fn pairs(
+        &mut self,
+    ) -> std::iter::Zip<std::slice::IterMut<'_, Buf>, std::slice::IterMut<'_, u16>> {
+        self.nexts.clear();
+        self.nexts.resize(self.bufs.len(), 0);
+        self.bufs.iter_mut().zip(self.nexts.iter_mut())
+    }
+
     /// Number of buffers.
     pub fn len(&self) -> usize {
         self.bufs.len()
@@ -195,8 +208,8 @@ impl Vector {
 
 /// What a node sees while it runs.
 pub struct NodeCtx<'a> {
-    /// The buffer pool.
-    pub pool: &'a Pool,
+    /// The buffer pool (its geometry, copied for fast access).
+    pub pool: PoolView<'a>,
     /// This worker's buffer cache.
     pub cache: &'a mut PoolCache,
     /// The configuration snapshot in force for this vector.
@@ -391,7 +404,7 @@ impl Graph {
         let t0 = now_ticks(&self.clock);
         {
             let mut ctx = NodeCtx {
-                pool: env.pool,
+                pool: env.pool.view(),
                 cache: &mut *env.cache,
                 tables: env.tables,
                 ports: &mut *env.ports,

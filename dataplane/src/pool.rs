@@ -511,6 +511,20 @@ impl Pool {
         PacketMut { frame, meta }
     }
 
+    /// A copy of the pool's geometry for one node call (see [`PoolView`]).
+    #[inline]
+    pub fn view(&self) -> PoolView<'_> {
+        PoolView {
+            id: self.id,
+            frame_shift: self.frame_shift,
+            frame_size: self.frame_size(),
+            base: self.region.base,
+            // `UnsafeCell<BufMeta>` has the layout of `BufMeta`.
+            meta: NonNull::from(&self.meta[..]).cast::<BufMeta>(),
+            _pool: std::marker::PhantomData,
+        }
+    }
+
     /// Creates a handle from a raw index, for the I/O driver, which passes
     /// buffers through kernel rings as UMEM addresses.
     ///
@@ -652,6 +666,119 @@ impl Drop for PoolCache {
         self.publish();
         let mut counts = self.pool.cache_counts.lock().expect("pool lock");
         counts.retain(|c| !Arc::ptr_eq(c, &self.stats));
+    }
+}
+
+/// The pool's geometry copied into a small `Copy` value, for the packet
+/// loops of nodes: the same accessors as [`Pool`], but the compiler keeps
+/// the few fields they need in registers instead of reloading them from
+/// the shared pool for every packet (it cannot prove the pool unchanged
+/// across the loop's stores), and a handle's index needs no bounds check
+/// against the metadata array (a `Buf` of this pool always has an index
+/// below `buffers`).
+#[derive(Clone, Copy)]
+pub struct PoolView<'a> {
+    id: u32,
+    frame_shift: u32,
+    frame_size: usize,
+    base: NonNull<u8>,
+    meta: NonNull<BufMeta>,
+    _pool: std::marker::PhantomData<&'a Pool>,
+}
+
+impl std::fmt::Debug for PoolView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolView").field("id", &self.id).finish()
+    }
+}
+
+impl<'a> PoolView<'a> {
+    /// The index of a handle of this pool.
+    #[inline]
+    fn check(&self, buf: &Buf) -> usize {
+        if buf.pool_id() != self.id {
+            foreign_buffer(buf.pool_id(), self.id);
+        }
+        buf.index() as usize
+    }
+
+    /// The metadata of a buffer.
+    #[inline]
+    pub fn meta<'b>(&self, buf: &'b Buf) -> &'b BufMeta
+    where
+        'a: 'b,
+    {
+        let i = self.check(buf);
+        // SAFETY: a `Buf` of this pool has index < buffers, the length of
+        // the metadata array `meta` points to (alive for 'a). `buf` is the
+        // only handle for the entry and is borrowed shared for 'b, so
+        // nobody writes it meanwhile.
+        unsafe { &*self.meta.as_ptr().add(i) }
+    }
+
+    /// The metadata of a buffer, mutable.
+    #[inline]
+    pub fn meta_mut<'b>(&self, buf: &'b mut Buf) -> &'b mut BufMeta
+    where
+        'a: 'b,
+    {
+        let i = self.check(buf);
+        // SAFETY: as in `meta`; `buf` is borrowed exclusively for 'b, so
+        // this is the only reference to the entry (the entries are
+        // `UnsafeCell`s, so writing through the pool's shared borrow is
+        // allowed).
+        unsafe { &mut *self.meta.as_ptr().add(i) }
+    }
+
+    /// The whole frame of a buffer, headroom included.
+    #[inline]
+    pub fn frame<'b>(&self, buf: &'b Buf) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        let i = self.check(buf);
+        // SAFETY: index < buffers, so the frame lies inside the region
+        // (alive for 'a); `buf` is the only handle for it and is borrowed
+        // shared for 'b, so nobody writes these bytes meanwhile.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.base.as_ptr().add(i << self.frame_shift),
+                self.frame_size,
+            )
+        }
+    }
+
+    /// The current data of a buffer (`data_offset .. data_offset + len`).
+    #[inline]
+    pub fn data<'b>(&self, buf: &'b Buf) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        let m = *self.meta(buf);
+        &self.frame(buf)[m.data_offset as usize..][..m.len as usize]
+    }
+
+    /// Mutable access to a buffer's frame and metadata at once.
+    #[inline]
+    pub fn packet_mut<'b>(&self, buf: &'b mut Buf) -> PacketMut<'b>
+    where
+        'a: 'b,
+    {
+        let i = self.check(buf);
+        // SAFETY: index < buffers (see `meta`), so the frame lies inside
+        // the region and the entry inside the metadata array, both alive
+        // for 'a. `buf` is the only handle for index `i` and is borrowed
+        // exclusively for 'b, so these are the only references to them.
+        let (frame, meta) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(
+                    self.base.as_ptr().add(i << self.frame_shift),
+                    self.frame_size,
+                ),
+                &mut *self.meta.as_ptr().add(i),
+            )
+        };
+        PacketMut { frame, meta }
     }
 }
 

@@ -93,7 +93,7 @@ impl Node for EthernetInput {
         // Interface lookup cached per run of packets from one interface.
         let mut last_if = u32::MAX;
         let mut last = None;
-        for b in v.bufs.iter_mut() {
+        for (b, slot) in v.pairs() {
             let mut p = pool.packet_mut(b);
             if p.meta.rx_if != last_if {
                 last_if = p.meta.rx_if;
@@ -145,10 +145,14 @@ impl Node for EthernetInput {
                     0
                 };
                 let start = meta.data_offset as usize - off;
-                let frame = p.frame()[start..start + meta.len as usize + off].to_vec();
-                trace(ctx, &meta, &frame, next);
+                trace(
+                    ctx,
+                    &meta,
+                    &p.frame()[start..start + meta.len as usize + off],
+                    next,
+                );
             }
-            v.nexts.push(next as u16);
+            *slot = next as u16;
         }
         for (c, n) in counts.iter().enumerate() {
             ctx.count(c, *n);

@@ -60,7 +60,7 @@ impl Node for L2Input {
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let mut drops = 0;
         let (pool, tables) = (ctx.pool, ctx.tables);
-        for b in v.bufs.iter_mut() {
+        for (b, slot) in v.pairs() {
             let m = pool.meta_mut(b);
             let next = match tables.interface(m.rx_if).map(|i| i.l2) {
                 Some(L2Mode::Xconnect { peer }) => {
@@ -74,10 +74,9 @@ impl Node for L2Input {
             };
             if m.is_traced() {
                 let meta = *m;
-                let data = pool.data(b).to_vec();
-                trace(ctx, &meta, &data);
+                trace(ctx, &meta, pool.data(b));
             }
-            v.nexts.push(next as u16);
+            *slot = next as u16;
         }
         ctx.count(Counter::Packets as usize, v.bufs.len() as u64);
         ctx.count(Counter::Drops as usize, drops);

@@ -69,7 +69,7 @@ impl Node for L2Output {
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
-        for b in v.bufs.iter_mut() {
+        for (b, slot) in v.pairs() {
             let m = pool.meta(b);
             let next = match tables.interface(m.tx_if) {
                 None => {
@@ -91,10 +91,9 @@ impl Node for L2Output {
             };
             if m.is_traced() {
                 let meta = *m;
-                let data = pool.data(b).to_vec();
-                trace(ctx, &meta, &data);
+                trace(ctx, &meta, pool.data(b));
             }
-            v.nexts.push(next as u16);
+            *slot = next as u16;
         }
         counts[Counter::Packets as usize] = v.bufs.len() as u64;
         for (c, n) in counts.iter().enumerate() {

@@ -161,7 +161,7 @@ impl Node for Vxlan4Encap {
         let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
         let mut last_if = u32::MAX;
         let mut last: Option<&Vxlan4Tunnel> = None;
-        for b in v.bufs.iter_mut() {
+        for (b, slot) in v.pairs() {
             let mut p = pool.packet_mut(b);
             let tx_if = p.meta.tx_if;
             if tx_if != last_if {
@@ -204,7 +204,7 @@ impl Node for Vxlan4Encap {
                 let meta = *p.meta;
                 trace(ctx, &meta, last, next);
             }
-            v.nexts.push(next as u16);
+            *slot = next as u16;
         }
         ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
         for (c, n) in counts.iter().enumerate() {

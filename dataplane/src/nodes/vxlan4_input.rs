@@ -101,7 +101,7 @@ impl Node for Vxlan4Input {
         let mut last = DROP;
         // Rx counters batched per run of the same tunnel.
         let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
-        for b in v.bufs.iter_mut() {
+        for (b, slot) in v.pairs() {
             let mut p = pool.packet_mut(b);
             let data = p.data();
             let mut vni = 0;
@@ -174,7 +174,7 @@ impl Node for Vxlan4Input {
                 let meta = *p.meta;
                 trace(ctx, &meta, vni, &r);
             }
-            v.nexts.push(r.next as u16);
+            *slot = r.next as u16;
         }
         ifc.add_combined(run_if, IfCounter::RxPackets, run_pkts, run_bytes);
         for (c, n) in counts.iter().enumerate() {

@@ -73,6 +73,23 @@ pub fn data(bytes: &[u8]) -> u16 {
     fold(sum)
 }
 
+/// True when an option-less IPv4 header's checksum is right (its bytes
+/// sum to `0xffff`). Same result as `data(h) == 0xffff`, with the five
+/// 32-bit words loaded in native order: a ones-complement sum of
+/// byte-swapped words is the byte-swapped sum (RFC 1071 §2(B)), and
+/// `0xffff` is its own swap.
+#[inline]
+pub fn header20_ok(h: &[u8; 20]) -> bool {
+    let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+    let sum = w(0) + w(4) + w(8) + w(12) + w(16);
+    // At most 5 * (2^32 - 1): two 32-to-16 folds then one 16-bit fold.
+    let sum = (sum & 0xffff_ffff) + (sum >> 32);
+    let sum = (sum & 0xffff) + (sum >> 16);
+    let sum = (sum & 0xffff) + (sum >> 16);
+    let sum = (sum & 0xffff) + (sum >> 16);
+    sum == 0xffff
+}
+
 /// Combine partial sums (from [`data`] or [`pseudo_header_v4`]) into one
 /// folded, non-inverted sum.
 #[inline]
@@ -190,6 +207,30 @@ mod test {
         assert_eq!(data(&[]), 0);
         assert_eq!(data(&[0; 7]), 0);
         assert_eq!(data(&[0xab]), 0xab00);
+    }
+
+    #[test]
+    fn test_header20_ok_agrees_with_data() {
+        let mut rng = Lcg(7);
+        let mut h = [0u8; 20];
+        for i in 0..20_000 {
+            for b in h.iter_mut() {
+                *b = rng.next() as u8;
+            }
+            // Half with a right checksum, half as random.
+            if i % 2 == 0 {
+                refill(&mut h);
+            }
+            assert_eq!(header20_ok(&h), data(&h) == 0xffff, "{h:02x?}");
+        }
+        let mut fixture = [0u8; 20];
+        fixture.copy_from_slice(&PACKET_BYTES[..20]);
+        assert!(header20_ok(&fixture));
+        // Edge cases of the fold: all ones, all zeros, one bit off.
+        assert!(header20_ok(&[0xff; 20]));
+        assert!(!header20_ok(&[0; 20]));
+        fixture[11] ^= 1;
+        assert!(!header20_ok(&fixture));
     }
 
     #[test]
