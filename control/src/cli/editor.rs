@@ -31,6 +31,11 @@ use super::protocol::{
 /// How many lines the history keeps.
 pub const HISTORY_LIMIT: usize = 100;
 
+/// How many bytes of lines the history keeps per session (the oldest go
+/// first), so 128 sessions of 64 KiB lines hold 8 MiB, not 800 MiB. The
+/// last line is always kept, however long.
+pub const HISTORY_BYTES: usize = 64 * 1024;
+
 /// What a key press asks the session to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -148,10 +153,7 @@ impl LineEditor {
                 self.browsing = None;
                 self.draft.clear();
                 if !line.trim().is_empty() && self.history.last() != Some(&line) {
-                    if self.history.len() == HISTORY_LIMIT {
-                        self.history.remove(0);
-                    }
-                    self.history.push(line.clone());
+                    self.remember(line.clone());
                 }
                 return Action::Execute(line);
             }
@@ -292,6 +294,21 @@ impl LineEditor {
         self.cursor = cursor;
     }
 
+    /// Adds a line to the history within [`HISTORY_LIMIT`] lines and
+    /// [`HISTORY_BYTES`] bytes.
+    fn remember(&mut self, line: String) {
+        let mut bytes: usize = self.history.iter().map(String::len).sum::<usize>() + line.len();
+        let mut drop = 0;
+        while drop < self.history.len()
+            && (self.history.len() - drop >= HISTORY_LIMIT || bytes > HISTORY_BYTES)
+        {
+            bytes -= self.history[drop].len();
+            drop += 1;
+        }
+        self.history.drain(..drop);
+        self.history.push(line);
+    }
+
     fn history_step(&mut self, older: bool, out: &mut Vec<u8>) {
         let next = match (self.browsing, older) {
             (None, true) if !self.history.is_empty() => {
@@ -426,6 +443,33 @@ mod tests {
             acts,
             [Action::Execute("x".into()), Action::Execute("y".into())]
         );
+    }
+
+    #[test]
+    fn history_is_bounded_in_lines_and_bytes() {
+        let mut e = ed();
+        for i in 0..150 {
+            feed(&mut e, format!("line {i}\r").as_bytes());
+        }
+        assert_eq!(e.history.len(), HISTORY_LIMIT);
+        assert_eq!(e.history[0], "line 50");
+        assert_eq!(e.history[99], "line 149");
+        // 20 KiB lines: three fit in 64 KiB, the oldest go.
+        for c in b'a'..=b'j' {
+            let mut line = vec![c; 20 * 1024];
+            line.push(b'\r');
+            feed(&mut e, &line);
+        }
+        let bytes: usize = e.history.iter().map(String::len).sum();
+        assert!(bytes <= HISTORY_BYTES, "{bytes} bytes kept");
+        assert_eq!(e.history.len(), 3);
+        assert!(e.history[0].starts_with('h') && e.history[2].starts_with('j'));
+        // A line as long as the budget is kept alone.
+        let mut line = vec![b'z'; HISTORY_BYTES];
+        line.push(b'\r');
+        feed(&mut e, &line);
+        assert_eq!(e.history.len(), 1);
+        assert_eq!(e.history[0].len(), HISTORY_BYTES);
     }
 
     #[test]
