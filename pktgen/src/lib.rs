@@ -1,0 +1,98 @@
+//! weft-pktgen: the traffic tools of weft's benchmarks, usable from a
+//! script (the `weft-pktgen` binary) and from Rust (this library).
+//!
+//! * [`generator`]: an AF_XDP transmitter replaying pre-built VXLAN frames
+//!   ([`template`]) over N flows, at a rate or as fast as the interface
+//!   takes them ([`xsk_tx`] is its transmit-only socket).
+//! * [`sink`]: an XDP program that counts (optionally only VXLAN frames of
+//!   one VNI) and drops at the receiving interface.
+//! * [`reflect`]: a no-op reflector on weft's own AF_XDP driver, the
+//!   "limit" device under test.
+//!
+//! Every type that touches an interface works in the calling thread's
+//! network namespace. See `docs/pktgen.md` for usage and limits.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod generator;
+pub mod reflect;
+pub mod sink;
+pub mod template;
+pub mod xsk_tx;
+
+use serde::{Deserialize, Serialize};
+
+/// One line of `weft-pktgen`'s JSON output: `{"event": "...", ...body}`.
+/// `event` is `ready`, `interval` or `summary`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event<T> {
+    /// What the line is.
+    pub event: String,
+    /// Its fields, flattened into the same object.
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T: Serialize> Event<T> {
+    /// The event as one line of JSON (no newline).
+    pub fn to_line(event: &str, body: T) -> String {
+        serde_json::to_string(&Event {
+            event: event.to_string(),
+            body,
+        })
+        .expect("plain structs serialise")
+    }
+}
+
+/// How long [`retry_busy`] keeps trying.
+const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `open` (an AF_XDP socket creation on `dev`) again while it fails
+/// with `EBUSY`, for up to 2 s: the kernel releases a closed socket's hold
+/// on its queue asynchronously, so a socket opened right after another one
+/// on the same queue closed (two runs back to back) can find the queue
+/// still taken for a few milliseconds. A queue held by a live socket still
+/// fails after the 2 s.
+pub(crate) fn retry_busy<T>(
+    dev: &str,
+    mut open: impl FnMut() -> Result<T, dataplane::io::af_xdp::AfXdpError>,
+) -> Result<T, dataplane::io::af_xdp::AfXdpError> {
+    let deadline = std::time::Instant::now() + BUSY_RETRY;
+    loop {
+        match open() {
+            Err(dataplane::io::af_xdp::AfXdpError::Sys { source, .. })
+                if source.raw_os_error() == Some(libc::EBUSY)
+                    && std::time::Instant::now() < deadline =>
+            {
+                log::info!("{dev}: AF_XDP queue busy, retrying");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Pins the calling thread to CPU `core`.
+pub fn pin_to_core(core: usize) -> Result<(), String> {
+    let ids = core_affinity::get_core_ids().unwrap_or_default();
+    if !ids.iter().any(|c| c.id == core) {
+        return Err(format!(
+            "core {core} does not exist (cores: {:?})",
+            ids.iter().map(|c| c.id).collect::<Vec<_>>()
+        ));
+    }
+    if core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
+        Ok(())
+    } else {
+        Err(format!("cannot pin the thread to core {core}"))
+    }
+}
+
+/// The MAC address of `dev` in the calling thread's network namespace.
+pub fn interface_mac(dev: &str) -> Option<dataplane::wire::EthernetAddress> {
+    nix::ifaddrs::getifaddrs()
+        .ok()?
+        .filter(|i| i.interface_name == dev)
+        .find_map(|i| i.address?.as_link_addr()?.addr())
+        .map(dataplane::wire::EthernetAddress)
+}
