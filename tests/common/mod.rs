@@ -11,6 +11,10 @@
 #![allow(dead_code)]
 
 pub mod koko;
+pub mod malformed;
+pub mod pg;
+pub mod rawsock;
+pub mod show;
 pub mod weftd;
 
 use std::process::{Command, Output};

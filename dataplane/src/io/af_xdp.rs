@@ -437,7 +437,11 @@ impl AfXdpSocket {
         }
     }
 
-    /// Tops the fill ring up; returns how many slots had no buffer.
+    /// Tops the fill ring up with what the cache can give. Returns how
+    /// many free slots got no buffer: a ring state, not a count of lost
+    /// frames (the same slots come back every poll while the pool is dry),
+    /// so it is not counted; the kernel counts the frames that found the
+    /// fill ring empty ([`Self::kernel_losses`]).
     fn refill(&mut self, cache: &mut PoolCache) -> usize {
         const CHUNK: usize = 64;
         let size = self.config.rx_size;
@@ -527,14 +531,35 @@ impl AfXdpSocket {
         unsafe { libc::sendto(self.fd, ptr::null(), 0, libc::MSG_DONTWAIT, ptr::null(), 0) };
     }
 
-    /// Frames the kernel dropped since the last call (no fill buffer or rx
-    /// ring full): the interface's `rx-miss`.
-    fn kernel_misses(&mut self) -> usize {
-        let Ok(s) = self.kernel_stats() else { return 0 };
-        let missed = (s.rx_dropped - self.last_stats.rx_dropped)
-            + (s.rx_ring_full - self.last_stats.rx_ring_full);
-        self.last_stats = s;
-        missed as usize
+    /// Frames the kernel lost since the last call, from its statistics,
+    /// as `(rx-no-buf, rx-miss)`:
+    ///
+    /// * `rx-no-buf`: frames that found the fill ring empty (no weft buffer
+    ///   to copy into: the pool is exhausted or weft is behind). In
+    ///   zero-copy mode the driver counts its failed refills instead, as
+    ///   DPDK's `rx_nombuf` does.
+    /// * `rx-miss`: the other drops, i.e. rx ring full and frames larger
+    ///   than a buffer. In copy mode the kernel counts a frame that found
+    ///   the fill ring empty in `rx_dropped` too; it is counted once, as
+    ///   `rx-no-buf`.
+    ///
+    /// (`rx-no-buf` used to be the fill-ring slots `refill` left empty,
+    /// added on every poll: it grew without any traffic while the pool was
+    /// dry, and for ever with a pool smaller than the fill ring.)
+    fn kernel_losses(&mut self) -> (usize, usize) {
+        let Ok(s) = self.kernel_stats() else {
+            return (0, 0);
+        };
+        let last = std::mem::replace(&mut self.last_stats, s);
+        let no_buf = s
+            .rx_fill_ring_empty_descs
+            .wrapping_sub(last.rx_fill_ring_empty_descs);
+        let dropped = s.rx_dropped.wrapping_sub(last.rx_dropped);
+        let full = s.rx_ring_full.wrapping_sub(last.rx_ring_full);
+        (
+            no_buf as usize,
+            (dropped.saturating_sub(no_buf) + full) as usize,
+        )
     }
 }
 
@@ -590,10 +615,10 @@ impl Port for AfXdpSocket {
             // SAFETY: releases exactly the entries peeked above.
             unsafe { sys::xsk_ring_cons__release(&mut self.rings.rx, n) };
         }
-        r.no_buf = self.refill(cache);
+        self.refill(cache);
         self.polls = self.polls.wrapping_add(1);
         if self.polls.is_multiple_of(1024) {
-            r.miss = self.kernel_misses();
+            (r.no_buf, r.miss) = self.kernel_losses();
         }
         r
     }
