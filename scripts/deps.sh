@@ -27,7 +27,8 @@ weft_need_build_deps() {
   weft_need_cmd m4 m4
   local h
   for h in /usr/include/gelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev \
-           /usr/include/linux/bpf.h:linux-libc-dev /usr/include/pcap/pcap.h:libpcap-dev; do
+           /usr/include/linux/bpf.h:linux-libc-dev /usr/include/pcap/pcap.h:libpcap-dev \
+           /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core; do
     [ -e "${h%%:*}" ] || need_pkgs+=("${h##*:}")
   done
 }

@@ -16,6 +16,7 @@
 
 pub mod generator;
 pub mod reflect;
+pub mod report;
 pub mod sink;
 pub mod template;
 pub mod xsk_tx;

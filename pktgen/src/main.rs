@@ -45,6 +45,27 @@ enum Cmd {
     Sink(SinkArgs),
     /// Send every received frame back unchanged (AF_XDP, busy-poll).
     Reflect(ReflectArgs),
+    /// Medians, table and chart of benches/e2e.sh's results.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The CSV benches/e2e.sh wrote (one row per run).
+    #[arg(long)]
+    csv: std::path::PathBuf,
+    /// Write the Markdown table here.
+    #[arg(long)]
+    markdown: Option<std::path::PathBuf>,
+    /// Write the chart (PNG) here.
+    #[arg(long)]
+    png: Option<std::path::PathBuf>,
+    /// Replace the generated section of this document with the table.
+    #[arg(long)]
+    update_doc: Option<std::path::PathBuf>,
+    /// Also copy the chart here (e.g. docs/e2e.png).
+    #[arg(long, requires = "png")]
+    png_copy: Option<std::path::PathBuf>,
 }
 
 /// Copy-mode flags shared by gen and reflect.
@@ -217,6 +238,7 @@ fn main() {
         Cmd::Gen(a) => generate(&a, &stop),
         Cmd::Sink(a) => sink(&a, &stop),
         Cmd::Reflect(a) => reflect(&a, &stop),
+        Cmd::Report(a) => report(&a),
     };
     if let Err(e) = result {
         eprintln!("weft-pktgen: {}", message(&e));
@@ -464,6 +486,58 @@ fn reflect(a: &ReflectArgs, stop: &AtomicBool) -> Result<()> {
         report.received, report.sent, report.pps
     );
     print_line("summary", &report);
+    Ok(())
+}
+
+/// The machine the figures come from, for the report's header.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} × {cpu}, Linux {kernel}")
+}
+
+fn report(a: &ReportArgs) -> Result<()> {
+    use pktgen::report;
+    let text =
+        std::fs::read_to_string(&a.csv).with_context(|| format!("reading {}", a.csv.display()))?;
+    let cells = report::summarize(&report::parse_csv(&text)?);
+    let table = report::markdown(&cells);
+    if let Some(md) = &a.markdown {
+        std::fs::write(md, &table).with_context(|| format!("writing {}", md.display()))?;
+    }
+    if let Some(png) = &a.png {
+        report::chart(&cells, png)?;
+        if let Some(copy) = &a.png_copy {
+            std::fs::copy(png, copy).with_context(|| format!("copying to {}", copy.display()))?;
+        }
+    }
+    if let Some(doc) = &a.update_doc {
+        let old =
+            std::fs::read_to_string(doc).with_context(|| format!("reading {}", doc.display()))?;
+        let date = std::process::Command::new("date")
+            .arg("+%Y-%m-%d")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let mut body = format!("Measured {date} on {}.\n\n{table}", machine());
+        if a.png_copy.is_some() {
+            body.push_str("\n![Delivered Mpps per DUT and inner frame size](e2e.png)\n");
+        }
+        let new = report::splice(&old, &body)?;
+        std::fs::write(doc, new).with_context(|| format!("writing {}", doc.display()))?;
+    }
     Ok(())
 }
 

@@ -11,13 +11,10 @@
 //!   with no copy in userspace. Whatever weftd does on top of this (the
 //!   graph, VXLAN, the cross-connect) is what the comparison with this
 //!   reflector measures.
-//! * After each `tx` the reflector kicks the tx ring once per 32 frames
-//!   (weft's driver kicks once per call, and a copy-mode kick sends at most
-//!   32 frames: with 256-frame vectors the ring would fill and drop).
-//! * Busy-poll: the loop never sleeps. When a poll receives nothing and a
-//!   frame was transmitted in the last 100 ms, it kicks the tx ring (in
-//!   copy mode each kick sends at most 32 frames, so frames left in the
-//!   ring after a burst would otherwise wait for the next received frame).
+//! * weft's driver kicks the tx ring until the kernel has taken the whole
+//!   batch (a copy-mode kick sends at most 32 frames), so the reflector
+//!   makes exactly the syscalls weftd makes.
+//! * Busy-poll: the loop never sleeps.
 //!
 //! # Limitations
 //!
@@ -25,7 +22,6 @@
 //! * Frames the tx ring has no room for are dropped and counted
 //!   (`tx_errors`), as weftd counts them.
 
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -34,7 +30,6 @@ use dataplane::io::af_xdp::{AfXdpError, AfXdpSocket, CopyMode, SocketConfig};
 use dataplane::io::xdp_prog::{XdpError, XdpMode, XdpProgram};
 use dataplane::pool::{PageSize, Pool, PoolCache, PoolConfig, PoolError};
 use dataplane::port::Port;
-use nix::sys::socket::MsgFlags;
 use serde::{Deserialize, Serialize};
 
 /// Default ring sizes (rx, fill, tx, completion).
@@ -43,10 +38,8 @@ pub const DEFAULT_RING_SIZE: u32 = 2048;
 pub const DEFAULT_BUFFERS: u32 = 8192;
 /// Most frames taken per poll (weft's vector size).
 pub const BATCH: usize = 256;
-/// Frames the kernel sends per kick in copy mode (its `TX_BATCH_SIZE`,
-/// the default of `XDP_MAX_TX_SKB_BUDGET`).
-const COPY_MODE_TX_BUDGET: usize = 32;
-/// How long after the last transmit an idle loop keeps kicking the tx ring.
+/// How long the reflector keeps running after `--count` was reached, so
+/// the last frames leave.
 const KICK_WINDOW: Duration = Duration::from_millis(100);
 
 /// Where and how to reflect.
@@ -88,8 +81,8 @@ impl ReflectConfig {
 /// When a run stops (besides the stop flag).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Limit {
-    /// After this many frames were reflected (then the tx ring is kicked
-    /// for another 100 ms so the last ones leave).
+    /// After this many frames were reflected (then it keeps running
+    /// another 100 ms so the last ones leave).
     pub count: Option<u64>,
     /// After this long.
     pub duration: Option<Duration>,
@@ -231,9 +224,7 @@ impl Reflector {
         let deadline = limit.duration.map(|d| start + d);
         let mut first_rx: Option<Instant> = None;
         let mut last_rx = start;
-        let mut last_tx: Option<Instant> = None;
         let mut count_reached: Option<Instant> = None;
-        let fd = self.socket.fd().as_raw_fd();
         loop {
             let r = self.socket.rx(&mut self.cache, &mut bufs, BATCH);
             no_buf += r.no_buf as u64;
@@ -243,25 +234,14 @@ impl Reflector {
                 first_rx.get_or_insert(now);
                 last_rx = now;
                 received += r.received as u64;
+                // `tx` kicks until the kernel has taken the whole batch
+                // (copy mode sends at most 32 frames per kick).
                 let t = self.socket.tx(&mut self.cache, &mut bufs);
-                // `tx` kicks the ring once, which sends at most
-                // COPY_MODE_TX_BUDGET frames in copy mode: kick until the
-                // whole batch has had its turn, so the ring does not fill
-                // up and drop the next batch.
-                for _ in 1..t.sent.div_ceil(COPY_MODE_TX_BUDGET) {
-                    let _ = nix::sys::socket::send(fd, &[], MsgFlags::MSG_DONTWAIT);
-                }
                 sent += t.sent as u64;
                 tx_errors += t.errors as u64;
-                last_tx = Some(now);
                 if count_reached.is_none() && limit.count.is_some_and(|c| sent >= c) {
                     count_reached = Some(now);
                 }
-            } else if last_tx.is_some_and(|t| now - t < KICK_WINDOW) {
-                // Frames may be left in the tx ring after a burst (each
-                // copy-mode kick sends at most 32): push them out. The
-                // result does not matter; the next loop tries again.
-                let _ = nix::sys::socket::send(fd, &[], MsgFlags::MSG_DONTWAIT);
             }
             if count_reached.is_some_and(|t| now - t >= KICK_WINDOW)
                 || deadline.is_some_and(|d| now >= d)

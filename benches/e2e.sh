@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# End-to-end throughput: weft against the kernel's own VXLAN path and
+# against a no-op AF_XDP reflector, on one hairpin topology, in one run.
+#
+#   benches/e2e.sh [--quick] [--runs N] [--duration S] [--sizes "60 512 1400"]
+#                  [--duts "limit weft kernel"] [--flows N] [--no-build]
+#                  [--out DIR] [--no-docs]
+#
+# Needs root (network namespaces, XDP). Installs what is missing with apt,
+# builds weftd, weftctl and weft-pktgen (release), then for each device
+# under test (DUT), each inner frame size and each run:
+#
+#   namespace wbe-gen                      namespace wbe-dut
+#   ┌──────────────────────────────┐       ┌──────────────────────────┐
+#   │ weft-pktgen gen  (AF_XDP tx) │       │ DUT on core 1:           │
+#   │   VXLAN VNI 11, A -> DUT     ├─veth──┤  limit:  reflector       │
+#   │ weft-pktgen sink (XDP, drop) │       │  weft:   weftd, VNI 11   │
+#   │   counts VNI 12 (B) frames   │       │          xconnect VNI 12 │
+#   │ A 10.99.0.2, B 10.99.0.3     │       │  kernel: vxlan11 + tc    │
+#   └──────────────────────────────┘       │    mirred -> vxlan12     │
+#                                          │ 10.99.0.1                │
+#                                          └──────────────────────────┘
+#
+# The generator (core 0) sends as fast as the interface takes frames for
+# --duration seconds; the sink counts what comes back forwarded (VNI 12;
+# for the reflector, the VNI 11 frames it returns). Offered = sent/s,
+# delivered = forwarded frames counted by the sink / the send time. CPU use
+# per core comes from /proc/stat over the same window.
+#
+# Writes DIR/results.csv (every run), DIR/table.md (medians and ratios),
+# DIR/e2e.png (the chart), and, unless --no-docs, copies the table and the
+# chart into docs/performance.md and docs/e2e.png. DIR defaults to
+# target/e2e.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+RUNS=3
+DURATION=3
+SIZES="60 512 1400"
+DUTS="limit weft kernel"
+FLOWS=64
+BUILD=1
+DOCS=1
+OUT=$ROOT/target/e2e
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) RUNS=1; DURATION=2 ;;
+    --runs) RUNS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --sizes) SIZES=$2; shift ;;
+    --duts) DUTS=$2; shift ;;
+    --flows) FLOWS=$2; shift ;;
+    --no-build) BUILD=0 ;;
+    --no-docs) DOCS=0 ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "e2e.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "e2e.sh: run as root (it creates network namespaces and attaches XDP)" >&2
+  exit 1
+fi
+if [ "$(nproc)" -lt 2 ]; then
+  echo "e2e.sh: needs 2 cores (generator on core 0, DUT on core 1)" >&2
+  exit 1
+fi
+
+step() { printf '\n==> %s\n' "$*"; }
+start_time=$(date +%s)
+
+# --- install and build ---------------------------------------------------------
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+need_pkgs=()
+weft_need_build_deps
+weft_need_cmd tc iproute2
+weft_apt_install
+BIN=$ROOT/target/release
+if [ "$BUILD" = 1 ]; then
+  step "cargo build --release (weftd, weftctl, weft-pktgen)"
+  cargo build --release -p weft-cli -p weft-pktgen
+fi
+for b in weftd weftctl weft-pktgen; do
+  [ -x "$BIN/$b" ] || { echo "e2e.sh: $BIN/$b missing (drop --no-build)" >&2; exit 1; }
+done
+PKTGEN=$BIN/weft-pktgen
+
+# --- topology -------------------------------------------------------------------
+NS_GEN=wbe-gen
+NS_DUT=wbe-dut
+IF_GEN=wbe-g
+IF_DUT=wbe-d
+MAC_GEN=02:00:0a:63:00:02
+MAC_DUT=02:00:0a:63:00:01
+IP_DUT=10.99.0.1
+IP_A=10.99.0.2
+IP_B=10.99.0.3
+GEN_CORE=0
+DUT_CORE=1
+WORK=$OUT/run
+SOCK=$WORK/weftd.sock
+mkdir -p "$OUT" "$WORK"
+
+dut_pid=""
+sink_pid=""
+cleanup() {
+  set +e
+  if [ -n "$sink_pid" ]; then
+    kill "$sink_pid" 2>/dev/null
+    wait "$sink_pid" 2>/dev/null
+    sink_pid=""
+  fi
+  if [ -n "$dut_pid" ]; then
+    kill "$dut_pid" 2>/dev/null
+    wait "$dut_pid" 2>/dev/null
+  fi
+  # Only what this script created, by exact name.
+  ip netns del "$NS_GEN" 2>/dev/null
+  ip netns del "$NS_DUT" 2>/dev/null
+}
+trap cleanup EXIT
+
+in_gen() { ip netns exec "$NS_GEN" "$@"; }
+in_dut() { ip netns exec "$NS_DUT" "$@"; }
+
+topology() {
+  cleanup
+  ip netns add "$NS_GEN"
+  ip netns add "$NS_DUT"
+  ip link add "$IF_GEN" netns "$NS_GEN" address "$MAC_GEN" type veth \
+    peer name "$IF_DUT" netns "$NS_DUT" address "$MAC_DUT"
+  in_gen ip link set lo up
+  in_dut ip link set lo up
+  in_gen ip addr add "$IP_A/24" dev "$IF_GEN"
+  in_gen ip addr add "$IP_B/24" dev "$IF_GEN"
+  in_gen ip link set "$IF_GEN" up
+  in_dut ip link set "$IF_DUT" up
+  # The generator side answers ARP from its kernel (the sink passes what it
+  # does not count); the DUTs get static entries anyway so that no run
+  # waits for resolution.
+  in_gen ip neigh replace "$IP_DUT" lladdr "$MAC_DUT" dev "$IF_GEN" nud permanent
+}
+
+# /proc/stat busy and total jiffies per core: "busy0 total0 busy1 total1".
+cpu_snapshot() {
+  awk '/^cpu[01] /{busy=$2+$3+$4+$7+$8+$9; total=busy+$5+$6; printf "%d %d ", busy, total}' /proc/stat
+}
+
+# --- DUTs -------------------------------------------------------------------------
+dut_start_limit() {
+  ip netns exec "$NS_DUT" "$PKTGEN" reflect --dev "$IF_DUT" --core "$DUT_CORE" \
+    >"$WORK/reflect.out" 2>&1 &
+  dut_pid=$!
+  # The reflector is ready when its XDP program is attached.
+  for _ in $(seq 100); do
+    in_dut ip link show "$IF_DUT" | grep -q xdp && return 0
+    kill -0 "$dut_pid" 2>/dev/null || { cat "$WORK/reflect.out"; return 1; }
+    sleep 0.1
+  done
+  cat "$WORK/reflect.out"
+  return 1
+}
+
+weftctl() { in_dut "$BIN/weftctl" -s "$SOCK" "$@"; }
+# Configuration commands: their output (tunnel names) goes to the log.
+configure() { weftctl "$@" >>"$WORK/weftctl.log"; }
+
+dut_start_weft() {
+  rm -f "$SOCK"
+  cat >"$WORK/startup.conf" <<EOF
+unix {
+  nodaemon
+  cli-listen $SOCK
+  log $WORK/weftd.log
+}
+cpu {
+  main-core $GEN_CORE
+  corelist-workers $DUT_CORE
+}
+EOF
+  ip netns exec "$NS_DUT" "$BIN/weftd" -c "$WORK/startup.conf" >"$WORK/weftd.out" 2>&1 &
+  dut_pid=$!
+  for _ in $(seq 150); do
+    [ -S "$SOCK" ] && break
+    kill -0 "$dut_pid" 2>/dev/null || { cat "$WORK/weftd.out"; return 1; }
+    sleep 0.1
+  done
+  # The demo's commands (scripts/demo.sh), with this topology's addresses.
+  configure create interface af_xdp host-if "$IF_DUT"
+  configure set interface ip address "$IF_DUT/0" "$IP_DUT/24"
+  configure set interface state "$IF_DUT/0" up
+  configure set interface rx-mode "$IF_DUT/0" polling
+  configure create vxlan tunnel src "$IP_DUT" dst "$IP_A" vni 11
+  configure create vxlan tunnel src "$IP_DUT" dst "$IP_B" vni 12
+  configure set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
+  configure set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
+  configure ip neighbor "$IF_DUT/0" "$IP_A" "$MAC_GEN" static
+  configure ip neighbor "$IF_DUT/0" "$IP_B" "$MAC_GEN" static
+}
+
+dut_start_kernel() {
+  in_dut ip addr add "$IP_DUT/24" dev "$IF_DUT"
+  in_dut ip neigh replace "$IP_A" lladdr "$MAC_GEN" dev "$IF_DUT" nud permanent
+  in_dut ip neigh replace "$IP_B" lladdr "$MAC_GEN" dev "$IF_DUT" nud permanent
+  in_dut ip link add vxlan11 type vxlan id 11 local "$IP_DUT" remote "$IP_A" dstport 4789 dev "$IF_DUT"
+  in_dut ip link add vxlan12 type vxlan id 12 local "$IP_DUT" remote "$IP_B" dstport 4789 dev "$IF_DUT"
+  in_dut ip link set vxlan11 up
+  in_dut ip link set vxlan12 up
+  # Cross-connect: everything received on vxlan11 leaves on vxlan12 (u32
+  # match-all; this kernel has no matchall classifier).
+  in_dut tc qdisc add dev vxlan11 ingress
+  in_dut tc filter add dev vxlan11 parent ffff: protocol all prio 1 u32 match u32 0 0 \
+    action mirred egress redirect dev vxlan12
+  # Receive processing on the DUT's core, as weft's worker gets it (RPS).
+  in_dut sh -c "echo $((1 << DUT_CORE)) > /sys/class/net/$IF_DUT/queues/rx-0/rps_cpus"
+}
+
+dut_stop() {
+  if [ -n "$dut_pid" ]; then
+    kill "$dut_pid" 2>/dev/null || true
+    wait "$dut_pid" 2>/dev/null || true
+    dut_pid=""
+  fi
+}
+
+# --- one measurement --------------------------------------------------------------
+# measure DUT SIZE RUN: appends one CSV row.
+measure() {
+  local dut=$1 size=$2 run=$3 vni=12
+  [ "$dut" = limit ] && vni=11
+  # Started with `ip netns exec` itself (it execs), not through a shell
+  # function: $! must be the sink, and a background subshell would ignore
+  # SIGINT for it.
+  ip netns exec "$NS_GEN" "$PKTGEN" sink --dev "$IF_GEN" --vni "$vni" --pass-other --json \
+    --interval 0 >"$WORK/sink.json" 2>"$WORK/sink.err" &
+  sink_pid=$!
+  for _ in $(seq 100); do
+    grep -q '"ready"' "$WORK/sink.json" 2>/dev/null && break
+    kill -0 "$sink_pid" 2>/dev/null || { cat "$WORK/sink.err"; return 1; }
+    sleep 0.05
+  done
+  local before after
+  before=$(cpu_snapshot)
+  in_gen "$PKTGEN" gen --dev "$IF_GEN" --dst-mac "$MAC_DUT" --src-ip "$IP_A" --dst-ip "$IP_DUT" \
+    --vni 11 --inner-size "$size" --flows "$FLOWS" --duration "$DURATION" --core "$GEN_CORE" \
+    >"$WORK/gen.json" 2>"$WORK/gen.err"
+  after=$(cpu_snapshot)
+  # Frames still in flight (rings, the DUT's vector) arrive within ms.
+  sleep 0.3
+  kill -TERM "$sink_pid"
+  wait "$sink_pid" || { cat "$WORK/sink.err"; return 1; }
+  sink_pid=""
+  python3 - "$dut" "$size" "$run" "$before" "$after" "$WORK/gen.json" "$WORK/sink.json" \
+    >>"$OUT/results.csv" <<'EOF'
+import json, sys
+dut, size, run, before, after, gen, sink = sys.argv[1:]
+def last(path, event):
+    rows = [json.loads(l) for l in open(path) if l.strip()]
+    return [r for r in rows if r.get("event") == event][-1]
+g = last(gen, "summary")
+s = last(sink, "summary")
+b = [int(x) for x in before.split()]
+a = [int(x) for x in after.split()]
+cpu = [100.0 * (a[i] - b[i]) / max(1, a[i + 1] - b[i + 1]) for i in (0, 2)]
+secs = g["seconds"]
+offered = g["sent"] / secs
+delivered = s["total"]["matched"]["packets"] / secs
+loss = 0.0 if g["sent"] == 0 else max(0.0, 1 - s["total"]["matched"]["packets"] / g["sent"])
+print(f"{dut},{size},{run},{g['sent']},{s['total']['matched']['packets']},{secs:.4f},"
+      f"{offered:.0f},{delivered:.0f},{loss:.4f},{cpu[0]:.1f},{cpu[1]:.1f}")
+EOF
+  tail -n 1 "$OUT/results.csv" | awk -F, '{printf "  %-6s %4s B run %s: offered %9.0f pps, delivered %9.0f pps, loss %5.1f %%, cpu0 %5.1f %%, cpu1 %5.1f %%\n", $1, $2, $3, $7, $8, 100*$9, $10, $11}'
+}
+
+# --- run ---------------------------------------------------------------------------
+echo "dut,inner_size,run,sent,delivered_frames,seconds,offered_pps,delivered_pps,loss,cpu0_pct,cpu1_pct" \
+  >"$OUT/results.csv"
+for dut in $DUTS; do
+  step "DUT: $dut"
+  topology
+  "dut_start_$dut"
+  for size in $SIZES; do
+    for run in $(seq "$RUNS"); do
+      measure "$dut" "$size" "$run"
+    done
+  done
+  if [ "$dut" = weft ]; then
+    weftctl show runtime >"$OUT/weft-show-runtime.txt" || true
+    weftctl show errors >"$OUT/weft-show-errors.txt" || true
+  fi
+  dut_stop
+done
+cleanup
+
+step "Report"
+report_args=(--csv "$OUT/results.csv" --markdown "$OUT/table.md" --png "$OUT/e2e.png")
+if [ "$DOCS" = 1 ]; then
+  report_args+=(--update-doc docs/performance.md --png-copy docs/e2e.png)
+fi
+"$PKTGEN" report "${report_args[@]}"
+cat "$OUT/table.md"
+echo
+echo "e2e.sh: done in $(( $(date +%s) - start_time )) s; results in $OUT"
