@@ -4,7 +4,7 @@
 #
 #   benches/e2e.sh [--quick] [--runs N] [--duration S] [--sizes "60 512 1400"]
 #                  [--duts "limit weft kernel"] [--flows N] [--no-build]
-#                  [--out DIR] [--no-docs]
+#                  [--out DIR] [--no-docs] [--bin-dir DIR] [--prefix P]
 #
 # Needs root (network namespaces, XDP). Installs what is missing with apt,
 # builds weftd, weftctl and weft-pktgen (release), then for each device
@@ -30,19 +30,24 @@
 # Writes DIR/results.csv (every run), DIR/table.md (medians and ratios),
 # DIR/e2e.png (the chart), and, unless --no-docs, copies the table and the
 # chart into docs/performance.md and docs/e2e.png. DIR defaults to
-# target/e2e.
+# target/e2e. --bin-dir takes weftd, weftctl and weft-pktgen from DIR
+# instead of building them; --prefix names the namespaces P-gen and P-dut
+# (default wbe).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-RUNS=3
-DURATION=3
+RUNS=5
+DURATION=2
 SIZES="60 512 1400"
 DUTS="limit weft kernel"
 FLOWS=64
 BUILD=1
 DOCS=1
 OUT=$ROOT/target/e2e
+BIN=$ROOT/target/release
+# Namespace names: PREFIX-gen and PREFIX-dut (tests use their own).
+PREFIX=wbe
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) RUNS=1; DURATION=2 ;;
@@ -54,6 +59,8 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0 ;;
     --no-docs) DOCS=0 ;;
     --out) OUT=$2; shift ;;
+    --bin-dir) BIN=$2; BUILD=0; shift ;;
+    --prefix) PREFIX=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "e2e.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -79,7 +86,6 @@ need_pkgs=()
 weft_need_build_deps
 weft_need_cmd tc iproute2
 weft_apt_install
-BIN=$ROOT/target/release
 if [ "$BUILD" = 1 ]; then
   step "cargo build --release (weftd, weftctl, weft-pktgen)"
   cargo build --release -p weft-cli -p weft-pktgen
@@ -90,8 +96,8 @@ done
 PKTGEN=$BIN/weft-pktgen
 
 # --- topology -------------------------------------------------------------------
-NS_GEN=wbe-gen
-NS_DUT=wbe-dut
+NS_GEN=$PREFIX-gen
+NS_DUT=$PREFIX-dut
 IF_GEN=wbe-g
 IF_DUT=wbe-d
 MAC_GEN=02:00:0a:63:00:02
@@ -131,6 +137,13 @@ topology() {
   cleanup
   ip netns add "$NS_GEN"
   ip netns add "$NS_DUT"
+  # No IPv6: the kernel DUT's vxlan devices would send their own link-local
+  # chatter (MLD, router solicitations) into VNI 12, counted as forwarded.
+  local ns
+  for ns in "$NS_GEN" "$NS_DUT"; do
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+  done
   ip link add "$IF_GEN" netns "$NS_GEN" address "$MAC_GEN" type veth \
     peer name "$IF_DUT" netns "$NS_DUT" address "$MAC_DUT"
   in_gen ip link set lo up
@@ -152,7 +165,8 @@ cpu_snapshot() {
 
 # --- DUTs -------------------------------------------------------------------------
 dut_start_limit() {
-  ip netns exec "$NS_DUT" "$PKTGEN" reflect --dev "$IF_DUT" --core "$DUT_CORE" \
+  # Same ring sizes as weftd's af_xdp interface (VPP's default, 512).
+  ip netns exec "$NS_DUT" "$PKTGEN" reflect --dev "$IF_DUT" --core "$DUT_CORE" --ring-size 512 \
     >"$WORK/reflect.out" 2>&1 &
   dut_pid=$!
   # The reflector is ready when its XDP program is attached.
@@ -279,20 +293,24 @@ EOF
 # --- run ---------------------------------------------------------------------------
 echo "dut,inner_size,run,sent,delivered_frames,seconds,offered_pps,delivered_pps,loss,cpu0_pct,cpu1_pct" \
   >"$OUT/results.csv"
-for dut in $DUTS; do
-  step "DUT: $dut"
-  topology
-  "dut_start_$dut"
-  for size in $SIZES; do
-    for run in $(seq "$RUNS"); do
+# Runs are interleaved (run 1 of every DUT, then run 2, ...) so that a
+# drift of the machine (another job, thermal) spreads over all DUTs instead
+# of landing on one; each DUT starts afresh on a fresh topology every run.
+for run in $(seq "$RUNS"); do
+  for dut in $DUTS; do
+    step "run $run/$RUNS, DUT: $dut"
+    topology
+    "dut_start_$dut"
+    for size in $SIZES; do
       measure "$dut" "$size" "$run"
     done
+    if [ "$dut" = weft ] && [ "$run" = "$RUNS" ]; then
+      weftctl show runtime >"$OUT/weft-show-runtime.txt" || true
+      weftctl show errors >"$OUT/weft-show-errors.txt" || true
+      weftctl show hardware-interfaces >"$OUT/weft-show-hardware.txt" || true
+    fi
+    dut_stop
   done
-  if [ "$dut" = weft ]; then
-    weftctl show runtime >"$OUT/weft-show-runtime.txt" || true
-    weftctl show errors >"$OUT/weft-show-errors.txt" || true
-  fi
-  dut_stop
 done
 cleanup
 
