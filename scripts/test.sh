@@ -4,7 +4,9 @@
 #   scripts/test.sh
 #
 # Steps: cargo fmt --check, cargo clippy (warnings are errors), cargo test for
-# the whole workspace (unit, integration and privileged tests).
+# the whole workspace (unit, integration and privileged tests), then each
+# fuzz target for 30 s (WEFT_FUZZ_SECONDS=N to change; the first run builds
+# the fuzz targets, about 3 minutes).
 # Privileged tests need root and network namespaces. When they cannot run the
 # script fails, unless WEFT_SKIP_PRIVILEGED=1 is set, in which case it says
 # loudly how many were skipped.
@@ -47,6 +49,11 @@ if [ -s "$skipped_file" ]; then
   sed 's/^/#    /' "$skipped_file"
   echo "################################################################"
 fi
+
+step "fuzzing: every target for ${WEFT_FUZZ_SECONDS:-30} s (scripts/fuzz.sh)"
+# libFuzzer on the wire parsers, the whole graph, the CLI and startup.conf;
+# a crash fails the run (docs/robustness.md).
+bash scripts/fuzz.sh "${WEFT_FUZZ_SECONDS:-30}"
 
 echo
 echo "scripts/test.sh: all checks passed in $(( $(date +%s) - start )) s"

@@ -226,10 +226,17 @@ impl Conn {
         self.reply()
     }
 
-    /// Everything until the server closes the connection.
+    /// Everything until the server closes the connection. A server that
+    /// closes while some of our input is still unread (it ended the
+    /// session on a `^D` or `quit` inside the junk) makes the kernel reset
+    /// the connection: that is a close too, after what was read so far.
     fn rest(&mut self) -> Vec<u8> {
         let mut out = std::mem::take(&mut self.buf);
-        self.s.read_to_end(&mut out).unwrap();
+        match self.s.read_to_end(&mut out) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("reading until the server closes: {e}"),
+        }
         out
     }
 }
