@@ -11,7 +11,9 @@ use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
 use crate::stats::IfCounter;
 use crate::tables::Vxlan4Key;
-use crate::wire::{Ipv4Packet, ethernet, vxlan};
+use std::net::Ipv4Addr;
+
+use crate::wire::{ethernet, vxlan};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, vni: u32, r: &Lookup) {
@@ -88,6 +90,23 @@ const DROP: Lookup = Lookup {
     instance: 0,
 };
 
+/// The tunnel for a key, or `no such tunnel`.
+#[inline]
+fn lookup(tables: &crate::tables::Tables, key: &Vxlan4Key) -> Lookup {
+    match tables.vxlan4.get(key).and_then(|&t| tables.tunnel(t)) {
+        Some(t) => Lookup {
+            next: Next::L2Input,
+            error: None,
+            sw_if_index: t.sw_if_index,
+            instance: t.instance,
+        },
+        None => Lookup {
+            error: Some(Counter::NoSuchTunnel),
+            ..DROP
+        },
+    }
+}
+
 impl Node for Vxlan4Input {
     fn info(&self) -> &'static NodeInfo {
         &INFO
@@ -96,9 +115,16 @@ impl Node for Vxlan4Input {
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
-        // Last-hit cache, valid for this vector (one snapshot).
-        let mut last_key: Option<Vxlan4Key> = None;
-        let mut last = DROP;
+        // Last-hit cache, valid for this vector (one snapshot). It starts
+        // with the real answer for an all-zero key, so it needs no "empty"
+        // state to test per packet.
+        let mut last_key = Vxlan4Key {
+            remote: Ipv4Addr::UNSPECIFIED,
+            local: Ipv4Addr::UNSPECIFIED,
+            port: 0,
+            vni_word: 0,
+        };
+        let mut last = lookup(tables, &last_key);
         // Rx counters batched per run of the same tunnel.
         let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
         for (b, slot) in v.pairs() {
@@ -106,49 +132,46 @@ impl Node for Vxlan4Input {
             let data = p.data();
             let mut vni = 0;
             let r = 'decide: {
-                if data.len() < vxlan::HEADER_LEN {
+                let Some(vx) = data.first_chunk::<{ vxlan::HEADER_LEN }>() else {
                     break 'decide Lookup {
                         error: Some(Counter::TooShort),
                         ..DROP
                     };
-                }
-                let vx = crate::wire::VxlanPacket::new_unchecked(data);
-                vni = vx.vni();
-                if vx.flags() != vxlan::FLAG_I {
+                };
+                let vni_word = u32::from_be_bytes([vx[4], vx[5], vx[6], vx[7]]);
+                vni = vni_word >> 8;
+                if vx[0] != vxlan::FLAG_I {
                     break 'decide Lookup {
                         error: Some(Counter::BadFlags),
                         ..DROP
                     };
                 }
-                // ip4-input and ip4-local validated the outer headers.
+                // ip4-input and ip4-local validated the outer headers: the
+                // IPv4 addresses at l3 + 12..20, the UDP header just before
+                // the VXLAN header.
                 let frame = p.frame();
                 let l3 = p.meta.l3_offset as usize;
-                let ip = Ipv4Packet::new_unchecked(&frame[l3..]);
                 let udp_at = p.meta.data_offset as usize - 8;
-                let key = Vxlan4Key {
-                    remote: ip.src_addr(),
-                    local: ip.dst_addr(),
-                    port: u16::from_be_bytes([frame[udp_at + 2], frame[udp_at + 3]]),
-                    vni_word: vx.vni_word(),
-                };
-                if last_key != Some(key) {
-                    last = match tables.vxlan4.get(&key).and_then(|&t| tables.tunnel(t)) {
-                        Some(t) => Lookup {
-                            next: Next::L2Input,
-                            error: None,
-                            sw_if_index: t.sw_if_index,
-                            instance: t.instance,
-                        },
-                        None => Lookup {
-                            error: Some(Counter::NoSuchTunnel),
-                            ..DROP
-                        },
+                let (Some(addrs), Some(udp)) =
+                    (frame.get(l3 + 12..l3 + 20), frame.get(udp_at..udp_at + 4))
+                else {
+                    // Not reached: the outer headers were checked.
+                    break 'decide Lookup {
+                        error: Some(Counter::TooShort),
+                        ..DROP
                     };
-                    last_key = Some(key);
+                };
+                let key = Vxlan4Key {
+                    remote: Ipv4Addr::new(addrs[0], addrs[1], addrs[2], addrs[3]),
+                    local: Ipv4Addr::new(addrs[4], addrs[5], addrs[6], addrs[7]),
+                    port: u16::from_be_bytes([udp[2], udp[3]]),
+                    vni_word,
+                };
+                if key != last_key {
+                    last = lookup(tables, &key);
+                    last_key = key;
                 }
-                if last.next == Next::L2Input
-                    && data.len() < vxlan::HEADER_LEN + ethernet::HEADER_LEN
-                {
+                if last.error.is_none() && data.len() < vxlan::HEADER_LEN + ethernet::HEADER_LEN {
                     break 'decide Lookup {
                         error: Some(Counter::InnerTooShort),
                         ..DROP
