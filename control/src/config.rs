@@ -43,8 +43,9 @@ use dataplane::tables::{
 };
 use dataplane::wire::EthernetAddress;
 
+use crate::fib::Connected;
 use crate::interface::{InterfaceConfig, InterfaceKind};
-use crate::ip::{Ipv4Cidr, Neighbor};
+use crate::ip::{Ipv4Cidr, Neighbor, NeighborConfig, NeighborStats};
 use crate::vxlan::TunnelConfig;
 
 /// Why an interface, IP or L2 operation was refused.
@@ -137,6 +138,15 @@ pub enum ConfigError {
     /// (VPP's CLI text).
     #[error("vnet_delete_loopback_interface failed")]
     LoopbackDeleteFailed,
+    /// A new neighbour while the table holds its limit of entries and
+    /// nothing can be recycled. VPP's backend returns
+    /// `VNET_API_ERROR_LIMIT_EXCEEDED` and its CLI prints nothing (weft's
+    /// text).
+    #[error("neighbor table full (limit {limit} entries)")]
+    NeighborTableFull {
+        /// The limit in force.
+        limit: u32,
+    },
     /// A dynamic entry would replace a static one with a different MAC.
     /// VPP refuses too, but its CLI prints nothing (weft's text).
     #[error("static neighbor {ip} on {interface} not overwritten by a dynamic entry")]
@@ -163,6 +173,10 @@ pub struct Config {
     /// IPv4 neighbours by (sw_if_index, address): sorted the way
     /// `show ip neighbors` lists them.
     pub(crate) neighbors: BTreeMap<(u32, Ipv4Addr), Neighbor>,
+    /// The neighbour table's bound and age.
+    pub(crate) neighbor_config: NeighborConfig,
+    /// What the bound refused and recycled.
+    pub(crate) neighbor_stats: NeighborStats,
     /// VXLAN tunnels by pool index; `None` for free indices.
     pub(crate) tunnels: Vec<Option<TunnelConfig>>,
     /// Static IPv4 routes (`ip route add`), by prefix.
@@ -185,6 +199,8 @@ impl Config {
             generation,
             interfaces: Vec::new(),
             neighbors: BTreeMap::new(),
+            neighbor_config: NeighborConfig::default(),
+            neighbor_stats: NeighborStats::default(),
             tunnels: Vec::new(),
             routes: BTreeMap::new(),
             mac_hasher: RandomState::new(),
@@ -294,6 +310,7 @@ impl Config {
                 t.local4.insert(a.address(), ifc.sw_if_index);
             }
         }
+        let connected = self.connected();
         t.tunnels = self
             .tunnels
             .iter()
@@ -302,7 +319,7 @@ impl Config {
                     sw_if_index: tun.sw_if_index,
                     instance: tun.instance,
                     vni: tun.vni,
-                    encap: self.resolve_encap(tun),
+                    encap: self.resolve_encap(&connected, tun),
                 })
             })
             .collect();
@@ -317,8 +334,8 @@ impl Config {
 
     /// The tunnel's encap rewrite, if its next hop (its dst, on the uplink
     /// [`egress_for`](Self::egress_for) finds) has a neighbour entry.
-    fn resolve_encap(&self, tun: &TunnelConfig) -> Option<Vxlan4Encap> {
-        let egress = self.egress_for(tun.dst)?;
+    fn resolve_encap(&self, connected: &Connected, tun: &TunnelConfig) -> Option<Vxlan4Encap> {
+        let egress = self.egress_in(connected, tun.dst)?;
         let uplink = self.interface(egress.sw_if_index)?;
         let nbr = self.neighbors.get(&(uplink.sw_if_index, egress.next_hop))?;
         Some(Vxlan4Encap::new(&Vxlan4EncapParams {
@@ -784,6 +801,10 @@ mod tests {
                 "mac address change is not supported for interface index 0",
             ),
             (ConfigError::NoSuchNeighbor, "No such entry"),
+            (
+                ConfigError::NeighborTableFull { limit: 50_000 },
+                "neighbor table full (limit 50000 entries)",
+            ),
         ] {
             assert_eq!(err.to_string(), text);
         }

@@ -27,9 +27,10 @@ impl Config {
     /// distinct tunnel remote that has a connected route but no neighbour
     /// entry yet.
     pub fn unresolved_next_hops(&self) -> Vec<Egress> {
+        let connected = self.connected();
         let mut out: Vec<Egress> = Vec::new();
         for tun in self.tunnels() {
-            let Some(e) = self.egress_for(tun.dst) else {
+            let Some(e) = self.egress_in(&connected, tun.dst) else {
                 continue;
             };
             if self.neighbor(e.sw_if_index, e.next_hop).is_none() && !out.contains(&e) {

@@ -95,6 +95,38 @@ pub enum RouteError {
     LocalNextHop(Ipv4Addr),
 }
 
+/// The connected prefixes of the device interfaces (see
+/// [`Config::connected`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Connected(Vec<(u32, crate::ip::Ipv4Cidr)>);
+
+impl Connected {
+    /// Longest connected prefix containing `ip`: (sw_if_index, weft's
+    /// address in it, prefix length).
+    fn lookup(&self, ip: Ipv4Addr) -> Option<(u32, Ipv4Addr, u8)> {
+        let mut best: Option<(u32, Ipv4Addr, u8)> = None;
+        for &(sw_if_index, a) in self.0.iter().filter(|(_, a)| a.contains(ip)) {
+            if best.is_none_or(|b| a.prefix_len() > b.2) {
+                best = Some((sw_if_index, a.address(), a.prefix_len()));
+            }
+        }
+        best
+    }
+}
+
+/// A route's egress: its next hop on a connected prefix.
+fn via(connected: &Connected, r: &Route) -> Option<Egress> {
+    let (sw_if_index, src, _) = connected.lookup(r.via)?;
+    if r.interface.is_some_and(|i| i != sw_if_index) {
+        return None;
+    }
+    Some(Egress {
+        sw_if_index,
+        next_hop: r.via,
+        src,
+    })
+}
+
 impl Config {
     /// `ip route add|del <prefix> via <nh> [<interface>]`. Adding a route
     /// for an existing prefix replaces it (one path per prefix). Deleting
@@ -138,56 +170,46 @@ impl Config {
         self.routes.values()
     }
 
-    /// Longest connected prefix of a device interface containing `ip`:
-    /// (sw_if_index, weft's address in it, prefix length).
-    pub(crate) fn connected_for(&self, ip: Ipv4Addr) -> Option<(u32, Ipv4Addr, u8)> {
-        let mut best: Option<(u32, Ipv4Addr, u8)> = None;
-        for ifc in self.interfaces() {
-            if ifc.kind.output() != Output::Device {
-                continue;
-            }
-            for a in ifc.ip4.iter().filter(|a| a.contains(ip)) {
-                if best.is_none_or(|b| a.prefix_len() > b.2) {
-                    best = Some((ifc.sw_if_index, a.address(), a.prefix_len()));
-                }
-            }
-        }
-        best
+    /// The connected prefixes: every address of every device interface,
+    /// with its interface. Collected once by callers that look up many
+    /// destinations ([`Config::build_tables`], the tunnel next hops), so a
+    /// lookup costs the device addresses, not every interface: with
+    /// thousands of tunnel interfaces a scan of all interfaces per tunnel
+    /// made every publish quadratic in the number of tunnels.
+    pub(crate) fn connected(&self) -> Connected {
+        Connected(
+            self.interfaces()
+                .filter(|ifc| ifc.kind.output() == Output::Device)
+                .flat_map(|ifc| ifc.ip4.iter().map(|a| (ifc.sw_if_index, *a)))
+                .collect(),
+        )
     }
 
     /// The egress for `dst`: longest-prefix match over the connected
     /// prefixes of device interfaces and static routes. `None` when nothing
     /// covers `dst` or a route's next hop is not on a connected prefix.
     pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
-        let connected = self.connected_for(dst);
+        self.egress_in(&self.connected(), dst)
+    }
+
+    /// [`egress_for`](Self::egress_for) with the connected prefixes
+    /// collected by the caller.
+    pub(crate) fn egress_in(&self, connected: &Connected, dst: Ipv4Addr) -> Option<Egress> {
         let route = self
             .routes
             .values()
             .filter(|r| r.prefix.contains(dst))
             .max_by_key(|r| r.prefix.prefix_len());
-        match (connected, route) {
-            (Some(c), Some(r)) if r.prefix.prefix_len() > c.2 => self.via(r),
+        match (connected.lookup(dst), route) {
+            (Some(c), Some(r)) if r.prefix.prefix_len() > c.2 => via(connected, r),
             (Some((sw_if_index, src, _)), _) => Some(Egress {
                 sw_if_index,
                 next_hop: dst,
                 src,
             }),
-            (None, Some(r)) => self.via(r),
+            (None, Some(r)) => via(connected, r),
             (None, None) => None,
         }
-    }
-
-    /// A route's egress: its next hop on a connected prefix.
-    fn via(&self, r: &Route) -> Option<Egress> {
-        let (sw_if_index, src, _) = self.connected_for(r.via)?;
-        if r.interface.is_some_and(|i| i != sw_if_index) {
-            return None;
-        }
-        Some(Egress {
-            sw_if_index,
-            next_hop: r.via,
-            src,
-        })
     }
 
     /// `show ip fib`, in VPP's shape: the table header, then one block per

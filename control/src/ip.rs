@@ -15,6 +15,13 @@
 //!
 //! A neighbour is an (interface, IPv4 address) → MAC entry, static or
 //! dynamic. A dynamic entry never replaces a static one.
+//!
+//! The table is bounded as VPP bounds it (`ip_neighbor_alloc`): at most
+//! [`NeighborConfig::limit`] entries, static and dynamic together (VPP's
+//! default, 50 000). When it is full a new entry is refused, or, with
+//! `recycle`, takes the place of the oldest dynamic entry. Updating an
+//! existing entry is always allowed. `set ip neighbor-config ip4 ...`
+//! changes the limit; [`NeighborStats`] counts what it refused.
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -97,6 +104,50 @@ pub struct Neighbor {
     pub updated: Instant,
 }
 
+/// VPP's default bound on the IPv4 neighbour table (`ipndb_limit`).
+pub const DEFAULT_NEIGHBOR_LIMIT: u32 = 50_000;
+
+/// weft's default age of a dynamic entry, in seconds (VPP's is 0: never).
+pub const DEFAULT_NEIGHBOR_AGE: u32 = 300;
+
+/// How the IPv4 neighbour table is bounded and aged
+/// (`set ip neighbor-config ip4 [limit <n>] [age <s>] [recycle|norecycle]`,
+/// VPP's `ip_neighbor_db_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeighborConfig {
+    /// Most entries, static and dynamic together; 0 means no limit.
+    pub limit: u32,
+    /// Seconds after which a dynamic entry that was not heard from again
+    /// is probed, then removed if it stays silent; 0 means never. The
+    /// control plane's resolver applies it (weftd's `neighbor` module).
+    pub age: u32,
+    /// When the table is full, a new entry replaces the oldest dynamic
+    /// one (oldest by when it was added or last changed) instead of being
+    /// refused.
+    pub recycle: bool,
+}
+
+impl Default for NeighborConfig {
+    fn default() -> Self {
+        NeighborConfig {
+            limit: DEFAULT_NEIGHBOR_LIMIT,
+            age: DEFAULT_NEIGHBOR_AGE,
+            recycle: false,
+        }
+    }
+}
+
+/// What the neighbour table's limit did since weft started (weft's own
+/// counters; `show ip neighbor-config` prints them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeighborStats {
+    /// New entries refused because the table was full, learned or
+    /// configured.
+    pub refused: u64,
+    /// Dynamic entries removed to make room (`recycle`).
+    pub recycled: u64,
+}
+
 impl Config {
     /// Adds or deletes an IPv4 address on an interface
     /// (`set interface ip address [del] <if> <addr>/<len>`). Tunnels are
@@ -171,6 +222,12 @@ impl Config {
     /// [`ConfigError::StaticNeighbor`]. A delete ignores `mac` and
     /// `is_static`, and fails with [`ConfigError::NoSuchNeighbor`] if there
     /// is no entry. VPP's CLI prints nothing for either error.
+    ///
+    /// A new entry when the table holds [`NeighborConfig::limit`] entries
+    /// or more takes the place of the oldest dynamic entry if `recycle` is
+    /// on and there is one; otherwise it fails with
+    /// [`ConfigError::NeighborTableFull`] and is counted in
+    /// [`NeighborStats::refused`].
     pub fn add_del_neighbor(
         &mut self,
         sw_if_index: u32,
@@ -195,17 +252,38 @@ impl Config {
                         });
                     }
                 }
-                _ => {
-                    self.neighbors.insert(
-                        key,
-                        Neighbor {
-                            sw_if_index,
-                            ip,
-                            mac,
-                            is_static,
-                            updated: Instant::now(),
-                        },
-                    );
+                Some(_) => self.put_neighbor(sw_if_index, ip, mac, is_static),
+                None => {
+                    let limit = self.neighbor_config.limit;
+                    if limit != 0 && self.neighbors.len() >= limit as usize {
+                        let oldest = self
+                            .neighbor_config
+                            .recycle
+                            .then(|| {
+                                self.neighbors
+                                    .values()
+                                    .filter(|n| !n.is_static)
+                                    .min_by_key(|n| n.updated)
+                                    .map(|n| (n.sw_if_index, n.ip))
+                            })
+                            .flatten();
+                        let Some(oldest) = oldest else {
+                            self.neighbor_stats.refused += 1;
+                            let refused = self.neighbor_stats.refused;
+                            // Bounded logging: the 1st, 2nd, 4th, 8th... refusal.
+                            if refused.is_power_of_two() {
+                                log::warn!(
+                                    "neighbor table full ({limit} entries): {ip} on sw_if_index \
+                                     {sw_if_index} refused ({refused} refused so far)"
+                                );
+                            }
+                            return Err(ConfigError::NeighborTableFull { limit });
+                        };
+                        self.neighbors.remove(&oldest);
+                        self.neighbor_stats.recycled += 1;
+                        log::info!("neighbor table full: {} recycled for {ip}", oldest.1);
+                    }
+                    self.put_neighbor(sw_if_index, ip, mac, is_static);
                 }
             }
         }
@@ -213,9 +291,48 @@ impl Config {
         Ok(())
     }
 
+    /// Inserts or replaces an entry, stamped now.
+    fn put_neighbor(
+        &mut self,
+        sw_if_index: u32,
+        ip: Ipv4Addr,
+        mac: EthernetAddress,
+        is_static: bool,
+    ) {
+        self.neighbors.insert(
+            (sw_if_index, ip),
+            Neighbor {
+                sw_if_index,
+                ip,
+                mac,
+                is_static,
+                updated: Instant::now(),
+            },
+        );
+    }
+
     /// Every neighbour, by interface then address.
     pub fn neighbors(&self) -> impl Iterator<Item = &Neighbor> {
         self.neighbors.values()
+    }
+
+    /// The neighbour table's bound and age.
+    pub fn neighbor_config(&self) -> NeighborConfig {
+        self.neighbor_config
+    }
+
+    /// Sets the neighbour table's bound and age
+    /// (`set ip neighbor-config ip4 ...`). As in VPP, lowering the limit
+    /// below the number of entries removes none: new entries are refused
+    /// (or recycle) until the table is below the limit again. Nothing is
+    /// published: the dataplane does not see the table's bound.
+    pub fn set_neighbor_config(&mut self, config: NeighborConfig) {
+        self.neighbor_config = config;
+    }
+
+    /// What the limit refused and recycled.
+    pub fn neighbor_stats(&self) -> NeighborStats {
+        self.neighbor_stats
     }
 }
 
@@ -452,6 +569,151 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "static neighbor 10.0.0.1 on eth0 not overwritten by a dynamic entry"
+        );
+    }
+
+    /// `n` distinct addresses 10.1.x.y.
+    fn nth(n: u32) -> Ipv4Addr {
+        Ipv4Addr::from_bits(u32::from_be_bytes([10, 1, 0, 0]) + n)
+    }
+
+    #[test]
+    fn neighbor_config_defaults_are_vpps_limit_and_weft_age() {
+        let c = config();
+        assert_eq!(
+            c.neighbor_config(),
+            NeighborConfig {
+                limit: 50_000,
+                age: 300,
+                recycle: false,
+            }
+        );
+        assert_eq!(c.neighbor_stats(), NeighborStats::default());
+    }
+
+    /// The default limit, exactly: 50 000 entries fit, the next is
+    /// refused.
+    #[test]
+    fn default_limit_is_50000() {
+        let mut c = two_ports();
+        for i in 0..DEFAULT_NEIGHBOR_LIMIT {
+            c.add_del_neighbor(1, nth(i), MAC1, false, false).unwrap();
+        }
+        assert_eq!(c.neighbors().count(), 50_000);
+        let e = fails(&mut c, |c| {
+            c.add_del_neighbor(2, nth(0), MAC1, false, false)
+        });
+        assert_eq!(e.to_string(), "neighbor table full (limit 50000 entries)");
+        assert_eq!(c.neighbor_stats().refused, 1);
+    }
+
+    #[test]
+    fn a_full_table_refuses_new_entries_and_keeps_updating_old_ones() {
+        let mut c = two_ports();
+        c.set_neighbor_config(NeighborConfig {
+            limit: 3,
+            ..NeighborConfig::default()
+        });
+        c.add_del_neighbor(1, nth(1), MAC1, true, false).unwrap();
+        c.add_del_neighbor(1, nth(2), MAC1, false, false).unwrap();
+        c.add_del_neighbor(2, nth(3), MAC1, false, false).unwrap();
+        // 1. A learned (dynamic) entry: refused, nothing changes or is
+        //    published (`fails` checks both), counted.
+        let e = fails(&mut c, |c| {
+            c.add_del_neighbor(1, nth(4), MAC2, false, false)
+        });
+        assert_eq!(e, ConfigError::NeighborTableFull { limit: 3 });
+        assert_eq!(c.neighbor_stats().refused, 1);
+        // 2. A static entry: refused too; the same address on another
+        //    interface is another entry.
+        let e = fails(&mut c, |c| c.add_del_neighbor(2, nth(1), MAC2, true, false));
+        assert_eq!(e, ConfigError::NeighborTableFull { limit: 3 });
+        assert_eq!(
+            c.neighbor_stats(),
+            NeighborStats {
+                refused: 2,
+                recycled: 0
+            }
+        );
+        // 3. Existing entries still change: a new MAC, dynamic to static.
+        c.add_del_neighbor(1, nth(2), MAC2, false, false).unwrap();
+        c.add_del_neighbor(2, nth(3), MAC2, true, false).unwrap();
+        let all: Vec<_> = c.neighbors().map(|n| (n.ip, n.mac, n.is_static)).collect();
+        assert_eq!(
+            all,
+            [
+                (nth(1), MAC1, true),
+                (nth(2), MAC2, false),
+                (nth(3), MAC2, true)
+            ]
+        );
+        // 4. A delete makes room for exactly one.
+        c.add_del_neighbor(1, nth(2), MAC2, false, true).unwrap();
+        c.add_del_neighbor(1, nth(4), MAC2, false, false).unwrap();
+        let e = fails(&mut c, |c| {
+            c.add_del_neighbor(1, nth(5), MAC2, false, false)
+        });
+        assert_eq!(e, ConfigError::NeighborTableFull { limit: 3 });
+        assert_eq!(c.neighbor_stats().refused, 3);
+        // 5. Lowering the limit below the count removes nothing.
+        c.set_neighbor_config(NeighborConfig {
+            limit: 1,
+            ..NeighborConfig::default()
+        });
+        assert_eq!(c.neighbors().count(), 3);
+        fails(&mut c, |c| c.add_del_neighbor(1, nth(6), MAC1, true, false));
+        // 6. Limit 0: no limit.
+        c.set_neighbor_config(NeighborConfig {
+            limit: 0,
+            ..NeighborConfig::default()
+        });
+        for i in 10..20 {
+            c.add_del_neighbor(1, nth(i), MAC1, false, false).unwrap();
+        }
+        assert_eq!(c.neighbors().count(), 13);
+        assert_eq!(c.neighbor_stats().refused, 4);
+    }
+
+    #[test]
+    fn recycle_replaces_the_oldest_dynamic_entry() {
+        let mut c = two_ports();
+        c.set_neighbor_config(NeighborConfig {
+            limit: 3,
+            recycle: true,
+            ..NeighborConfig::default()
+        });
+        // The static entry is the oldest, but only dynamic ones recycle.
+        c.add_del_neighbor(1, nth(1), MAC1, true, false).unwrap();
+        for i in [2, 3] {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            c.add_del_neighbor(1, nth(i), MAC1, false, false).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let gen_before = snapshot(&c).generation;
+        c.add_del_neighbor(2, nth(4), MAC2, false, false).unwrap();
+        assert_eq!(snapshot(&c).generation, gen_before + 1, "published");
+        let listed: Vec<_> = c.neighbors().map(|n| (n.sw_if_index, n.ip)).collect();
+        assert_eq!(listed, [(1, nth(1)), (1, nth(3)), (2, nth(4))]);
+        assert_eq!(
+            c.neighbor_stats(),
+            NeighborStats {
+                refused: 0,
+                recycled: 1
+            }
+        );
+        // Only static entries left: nothing to recycle, refused.
+        c.add_del_neighbor(1, nth(3), MAC1, true, false).unwrap();
+        c.add_del_neighbor(2, nth(4), MAC2, true, false).unwrap();
+        let e = fails(&mut c, |c| {
+            c.add_del_neighbor(1, nth(5), MAC2, false, false)
+        });
+        assert_eq!(e, ConfigError::NeighborTableFull { limit: 3 });
+        assert_eq!(
+            c.neighbor_stats(),
+            NeighborStats {
+                refused: 1,
+                recycled: 1
+            }
         );
     }
 

@@ -9,11 +9,18 @@
 //! - **Resolving**: every tunnel remote with a connected route but no entry
 //!   is ARPed for at once when the configuration changes, then every
 //!   [`RETRY`] while it stays unresolved. Packets for an unresolved tunnel
-//!   are dropped and counted by `vxlan4-encap` (weft holds none; see
-//!   docs/af_xdp.md).
-//! - **Ageing**: a dynamic entry not refreshed for [`MAX_AGE`] is probed
-//!   ([`PROBES`] ARP requests, [`RETRY`] apart) and removed if still
-//!   silent. Static entries never age.
+//!   wait in `vxlan4-hold` (at most 256 per worker, for 1.5 s; more are
+//!   dropped and counted `hold queue full`) and leave once the entry is
+//!   learned.
+//! - **Ageing**: a dynamic entry not refreshed for the configured age
+//!   (`set ip neighbor-config ip4 age <s>`, default
+//!   [`DEFAULT_NEIGHBOR_AGE`] seconds; 0: never) is probed ([`PROBES`] ARP
+//!   requests, [`RETRY`] apart) and removed if still silent. Static
+//!   entries never age.
+//! - **Bound**: the table holds at most `set ip neighbor-config ip4 limit`
+//!   entries (VPP's default 50 000). A neighbour learned while it is full
+//!   is refused (or recycles the oldest dynamic entry) by
+//!   [`Config::add_del_neighbor`], which counts it; `learn` drops it.
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -21,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use control::Config;
 use control::egress::Egress;
+#[cfg(doc)]
+use control::ip::DEFAULT_NEIGHBOR_AGE;
 use control::runtime::Runtime;
 use dataplane::wire::EthernetAddress;
 use dataplane::wire::arp::{self, Operation};
@@ -28,9 +37,6 @@ use dataplane::wire::ethernet::{self, EtherType};
 
 /// Interval between ARP requests for one unresolved address.
 pub const RETRY: Duration = Duration::from_secs(1);
-
-/// Age after which a dynamic entry is probed.
-pub const MAX_AGE: Duration = Duration::from_secs(300);
 
 /// Probes sent to an aged entry before it is removed.
 pub const PROBES: u32 = 3;
@@ -84,13 +90,17 @@ impl Resolver {
         for e in config.unresolved_next_hops() {
             self.ask(config, runtime, e, now);
         }
-        // Ageing.
+        // Ageing (age 0: never).
+        let max_age = Duration::from_secs(config.neighbor_config().age.into());
         let mut expired = Vec::new();
         let mut probe = Vec::new();
-        for n in config.neighbors().filter(|n| !n.is_static) {
+        for n in config
+            .neighbors()
+            .filter(|n| !n.is_static && !max_age.is_zero())
+        {
             let key = (n.sw_if_index, n.ip);
             let seen = *self.seen.entry(key).or_insert(now);
-            if now.saturating_duration_since(seen) < MAX_AGE {
+            if now.saturating_duration_since(seen) < max_age {
                 continue;
             }
             match self.asked.get(&key) {

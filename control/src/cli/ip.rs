@@ -3,6 +3,8 @@
 //! ```text
 //! ip neighbor [del] <interface> <ip-address> <mac-address> [static]
 //! show ip neighbors [<interface>]
+//! set ip neighbor-config ip4 [limit <limit>] [age <age>] [recycle|norecycle]
+//! show ip neighbor-config
 //! ```
 //!
 //! `set ip neighbor` is an alias of `ip neighbor`, `delete` of `del`;
@@ -17,6 +19,7 @@ use serde_json::{Value, json};
 use super::exec::State;
 use super::format::{center, float_f, right};
 use super::grammar::{Arg, CmdError, Command, Input};
+use crate::ip::NeighborConfig;
 
 /// `ip neighbor` after parsing.
 struct NeighborCmd {
@@ -137,6 +140,74 @@ fn show_neighbors_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
     ))
 }
 
+/// `set ip neighbor-config ip4|ip6 [limit <n>] [age <s>] [recycle|norecycle]`
+/// (VPP's `ip_neighbor_config_set`): keywords in any order, each keeping
+/// the current value unless given. As in VPP an empty line does nothing.
+fn set_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    if input.at_end() {
+        return Ok(String::new());
+    }
+    let parse_error =
+        |input: &Input<'_>| CmdError::Failed(format!("parse error `{}'", input.rest()));
+    if input.keyword("ip6") || input.keyword("ipv6") {
+        return Err(CmdError::failed("IPv6 is not supported by weft"));
+    }
+    if !(input.keyword("ip4") || input.keyword("ipv4")) {
+        return Err(parse_error(input));
+    }
+    let mut c = st.config.neighbor_config();
+    while !input.at_end() {
+        if let Some(n) = input.keyword_u32("limit") {
+            c.limit = n;
+        } else if let Some(n) = input.keyword_u32("age") {
+            c.age = n;
+        } else if input.keyword("recycle") {
+            c.recycle = true;
+        } else if input.keyword("norecycle") {
+            c.recycle = false;
+        } else {
+            return Err(parse_error(input));
+        }
+    }
+    st.config.set_neighbor_config(c);
+    Ok(String::new())
+}
+
+/// `show ip neighbor-config`: VPP's lines for ip4 (weft has no IPv6), then
+/// weft's own line: entries, and what the limit refused and recycled.
+fn show_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    let NeighborConfig {
+        limit,
+        age,
+        recycle,
+    } = st.config.neighbor_config();
+    let stats = st.config.neighbor_stats();
+    Ok(format!(
+        "ip4:\n  limit:{limit}, age:{age}, recycle:{}\n  entries:{}, refused:{}, recycled:{}\n",
+        u8::from(recycle),
+        st.config.neighbors().count(),
+        stats.refused,
+        stats.recycled
+    ))
+}
+
+fn show_neighbor_config_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    input.end()?;
+    let c = st.config.neighbor_config();
+    let stats = st.config.neighbor_stats();
+    Ok(json!({
+        "ip4": {
+            "limit": c.limit,
+            "age": c.age,
+            "recycle": c.recycle,
+            "entries": st.config.neighbors().count(),
+            "refused": stats.refused,
+            "recycled": stats.recycled,
+        }
+    }))
+}
+
 /// The neighbour commands.
 pub fn commands() -> Vec<Command> {
     const ARGS: &[Arg] = &[
@@ -169,5 +240,27 @@ pub fn commands() -> Vec<Command> {
         show("show ip neighbors"),
         show("show ip neighbor"),
         show("show ip4 neighbors"),
+        Command::locked(
+            "set ip neighbor-config",
+            "set ip neighbor-config ip4|ip6 [limit <limit>] [age <age>] [recycle|norecycle]",
+            set_neighbor_config,
+        )
+        .mutates()
+        .args(&[
+            Arg::Keyword("ip4", "the IPv4 table (weft has no other)"),
+            Arg::Keyword("limit", "most entries; 0: no limit (default 50000)"),
+            Arg::Keyword(
+                "age",
+                "seconds before a silent dynamic entry is probed; 0: never (default 300)",
+            ),
+            Arg::Keyword("recycle", "when full, replace the oldest dynamic entry"),
+            Arg::Keyword("norecycle", "when full, refuse new entries (default)"),
+        ]),
+        Command::locked(
+            "show ip neighbor-config",
+            "show ip neighbor-config",
+            show_neighbor_config,
+        )
+        .json(show_neighbor_config_json),
     ]
 }

@@ -1011,3 +1011,75 @@ fn registered_commands() {
     // `ip neighbor` still resolves next to it.
     r.ok("ip nei eth0 10.0.0.2 02:00:00:00:00:02");
 }
+
+#[test]
+fn neighbor_config_limit_golden() {
+    let r = Rig::koko();
+    assert_eq!(
+        r.ok("show ip neighbor-config"),
+        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:2, refused:0, recycled:0\n"
+    );
+    // VPP does nothing on an empty line.
+    assert_eq!(r.ok("set ip neighbor-config"), "");
+    for (line, err) in [
+        (
+            "set ip neighbor-config limit 3",
+            "set ip neighbor-config: parse error `limit 3'",
+        ),
+        (
+            "set ip neighbor-config ip6 limit 3",
+            "set ip neighbor-config: IPv6 is not supported by weft",
+        ),
+        (
+            "set ip neighbor-config ip4 limit many",
+            "set ip neighbor-config: parse error `limit many'",
+        ),
+        (
+            "set ip neighbor-config ip4 recycle sometimes",
+            "set ip neighbor-config: parse error `sometimes'",
+        ),
+    ] {
+        assert_eq!(r.err(line), err, "{line}");
+    }
+    // A failed line changed nothing.
+    assert!(
+        r.ok("show ip neighbor-config")
+            .contains("limit:50000, age:300, recycle:0")
+    );
+    // Keywords in any order; the rest keeps its value.
+    r.ok("set ip neighbor-config ip4 recycle limit 3");
+    r.ok("set ip neighbor-config ipv4 norecycle age 0");
+    assert_eq!(
+        r.ok("sh ip neighbor-config"),
+        "ip4:\n  limit:3, age:0, recycle:0\n  entries:2, refused:0, recycled:0\n"
+    );
+    // The `ip neighbor` commands are unaffected by the longer word.
+    r.ok("ip neighbor eth1 10.98.0.1 02:00:00:00:00:07");
+    assert_eq!(
+        r.err("ip neighbor eth1 10.98.0.2 02:00:00:00:00:08 static"),
+        "ip neighbor: neighbor table full (limit 3 entries)"
+    );
+    assert_eq!(r.ok("show ip neighbors").lines().count(), 4);
+    // Full, but the existing entries still update.
+    r.ok("ip neighbor eth1 10.98.0.1 02:00:00:00:00:09");
+    r.ok("set ip neighbor-config ip4 recycle");
+    r.ok("ip neighbor eth1 10.98.0.2 02:00:00:00:00:08 static");
+    let n = r.ok("show ip neighbors");
+    assert!(!n.contains("10.98.0.1 "), "the dynamic entry recycled: {n}");
+    assert!(n.contains("10.98.0.2 "), "{n}");
+    assert_eq!(
+        r.ok("show ip neighbor-config"),
+        "ip4:\n  limit:3, age:0, recycle:1\n  entries:3, refused:1, recycled:1\n"
+    );
+    let v: serde_json::Value = serde_json::from_str(
+        &r.cli
+            .execute_json("show ip neighbor-config")
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"ip4": {"limit": 3, "age": 0, "recycle": true,
+            "entries": 3, "refused": 1, "recycled": 1}})
+    );
+}
