@@ -40,7 +40,9 @@ use std::os::fd::RawFd;
 use std::ptr;
 use std::sync::Arc;
 
-use dataplane::io::af_xdp::{AfXdpError, CopyMode, KernelStats, check_queue_size};
+use dataplane::io::af_xdp::{
+    AfXdpError, CopyMode, KernelStats, check_queue_size, socket_stats, socket_zero_copy,
+};
 use dataplane::pool::{Buf, PageSize, Pool, PoolConfig};
 use libxdp_sys as sys;
 use nix::errno::Errno;
@@ -164,7 +166,7 @@ impl TxSocket {
             crate::retry_busy(&config.ifname, || create(&pool, config, &ifname))?;
         // SAFETY: `xsk` is a live socket.
         let fd = unsafe { sys::xsk_socket__fd(xsk) };
-        let zero_copy = query_zero_copy(fd);
+        let zero_copy = socket_zero_copy(fd);
         log::info!(
             "pktgen: {} queue {}: tx-only AF_XDP socket fd {fd}, {} mode, tx ring {}, {} template(s)",
             config.ifname,
@@ -297,36 +299,7 @@ impl TxSocket {
 
     /// The kernel's statistics for this socket.
     pub fn kernel_stats(&self) -> io::Result<KernelStats> {
-        let mut s = sys::xdp_statistics {
-            rx_dropped: 0,
-            rx_invalid_descs: 0,
-            tx_invalid_descs: 0,
-            rx_ring_full: 0,
-            rx_fill_ring_empty_descs: 0,
-            tx_ring_empty_descs: 0,
-        };
-        let mut len = std::mem::size_of::<sys::xdp_statistics>() as libc::socklen_t;
-        // SAFETY: `s` is a writable xdp_statistics and `len` its size.
-        let ret = unsafe {
-            libc::getsockopt(
-                self.fd,
-                libc::SOL_XDP,
-                sys::XDP_STATISTICS as i32,
-                (&mut s as *mut sys::xdp_statistics).cast(),
-                &mut len,
-            )
-        };
-        if ret != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(KernelStats {
-            rx_dropped: s.rx_dropped,
-            rx_invalid_descs: s.rx_invalid_descs,
-            tx_invalid_descs: s.tx_invalid_descs,
-            rx_ring_full: s.rx_ring_full,
-            rx_fill_ring_empty_descs: s.rx_fill_ring_empty_descs,
-            tx_ring_empty_descs: s.tx_ring_empty_descs,
-        })
+        socket_stats(self.fd)
     }
 }
 
@@ -411,22 +384,6 @@ fn create(pool: &Arc<Pool>, config: &TxConfig, ifname: &CString) -> Result<Creat
         return Err(sys_err("xsk_socket__create", ret));
     }
     Ok((umem, xsk, rings))
-}
-
-fn query_zero_copy(fd: RawFd) -> bool {
-    let mut opts = sys::xdp_options { flags: 0 };
-    let mut len = std::mem::size_of::<sys::xdp_options>() as libc::socklen_t;
-    // SAFETY: `opts` is a writable xdp_options and `len` its size.
-    let ret = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_XDP,
-            sys::XDP_OPTIONS as i32,
-            (&mut opts as *mut sys::xdp_options).cast(),
-            &mut len,
-        )
-    };
-    ret == 0 && opts.flags & sys::XDP_OPTIONS_ZEROCOPY != 0
 }
 
 impl Drop for TxSocket {

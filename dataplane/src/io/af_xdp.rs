@@ -297,7 +297,7 @@ impl AfXdpSocket {
         }
         // SAFETY: `xsk` is a live socket.
         let fd = unsafe { sys::xsk_socket__fd(xsk) };
-        let zero_copy = query_zero_copy(fd);
+        let zero_copy = socket_zero_copy(fd);
         let frame_size = pool.frame_size() as u64;
         log::info!(
             "af_xdp: {} queue {}: socket fd {fd}, {} mode, rx {} tx {}",
@@ -350,36 +350,7 @@ impl AfXdpSocket {
 
     /// The kernel's statistics for this socket.
     pub fn kernel_stats(&self) -> io::Result<KernelStats> {
-        let mut s = sys::xdp_statistics {
-            rx_dropped: 0,
-            rx_invalid_descs: 0,
-            tx_invalid_descs: 0,
-            rx_ring_full: 0,
-            rx_fill_ring_empty_descs: 0,
-            tx_ring_empty_descs: 0,
-        };
-        let mut len = std::mem::size_of::<sys::xdp_statistics>() as libc::socklen_t;
-        // SAFETY: `s` is a writable xdp_statistics and `len` its size.
-        let ret = unsafe {
-            libc::getsockopt(
-                self.fd,
-                libc::SOL_XDP,
-                sys::XDP_STATISTICS as i32,
-                (&mut s as *mut sys::xdp_statistics).cast(),
-                &mut len,
-            )
-        };
-        if ret != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(KernelStats {
-            rx_dropped: s.rx_dropped,
-            rx_invalid_descs: s.rx_invalid_descs,
-            tx_invalid_descs: s.tx_invalid_descs,
-            rx_ring_full: s.rx_ring_full,
-            rx_fill_ring_empty_descs: s.rx_fill_ring_empty_descs,
-            tx_ring_empty_descs: s.tx_ring_empty_descs,
-        })
+        socket_stats(self.fd)
     }
 
     #[inline]
@@ -563,7 +534,45 @@ impl AfXdpSocket {
     }
 }
 
-fn query_zero_copy(fd: RawFd) -> bool {
+/// The kernel's statistics (`XDP_STATISTICS`) of the AF_XDP socket `fd`
+/// (also used by weft-pktgen's transmit-only socket).
+pub fn socket_stats(fd: RawFd) -> io::Result<KernelStats> {
+    let mut s = sys::xdp_statistics {
+        rx_dropped: 0,
+        rx_invalid_descs: 0,
+        tx_invalid_descs: 0,
+        rx_ring_full: 0,
+        rx_fill_ring_empty_descs: 0,
+        tx_ring_empty_descs: 0,
+    };
+    let mut len = std::mem::size_of::<sys::xdp_statistics>() as libc::socklen_t;
+    // SAFETY: `s` is a writable xdp_statistics and `len` its size; a bad
+    // fd makes getsockopt fail, which is returned.
+    let ret = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_XDP,
+            sys::XDP_STATISTICS as i32,
+            (&mut s as *mut sys::xdp_statistics).cast(),
+            &mut len,
+        )
+    };
+    if ret != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(KernelStats {
+        rx_dropped: s.rx_dropped,
+        rx_invalid_descs: s.rx_invalid_descs,
+        tx_invalid_descs: s.tx_invalid_descs,
+        rx_ring_full: s.rx_ring_full,
+        rx_fill_ring_empty_descs: s.rx_fill_ring_empty_descs,
+        tx_ring_empty_descs: s.tx_ring_empty_descs,
+    })
+}
+
+/// Whether the AF_XDP socket `fd` is bound in zero-copy mode
+/// (`XDP_OPTIONS`; false if the query fails).
+pub fn socket_zero_copy(fd: RawFd) -> bool {
     let mut opts = sys::xdp_options { flags: 0 };
     let mut len = std::mem::size_of::<sys::xdp_options>() as libc::socklen_t;
     // SAFETY: `opts` is a writable xdp_options and `len` its size.
