@@ -272,9 +272,27 @@ fn state_before(node: &str) -> impl FnMut(&mut PacketMut<'_>) + use<> {
 // path
 
 fn path(c: &mut Criterion) {
+    let mut g = c.benchmark_group("path");
+    g.throughput(Throughput::Elements(N as u64));
+    // The default graph: vxlan4-fastpath takes the whole vector.
+    path_one(&mut g, "vxlan_decap_xconnect_encap", true);
+    // `set vxlan fastpath off`: the seven nodes of PATH, as VPP runs them.
+    path_one(&mut g, "vxlan_decap_xconnect_encap_node_path", false);
+    g.finish();
+}
+
+/// One `path` benchmark: the standard graph with the fast path on or off.
+fn path_one(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    fastpath: bool,
+) {
     let pool = new_pool();
     let tables = new_handle();
-    tables.store(Arc::new(fixtures::koko_tables()));
+    tables.store(Arc::new(Tables {
+        vxlan4_fastpath: fastpath,
+        ..fixtures::koko_tables()
+    }));
     let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), tables);
     let frame = rx_frame();
     let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &frame, true, |_| {});
@@ -308,11 +326,19 @@ fn path(c: &mut Criterion) {
     worker.cache_mut().free(b);
     assert_eq!(meta, expect_meta, "node benchmarks use the real state");
     assert_eq!(worker.stats().interfaces.get(UPLINK, IfCounter::Drops), 0);
+    // Which way the packets went.
+    let at = |node: &str| {
+        let i = worker.graph().node_index(node).expect("a standard node");
+        worker.stats().nodes[i].vectors.get()
+    };
+    let (fast, slow) = (at("vxlan4-fastpath"), at("vxlan4-input"));
+    if fastpath {
+        assert_eq!((fast, slow), (4 * N as u64, 0), "all on the fast path");
+    } else {
+        assert_eq!((fast, slow), (0, 4 * N as u64), "all on the node path");
+    }
 
-    let mut g = c.benchmark_group("path");
-    g.throughput(Throughput::Elements(N as u64));
-    g.bench_function("vxlan_decap_xconnect_encap", |b| b.iter(|| worker.poll()));
-    g.finish();
+    g.bench_function(name, |b| b.iter(|| worker.poll()));
 
     // Every poll forwarded the whole vector, measured ones included.
     assert_eq!(

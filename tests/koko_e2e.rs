@@ -214,6 +214,43 @@ fn koko_demo_through_weftd() {
         !errors.contains("error  "),
         "no error counter moved: {errors}"
     );
+
+    // The transfer went through vxlan4-fastpath (the traced pings above
+    // took the node path).
+    let fast = |weftd: &Weftd| -> u64 {
+        let out = weftd.ok("show vxlan fastpath");
+        out.trim()
+            .strip_prefix("vxlan4-fastpath: enabled, ")
+            .or_else(|| out.trim().strip_prefix("vxlan4-fastpath: disabled, "))
+            .and_then(|r| r.strip_suffix(" packets"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("show vxlan fastpath: {out:?}"))
+    };
+    let taken = fast(&weftd);
+    assert!(taken > 1000, "the fast path took {taken} packets");
+    // With it off the node path carries a transfer as well, with the same
+    // counter identities, and the fast path takes nothing more.
+    weftd.ok("set vxlan fastpath disable");
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+    weftd.ok("clear runtime");
+    let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 2 << 20);
+    assert!(got == sent, "2 MiB over the node path");
+    assert_eq!(fast(&weftd), taken, "the fast path is off");
+    let show = weftd.ok("show interface");
+    let errors = weftd.ok("show errors");
+    let rx0 = counter(&show, "vxlan_tunnel0", "rx packets");
+    let rx1 = counter(&show, "vxlan_tunnel1", "rx packets");
+    assert!(rx1 > 100, "{show}");
+    assert_eq!(rx0, counter(&show, "vxlan_tunnel1", "tx packets"), "{show}");
+    assert_eq!(rx1, counter(&show, "vxlan_tunnel0", "tx packets"), "{show}");
+    assert_eq!(
+        error_count(&errors, "vxlan4-input", "good packets decapsulated"),
+        rx0 + rx1,
+        "{errors}"
+    );
+    let runtime = weftd.ok("show runtime");
+    assert!(runtime.contains("l2-output"), "{runtime}");
 }
 
 #[test]

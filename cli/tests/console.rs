@@ -155,7 +155,7 @@ fn tab_completion_and_help() {
     let out = p.exp_string(&format!("{PROMPT}show vxlan ")).unwrap();
     assert_eq!(
         out.trim_matches(['\r', '\n']),
-        "  tunnel  show vxlan tunnel [raw]",
+        "  fastpath  show vxlan fastpath\r\n  tunnel    show vxlan tunnel [raw]",
         "{out:?}"
     );
     // The line given back is the one that runs: `show vxlan tunnel`.

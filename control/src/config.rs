@@ -181,6 +181,8 @@ pub struct Config {
     pub(crate) tunnels: Vec<Option<TunnelConfig>>,
     /// Static IPv4 routes (`ip route add`), by prefix.
     pub(crate) routes: BTreeMap<crate::fib::Prefix, crate::fib::Route>,
+    /// Whether workers use vxlan4-fastpath (`set vxlan fastpath`).
+    vxlan4_fastpath: bool,
     /// Keyed hasher that makes tunnel MACs look random.
     mac_hasher: RandomState,
     /// How many random MACs were handed out (the hasher's input).
@@ -203,6 +205,7 @@ impl Config {
             neighbor_stats: NeighborStats::default(),
             tunnels: Vec::new(),
             routes: BTreeMap::new(),
+            vxlan4_fastpath: true,
             mac_hasher: RandomState::new(),
             macs_made: 0,
         };
@@ -219,6 +222,20 @@ impl Config {
         debug_assert_eq!(local0, 0);
         config.publish();
         config
+    }
+
+    /// Whether workers use vxlan4-fastpath (on unless turned off).
+    pub fn vxlan4_fastpath(&self) -> bool {
+        self.vxlan4_fastpath
+    }
+
+    /// Turns vxlan4-fastpath on or off (`set vxlan fastpath
+    /// enable|disable`) and publishes: workers switch at their next vector.
+    pub fn set_vxlan4_fastpath(&mut self, on: bool) {
+        if self.vxlan4_fastpath != on {
+            self.vxlan4_fastpath = on;
+            self.publish();
+        }
     }
 
     /// The handle snapshots are published to.
@@ -289,6 +306,7 @@ impl Config {
     fn build_tables(&self) -> Tables {
         let mut t = Tables {
             generation: self.generation,
+            vxlan4_fastpath: self.vxlan4_fastpath,
             ..Tables::default()
         };
         t.interfaces = self

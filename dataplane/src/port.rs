@@ -135,6 +135,17 @@ impl Ports {
         self.entries.iter().map(|e| e.port.wait_fd()).collect()
     }
 
+    /// The staging queue of the port for `sw_if_index`, for a node that
+    /// stages a run of buffers for one interface ([`stage`](Self::stage)
+    /// looks the port up for every buffer).
+    #[inline]
+    pub fn staging(&mut self, sw_if_index: u32) -> Option<&mut Vec<Buf>> {
+        match self.by_if.get(sw_if_index as usize) {
+            Some(&i) if i != NONE => self.entries.get_mut(i as usize).map(|e| &mut e.staged),
+            _ => None,
+        }
+    }
+
     /// Stages a buffer for transmission on `sw_if_index`. Gives the buffer
     /// back when the interface has no port here.
     #[inline]

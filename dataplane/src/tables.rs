@@ -117,7 +117,7 @@ pub struct Vxlan4Encap {
 }
 
 /// The whole snapshot.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Tables {
     /// Bumped by the control plane on every publish.
     pub generation: u64,
@@ -131,6 +131,24 @@ pub struct Tables {
     pub vxlan4: FxHashMap<Vxlan4Key, u32>,
     /// Tunnels by index.
     pub tunnels: Vec<Option<Vxlan4Tunnel>>,
+    /// Whether input nodes hand untraced vectors to vxlan4-fastpath (on by
+    /// default; `set vxlan fastpath off` sends everything through the node
+    /// path, as VPP would).
+    pub vxlan4_fastpath: bool,
+}
+
+impl Default for Tables {
+    fn default() -> Self {
+        Tables {
+            generation: 0,
+            interfaces: Vec::new(),
+            local4: FxHashMap::default(),
+            vxlan4_ports: Vec::new(),
+            vxlan4: FxHashMap::default(),
+            tunnels: Vec::new(),
+            vxlan4_fastpath: true,
+        }
+    }
 }
 
 impl Tables {

@@ -295,23 +295,9 @@ fn show_errors_golden() {
 #[test]
 fn show_runtime_layout() {
     let r = Rig::koko();
-    r.ok("clear runtime");
-    r.traffic(3);
-    let out = r.ok("show runtime");
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "Thread 1 weft_wk_0");
-    assert!(lines[1].starts_with("Time "), "{}", lines[1]);
-    assert!(lines[1].contains(", 10 sec internal node vector rate 3.14 loops/sec "));
-    assert!(lines[2].starts_with("  vector rates in "), "{}", lines[2]);
-    assert!(lines[2].ends_with(", punt 0.0000e0"));
-    assert_eq!(
-        lines[3],
-        "             Name                 State         Calls          Vectors        Suspends         Clocks       Vectors/Call  "
-    );
-    // Name, State, Calls, Vectors, Suspends; then Clocks (%16.2e) and
-    // Vectors/Call (%16.2f).
-    let rows: Vec<(&str, &str)> = lines[4..].iter().map(|l| (&l[..90], &l[90..])).collect();
-    let expected = [
+    // The node path (as VPP runs it), then the default fast path.
+    r.ok("set vxlan fastpath disable");
+    let node_path = [
         "error-drop                       active                  1               1               0",
         "ethernet-input                   active                  1               4               0",
         "interface-output                 active                  1               3               0",
@@ -322,13 +308,54 @@ fn show_runtime_layout() {
         "vxlan4-encap                     active                  1               3               0",
         "vxlan4-input                     active                  1               4               0",
     ];
-    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), expected);
+    runtime_rows(&r, &node_path, "3.14", "            4.00");
+    r.ok("set vxlan fastpath enable");
+    // The frame for VNI 99 (no such tunnel) goes on to the node path.
+    let fast_path = [
+        "error-drop                       active                  1               1               0",
+        "ethernet-input                   active                  1               1               0",
+        "interface-output                 active                  1               3               0",
+        "ip4-input                        active                  1               1               0",
+        "pg-input                         polling                 1               4               0",
+        "vxlan4-fastpath                  active                  1               4               0",
+        "vxlan4-input                     active                  1               1               0",
+    ];
+    runtime_rows(&r, &fast_path, "1.60", "            1.00");
+}
+
+/// Sends 3 frames and one for an unknown VNI, and checks `show runtime`:
+/// header lines, then `rows` (name to suspends), the number formats, and
+/// the second row's vectors/call.
+fn runtime_rows(r: &Rig, rows_expected: &[&str], rate: &str, second_per_call: &str) {
+    r.ok("clear runtime");
+    r.traffic(3);
+    let out = r.ok("show runtime");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Thread 1 weft_wk_0");
+    assert!(lines[1].starts_with("Time "), "{}", lines[1]);
+    assert!(
+        lines[1].contains(&format!(
+            ", 10 sec internal node vector rate {rate} loops/sec "
+        )),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("  vector rates in "), "{}", lines[2]);
+    assert!(lines[2].ends_with(", punt 0.0000e0"));
+    assert_eq!(
+        lines[3],
+        "             Name                 State         Calls          Vectors        Suspends         Clocks       Vectors/Call  "
+    );
+    // Name, State, Calls, Vectors, Suspends; then Clocks (%16.2e) and
+    // Vectors/Call (%16.2f).
+    let rows: Vec<(&str, &str)> = lines[4..].iter().map(|l| (&l[..90], &l[90..])).collect();
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), rows_expected);
     for (_, tail) in &rows {
         assert_eq!(tail.len(), 32);
         let clocks = tail[..16].trim();
         assert!(clocks.contains('e') && !clocks.contains('+'), "{tail}");
     }
-    assert_eq!(&rows[1].1[16..], "            4.00");
+    assert_eq!(&rows[1].1[16..], second_per_call);
     // clear runtime forgets the nodes.
     r.ok("clear runtime");
     assert_eq!(r.ok("show runtime").lines().count(), 4);
@@ -927,6 +954,8 @@ fn completion() {
 #[test]
 fn json() {
     let r = Rig::koko();
+    // The node path, so that l2-input has vectors to show.
+    r.ok("set vxlan fastpath disable");
     r.traffic(2);
     let v = |line: &str| -> serde_json::Value {
         serde_json::from_str(&r.cli.execute_json(line).unwrap()).unwrap()
@@ -1082,4 +1111,45 @@ fn neighbor_config_limit_golden() {
         serde_json::json!({"ip4": {"limit": 3, "age": 0, "recycle": true,
             "entries": 3, "refused": 1, "recycled": 1}})
     );
+}
+
+#[test]
+fn vxlan_fastpath_toggles_and_publishes() {
+    let r = Rig::koko();
+    let snap = |r: &Rig| {
+        super::exec::lock(r.cli.state())
+            .config
+            .tables()
+            .load()
+            .vxlan4_fastpath
+    };
+    assert!(snap(&r), "on by default");
+    assert_eq!(
+        r.ok("show vxlan fastpath"),
+        "vxlan4-fastpath: enabled, 0 packets\n"
+    );
+    assert_eq!(r.ok("set vxlan fastpath disable"), "");
+    assert!(!snap(&r));
+    assert_eq!(
+        r.ok("show vxlan fastpath"),
+        "vxlan4-fastpath: disabled, 0 packets\n"
+    );
+    for (line, err) in [
+        (
+            "set vxlan fastpath",
+            "set vxlan fastpath: expected enable or disable",
+        ),
+        ("set vxlan fastpath on", "unknown input `on'"),
+        ("set vxlan fastpath enable now", "unknown input `now'"),
+        ("show vxlan fastpath x", "unknown input `x'"),
+    ] {
+        assert_eq!(r.err(line), err, "{line}");
+    }
+    // The failed lines changed nothing.
+    assert!(!snap(&r));
+    r.ok("set vxlan fastpath enable");
+    assert!(snap(&r));
+    let j: serde_json::Value =
+        serde_json::from_str(&r.cli.execute_json("show vxlan fastpath").unwrap()).unwrap();
+    assert_eq!(j, serde_json::json!({"enabled": true, "packets": 0}));
 }

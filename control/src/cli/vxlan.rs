@@ -5,6 +5,8 @@
 //!     vni <nn> [instance <id>] [encap-vrf-id <nn>] [decap-next [l2|node <name>]] [del] [l3]
 //!     [src_port <local-vtep-udp-port>] [dst_port <remote-vtep-udp-port>]
 //! show vxlan tunnel [raw]
+//! set vxlan fastpath enable|disable      (weft's own)
+//! show vxlan fastpath                    (weft's own)
 //! ```
 //!
 //! Keywords come in any order; every check of VPP's CLI runs, in VPP's
@@ -274,9 +276,82 @@ fn show_vxlan_tunnel_json(st: &mut State, input: &mut Input<'_>) -> Result<Value
     ))
 }
 
+/// `set vxlan fastpath enable|disable`: whether input nodes hand vectors to
+/// vxlan4-fastpath (weft's own command; see docs/design.md).
+fn set_vxlan_fastpath(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let on = if input.keyword("enable") {
+        true
+    } else if input.keyword("disable") {
+        false
+    } else if input.at_end() {
+        return Err(CmdError::failed("expected enable or disable"));
+    } else {
+        return Err(input.end().expect_err("input is left"));
+    };
+    input.end()?;
+    st.config.set_vxlan4_fastpath(on);
+    Ok(String::new())
+}
+
+/// Packets vxlan4-fastpath took, summed over workers.
+fn fastpath_packets(st: &State) -> u64 {
+    st.runtime
+        .workers()
+        .iter()
+        .map(|w| {
+            w.stats
+                .node_infos
+                .iter()
+                .position(|i| i.name == "vxlan4-fastpath")
+                .map_or(0, |n| w.stats.nodes[n].vectors.get())
+        })
+        .sum()
+}
+
+/// `show vxlan fastpath`: on or off, and the packets it took.
+fn show_vxlan_fastpath(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    Ok(format!(
+        "vxlan4-fastpath: {}, {} packets\n",
+        if st.config.vxlan4_fastpath() {
+            "enabled"
+        } else {
+            "disabled"
+        },
+        fastpath_packets(st)
+    ))
+}
+
+fn show_vxlan_fastpath_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    input.end()?;
+    Ok(json!({
+        "enabled": st.config.vxlan4_fastpath(),
+        "packets": fastpath_packets(st),
+    }))
+}
+
 /// The VXLAN commands.
 pub fn commands() -> Vec<Command> {
     vec![
+        Command::locked(
+            "set vxlan fastpath",
+            "set vxlan fastpath enable|disable",
+            set_vxlan_fastpath,
+        )
+        .args(&[
+            Arg::Keyword(
+                "enable",
+                "VXLAN cross-connected to VXLAN in one node (default)",
+            ),
+            Arg::Keyword("disable", "every packet through the node path, as VPP"),
+        ])
+        .mutates(),
+        Command::locked(
+            "show vxlan fastpath",
+            "show vxlan fastpath",
+            show_vxlan_fastpath,
+        )
+        .json(show_vxlan_fastpath_json),
         Command::locked(
             "create vxlan tunnel",
             "create vxlan tunnel src <local-vtep-addr> {dst <remote-vtep-addr>|group <mcast-vtep-addr> <intf-name>} vni <nn> [instance <id>] [encap-vrf-id <nn>] [decap-next [l2|node <name>]] [del] [l3] [src_port <local-vtep-udp-port>] [dst_port <remote-vtep-udp-port>]",

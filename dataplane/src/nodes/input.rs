@@ -1,6 +1,8 @@
 //! `pg-input`, `af_xdp-input`: input nodes. One node per driver; it polls
-//! every port of that driver the worker owns, and sends what it receives to
-//! ethernet-input with the receive interface set.
+//! every port of that driver the worker owns, and sends what it receives,
+//! with the receive interface set, to vxlan4-fastpath (which passes what it
+//! does not take to ethernet-input), or straight to ethernet-input when the
+//! fast path is off or the vector is traced.
 
 use crate::graph::{NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
 use crate::stats::IfCounter;
@@ -12,8 +14,10 @@ fn trace_text(node: &str, sw_if_index: u32, len: usize) -> String {
 crate::next_nodes! {
     /// Next nodes of an input node.
     pub enum Next {
-        /// Every received frame.
+        /// Received frames, when the fast path is off or they are traced.
         EthernetInput = "ethernet-input",
+        /// Received frames, when the fast path is on.
+        Vxlan4Fastpath = "vxlan4-fastpath",
     }
 }
 
@@ -70,9 +74,15 @@ impl crate::graph::Node for InputNode {
             ports,
             ifc,
             tracer,
+            tables,
             ..
         } = ctx;
         let budget = tracer.budget(name);
+        let next = if budget == 0 && tables.vxlan4_fastpath {
+            Next::Vxlan4Fastpath
+        } else {
+            Next::EthernetInput
+        };
         ports.for_each_rx(name, |sw_if_index, port| {
             let room = VECTOR_SIZE - v.bufs.len();
             if room == 0 {
@@ -94,6 +104,6 @@ impl crate::graph::Node for InputNode {
             ifc.add(sw_if_index, IfCounter::RxNoBuf, r.no_buf as u64);
             ifc.add(sw_if_index, IfCounter::RxMiss, r.miss as u64);
         });
-        v.nexts.resize(v.bufs.len(), Next::EthernetInput as u16);
+        v.nexts.resize(v.bufs.len(), next as u16);
     }
 }

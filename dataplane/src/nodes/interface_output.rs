@@ -7,13 +7,13 @@ use crate::stats::IfCounter;
 use crate::tables::Output;
 
 #[cold]
-fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, sent: bool) {
+fn trace(tracer: &mut crate::trace::Tracer, node: &'static str, meta: &BufMeta, sent: bool) {
     let text = if sent {
         format!("sw_if_index {} len {}", meta.tx_if, meta.len)
     } else {
         format!("sw_if_index {} dropped", meta.tx_if)
     };
-    ctx.tracer.add(meta, ctx.node_name, text);
+    tracer.add(meta, node, text);
 }
 
 crate::next_nodes! {
@@ -68,6 +68,8 @@ impl Node for InterfaceOutput {
         // interface check and the tx counters are done once per run of
         // packets for the same interface.
         let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
+        // The run's device queue, looked up once per run.
+        let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
         for b in v.bufs.drain(..) {
             let m = pool.meta(&b);
             let (tx_if, len) = (m.tx_if, m.len);
@@ -86,6 +88,11 @@ impl Node for InterfaceOutput {
                         false
                     }
                 };
+                queue = if run_ok {
+                    ctx.ports.staging(tx_if)
+                } else {
+                    None
+                };
             } else if !run_ok {
                 let down = tables.interface(tx_if).is_some_and(|i| !i.admin_up);
                 counts[if down {
@@ -94,26 +101,26 @@ impl Node for InterfaceOutput {
                     Counter::NoDevice
                 } as usize] += 1;
             }
-            let staged = if run_ok {
-                match ctx.ports.stage(tx_if, b) {
-                    Ok(()) => {
-                        run_pkts += 1;
-                        run_bytes += len as u64;
-                        None
-                    }
-                    Err(b) => {
-                        counts[Counter::NoDevice as usize] += 1;
-                        Some(b)
-                    }
+            let staged = match &mut queue {
+                Some(q) => {
+                    q.push(b);
+                    run_pkts += 1;
+                    run_bytes += len as u64;
+                    true
                 }
-            } else {
-                Some(b)
+                None if run_ok => {
+                    // Up and a device, but none on this worker.
+                    counts[Counter::NoDevice as usize] += 1;
+                    self.kept.push(b);
+                    false
+                }
+                None => {
+                    self.kept.push(b);
+                    false
+                }
             };
             if let Some(m) = traced {
-                trace(ctx, &m, staged.is_none());
-            }
-            if let Some(b) = staged {
-                self.kept.push(b);
+                trace(ctx.tracer, ctx.node_name, &m, staged);
             }
         }
         ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);

@@ -2,7 +2,10 @@
 //!
 //! ```text
 //!  pg-input / af_xdp-input
-//!        |
+//!        |  (untraced vectors, fast path on)
+//!        +--> vxlan4-fastpath --(VXLAN xconnected to VXLAN)----------------> interface-output
+//!        |          | (everything else)
+//!        v          v
 //!  ethernet-input --(L2 xconnect)--> l2-input --> l2-output --+--> vxlan4-encap --+
 //!        | (L3, IPv4 to us)              ^                     |                   |
 //!  ip4-input --> ip4-local --> ip4-udp-lookup --> vxlan4-input  +-------------------+--> interface-output
@@ -28,6 +31,7 @@ pub mod ip4_udp_lookup;
 pub mod l2_input;
 pub mod l2_output;
 pub mod vxlan4_encap;
+pub mod vxlan4_fastpath;
 pub mod vxlan4_hold;
 pub mod vxlan4_input;
 
@@ -43,6 +47,7 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     for name in inputs {
         nodes.push(Box::new(input::InputNode::new(name)));
     }
+    nodes.push(Box::new(vxlan4_fastpath::Vxlan4Fastpath::default()));
     nodes.push(Box::new(ethernet_input::EthernetInput));
     nodes.push(Box::new(ip4_input::Ip4Input));
     nodes.push(Box::new(ip4_local::Ip4Local));

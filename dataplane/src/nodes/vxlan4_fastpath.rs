@@ -1,0 +1,343 @@
+//! `vxlan4-fastpath`: the koko path (VXLAN in, L2 cross-connect, VXLAN
+//! out) in one pass over each packet.
+//!
+//! The node path for a cross-connected VXLAN packet is seven nodes
+//! (ethernet-input, ip4-input, vxlan4-input, l2-input, l2-output,
+//! vxlan4-encap, interface-output), and each reads the buffer again, looks
+//! its interface or tunnel up again and pays the per-node loop. This node
+//! sits between the input nodes and ethernet-input and takes only packets
+//! for which the node path's outcome is already known: a well-formed
+//! VXLAN packet to weft's own address on an L3 uplink that is up, for a
+//! tunnel cross-connected to another VXLAN tunnel that is up, whose next
+//! hop is resolved and whose MTU the inner frame fits. For those it does
+//! every check the node path does, then replaces the 50-byte outer header
+//! in place with the egress tunnel's and sends the packet to
+//! interface-output. It leaves the buffer, its metadata and every counter
+//! exactly as the node path would (the `fastpath_equals_node_path` tests
+//! compare the two on valid and malformed input), and counts
+//! `good packets decapsulated`, `L2 input packets`, `L2 output packets` and
+//! `good packets encapsulated` under the nodes that own them, so
+//! `show errors` reads the same either way.
+//!
+//! Everything else goes on to ethernet-input untouched: ARP, ICMP, IP
+//! options, fragments, multicast, unknown tunnels, malformed headers, a
+//! tunnel xconnected to a device, an unresolved next hop. Input nodes do
+//! not use this node for a vector they trace, so `trace add` always shows
+//! the node path, as in VPP; `show runtime` shows the packets this node
+//! took under `vxlan4-fastpath`. `set vxlan fastpath off` turns it off.
+
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
+use crate::pool::flags as buf_flags;
+use crate::stats::{IfCounter, IfCounters};
+use crate::tables::{L2Mode, Output, Tables, VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxlan4Key};
+use crate::wire::{checksum, vxlan};
+use std::net::Ipv4Addr;
+
+use super::vxlan4_encap::{flow_hash, src_port};
+use super::{l2_input, l2_output, vxlan4_encap, vxlan4_input};
+
+crate::next_nodes! {
+    /// Next nodes of vxlan4-fastpath.
+    pub enum Next {
+        /// Everything the fast path does not take: the node path.
+        EthernetInput = "ethernet-input",
+        /// Re-encapsulated packets.
+        InterfaceOutput = "interface-output",
+    }
+}
+
+/// The vxlan4-fastpath node.
+#[derive(Debug)]
+pub struct Vxlan4Fastpath {
+    /// Graph indices of the nodes whose counters this node keeps true.
+    vxlan4_input: usize,
+    l2_input: usize,
+    l2_output: usize,
+    vxlan4_encap: usize,
+}
+
+impl Default for Vxlan4Fastpath {
+    fn default() -> Self {
+        Vxlan4Fastpath {
+            vxlan4_input: usize::MAX,
+            l2_input: usize::MAX,
+            l2_output: usize::MAX,
+            vxlan4_encap: usize::MAX,
+        }
+    }
+}
+
+static INFO: NodeInfo = NodeInfo {
+    name: "vxlan4-fastpath",
+    kind: NodeKind::Internal,
+    next_nodes: Next::NAMES,
+    counters: &[],
+};
+
+/// Bytes of a frame the fast path reads: outer Ethernet (14), IPv4 (20),
+/// UDP (8), VXLAN (8) and the inner Ethernet header (14).
+const MIN_FRAME: usize = VXLAN4_REWRITE_LEN + 14;
+
+/// The outcome of the node path for one decap key, resolved once per run
+/// of packets with that key.
+#[derive(Clone, Copy, Debug)]
+struct Plan<'t> {
+    /// The receiving tunnel's sw_if_index.
+    rx_tunnel: u32,
+    /// The egress tunnel's sw_if_index (its xconnect peer).
+    tx_tunnel: u32,
+    /// The egress tunnel's rewrite.
+    encap: &'t Vxlan4Encap,
+}
+
+/// What the node path does with a valid VXLAN packet with this key: the
+/// plan if it ends re-encapsulated on a tunnel, `None` for any other end
+/// (dropped, held, to a device, punted), which the node path then handles.
+fn resolve<'t>(tables: &'t Tables, key: &Vxlan4Key) -> Option<Plan<'t>> {
+    // ip4-input: for one of weft's addresses, on a VXLAN port.
+    if !tables.local4.contains_key(&key.local) || !tables.vxlan4_ports.contains(&key.port) {
+        return None;
+    }
+    // vxlan4-input: a tunnel for the key.
+    let rx = tables.tunnel(*tables.vxlan4.get(key)?)?;
+    // l2-input: the tunnel is cross-connected.
+    let L2Mode::Xconnect { peer } = tables.interface(rx.sw_if_index)?.l2 else {
+        return None;
+    };
+    // l2-output: the peer is up and is a VXLAN tunnel.
+    let out = tables.interface(peer)?;
+    let Output::Vxlan4 { tunnel } = out.output else {
+        return None;
+    };
+    if !out.admin_up {
+        return None;
+    }
+    // vxlan4-encap: its next hop is resolved.
+    let encap = tables.tunnel(tunnel)?.encap.as_ref()?;
+    Some(Plan {
+        rx_tunnel: rx.sw_if_index,
+        tx_tunnel: peer,
+        encap,
+    })
+}
+
+/// The decap key of a frame's outer headers, raw: the IPv4 source and
+/// destination, the UDP destination port and the second VXLAN word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RawKey {
+    addrs: u64,
+    port: u16,
+    vni_word: u32,
+}
+
+impl RawKey {
+    #[inline]
+    fn of(h: &[u8; MIN_FRAME]) -> RawKey {
+        RawKey {
+            addrs: u64::from_ne_bytes([h[26], h[27], h[28], h[29], h[30], h[31], h[32], h[33]]),
+            port: u16::from_ne_bytes([h[36], h[37]]),
+            vni_word: u32::from_ne_bytes([h[46], h[47], h[48], h[49]]),
+        }
+    }
+
+    /// The key vxlan4-input would look up.
+    fn key(&self) -> Vxlan4Key {
+        let a = self.addrs.to_ne_bytes();
+        Vxlan4Key {
+            remote: Ipv4Addr::new(a[0], a[1], a[2], a[3]),
+            local: Ipv4Addr::new(a[4], a[5], a[6], a[7]),
+            port: u16::from_be(self.port),
+            vni_word: u32::from_be(self.vni_word),
+        }
+    }
+}
+
+/// The node path's checks of ethernet-input (after the interface, whose
+/// MAC is `mac`), ip4-input, the VXLAN bypass and vxlan4-input, for a frame
+/// of `len` bytes that starts with `h`: the IPv4 total length if all pass
+/// with no counter but the good ones, else `None`.
+#[inline]
+fn outer_ok(h: &[u8; MIN_FRAME], len: usize, mac: u64) -> Option<usize> {
+    // Ethernet: unicast to the interface, IPv4.
+    let dst = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], 0, 0]);
+    if dst != mac || h[12] != 0x08 || h[13] != 0x00 {
+        return None;
+    }
+    // IPv4: version 4 without options, not a fragment, TTL, UDP.
+    let ip: &[u8; 20] = h[14..34].try_into().ok()?;
+    // Flags and fragment offset (but DF), TTL, protocol in one word.
+    let w = u32::from_be_bytes([ip[6], ip[7], ip[8], ip[9]]);
+    if ip[0] != 0x45 || w & 0x3fff_00ff != 17 || w & 0xff00 == 0 {
+        return None;
+    }
+    // Room for UDP, VXLAN and an inner Ethernet header inside the total
+    // length, and the total length inside the frame.
+    let total = u16::from_be_bytes([ip[2], ip[3]]) as usize;
+    if total < MIN_FRAME - 14 || total > len - 14 {
+        return None;
+    }
+    if !checksum::header20_ok(ip) {
+        return None;
+    }
+    // UDP length = IPv4 payload (the bypass); VXLAN flags exactly 0x08.
+    if u16::from_be_bytes([h[38], h[39]]) as usize != total - 20 || h[42] != vxlan::FLAG_I {
+        return None;
+    }
+    Some(total)
+}
+
+/// The MAC as [`outer_ok`] compares it.
+fn mac_word(mac: &[u8; 6]) -> u64 {
+    u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0, 0])
+}
+
+/// What each packet is compared with: the last packet's receive interface
+/// and decap key, what they resolved to, and the counts of the run of
+/// packets taken with them, added to the shared counters when either
+/// changes.
+struct Run<'t> {
+    rx_if: u32,
+    /// The receive interface's MAC when it is up and in L3 mode, else a
+    /// value no frame matches (bit 63 set).
+    mac: u64,
+    key: RawKey,
+    plan: Option<Plan<'t>>,
+    /// Packets and inner bytes taken in this run.
+    n: u64,
+    bytes: u64,
+    /// Packets taken in this vector.
+    taken: u64,
+}
+
+impl<'t> Run<'t> {
+    /// Adds the run's counts: ip4 on the receive interface, rx on the
+    /// receiving tunnel, tx on the egress tunnel.
+    fn flush(&mut self, ifc: &IfCounters) {
+        if self.n == 0 {
+            return;
+        }
+        if let Some(pl) = &self.plan {
+            ifc.add(self.rx_if, IfCounter::Ip4, self.n);
+            ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.n, self.bytes);
+            ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.n, self.bytes);
+        }
+        self.taken += self.n;
+        (self.n, self.bytes) = (0, 0);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn switch_rx(&mut self, rx_if: u32, tables: &'t Tables, ifc: &IfCounters) {
+        self.flush(ifc);
+        self.rx_if = rx_if;
+        self.mac = tables
+            .interface(rx_if)
+            .filter(|i| i.admin_up && i.l2 == L2Mode::L3)
+            .map_or(u64::MAX, |i| mac_word(&i.mac.0));
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn switch_key(&mut self, key: RawKey, tables: &'t Tables, ifc: &IfCounters) {
+        self.flush(ifc);
+        self.key = key;
+        self.plan = resolve(tables, &key.key());
+    }
+}
+
+impl Node for Vxlan4Fastpath {
+    fn info(&self) -> &'static NodeInfo {
+        &INFO
+    }
+
+    fn bind(&mut self, names: &[&'static str]) {
+        let index = |name| names.iter().position(|n| *n == name).unwrap_or(usize::MAX);
+        self.vxlan4_input = index("vxlan4-input");
+        self.l2_input = index("l2-input");
+        self.l2_output = index("l2-output");
+        self.vxlan4_encap = index("vxlan4-encap");
+    }
+
+    fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
+        let mut run = Run {
+            rx_if: u32::MAX,
+            mac: u64::MAX,
+            // No packet has this key: its VNI word has a reserved byte set
+            // but the fast path only starts a lookup for a valid header,
+            // and then compares; either way the first packet resolves.
+            key: RawKey {
+                addrs: 0,
+                port: 0,
+                vni_word: u32::MAX,
+            },
+            plan: None,
+            n: 0,
+            bytes: 0,
+            taken: 0,
+        };
+        // `pairs` starts every slot at 0, ethernet-input: the node path.
+        for (b, slot) in v.pairs() {
+            let mut p = pool.packet_mut(b);
+            // Read once: the writes at the end must not read the entry back
+            // (a 4-byte load over a fresh 2-byte store stalls forwarding).
+            let (rx_if, flags, off) = (p.meta.rx_if, p.meta.flags, p.meta.data_offset);
+            let d = p.data_mut();
+            let Some(h) = d.first_chunk::<MIN_FRAME>() else {
+                continue;
+            };
+            if flags & buf_flags::TRACED != 0 {
+                continue;
+            }
+            if rx_if != run.rx_if {
+                run.switch_rx(rx_if, tables, ifc);
+            }
+            let Some(total) = outer_ok(h, d.len(), run.mac) else {
+                continue;
+            };
+            let key = RawKey::of(h);
+            if key != run.key {
+                run.switch_key(key, tables, ifc);
+            }
+            let Some(pl) = &run.plan else { continue };
+            let inner_len = total - 36;
+            if inner_len > pl.encap.max_inner as usize {
+                continue;
+            }
+            // Committed: the node path's outcome, in place. The inner frame
+            // lies within the data: 50 + inner_len = total + 14 <= len.
+            let Some(inner) = d.get(VXLAN4_REWRITE_LEN..total + 14) else {
+                continue;
+            };
+            let hash = flow_hash(inner);
+            let Some(hdr) = d.first_chunk_mut::<VXLAN4_REWRITE_LEN>() else {
+                continue;
+            };
+            *hdr = pl.encap.rewrite;
+            let ip_len = (inner_len + 36) as u16;
+            hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
+            let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
+            hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
+            hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
+            hdr[38..40].copy_from_slice(&((inner_len + 16) as u16).to_be_bytes());
+            let out = &mut *p.meta;
+            out.len = (inner_len + VXLAN4_REWRITE_LEN) as u16;
+            out.flags = flags | buf_flags::FLOW_HASH_VALID;
+            out.l3_offset = off + 14;
+            out.rx_if = pl.rx_tunnel;
+            out.tx_if = pl.encap.uplink;
+            out.flow_hash = hash;
+            *slot = Next::InterfaceOutput as u16;
+            run.n += 1;
+            run.bytes += inner_len as u64;
+        }
+        run.flush(ifc);
+        let taken = run.taken;
+        use vxlan4_input::Counter as In;
+        ctx.count_in(self.vxlan4_input, In::Decapsulated as usize, taken);
+        ctx.count_in(self.l2_input, l2_input::Counter::Packets as usize, taken);
+        ctx.count_in(self.l2_output, l2_output::Counter::Packets as usize, taken);
+        use vxlan4_encap::Counter as Encap;
+        ctx.count_in(self.vxlan4_encap, Encap::Encapsulated as usize, taken);
+    }
+}
