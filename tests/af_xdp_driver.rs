@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::{Netns, privileged, veth};
+use common::{Netns, privileged, veth_single_queue};
 use weft::control::{Config, VxlanArgs};
 use weft::dataplane::io::af_xdp::{AfXdpSocket, SocketConfig};
 use weft::dataplane::io::xdp_prog::{XdpProgram, attached};
@@ -83,7 +83,7 @@ fn containers_ping_through_weft_over_af_xdp() {
     let w = Netns::new("axd-w");
     let c1 = Netns::new("axd-c1");
     let c2 = Netns::new("axd-c2");
-    veth(&u, "va", &w, "wx0");
+    veth_single_queue(&u, "va", &w, "wx0");
     u.ip(&["addr", "add", "10.99.2.1/24", "dev", "va"]);
     let (ifindex, wx0_mac) = link_info(&w, "wx0");
     let (_, va_mac) = link_info(&u, "va");
@@ -238,7 +238,7 @@ fn copy_mode_tx_sends_whole_bursts() {
         ns.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
         ns.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
     }
-    veth(&a, "ta0", &b, "tb0");
+    veth_single_queue(&a, "ta0", &b, "tb0");
     let (_, ta_mac) = link_info(&a, "ta0");
     let (_, tb_mac) = link_info(&b, "tb0");
     let pool = Pool::new(PoolConfig {

@@ -178,3 +178,33 @@ pub fn veth(a: &Netns, a_name: &str, b: &Netns, b_name: &str) {
     a.ip(&["link", "set", a_name, "up"]);
     b.ip(&["link", "set", b_name, "up"]);
 }
+
+/// As [`veth`], with one receive and one transmit queue on each end. A
+/// veth has one queue per CPU by default and receives a frame on the queue
+/// its sender's CPU picked, so a test that opens an AF_XDP socket on queue
+/// 0 only (weftd opens every queue) would miss the frames that land on
+/// another queue: weft's program sends those to the kernel.
+pub fn veth_single_queue(a: &Netns, a_name: &str, b: &Netns, b_name: &str) {
+    a.ip(&[
+        "link",
+        "add",
+        a_name,
+        "numtxqueues",
+        "1",
+        "numrxqueues",
+        "1",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        b_name,
+        "numtxqueues",
+        "1",
+        "numrxqueues",
+        "1",
+        "netns",
+        b.name(),
+    ]);
+    a.ip(&["link", "set", a_name, "up"]);
+    b.ip(&["link", "set", b_name, "up"]);
+}
