@@ -112,6 +112,26 @@ pub fn src_port(hash: u32) -> u16 {
     SRC_PORT_BASE | (hash as u16 & 0x3fff)
 }
 
+/// Writes the tunnel's outer header for an inner frame of `inner_len`
+/// bytes with flow hash `hash`: the rewrite, then IPv4 total length, IPv4
+/// checksum (incrementally), UDP source port and UDP length. Also used by
+/// vxlan4-fastpath, which writes it over the received outer header.
+#[inline]
+pub(crate) fn write_outer(
+    hdr: &mut [u8; VXLAN4_REWRITE_LEN],
+    e: &crate::tables::Vxlan4Encap,
+    inner_len: usize,
+    hash: u32,
+) {
+    *hdr = e.rewrite;
+    let ip_len = (inner_len + 36) as u16;
+    hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
+    let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
+    hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
+    hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
+    hdr[38..40].copy_from_slice(&((inner_len + 16) as u16).to_be_bytes());
+}
+
 /// Prepends the tunnel's outer header to the inner frame in `p` and patches
 /// the per-packet fields; false if the headroom is too small (never with
 /// weft's pool). Also used by vxlan4-hold for packets released after ARP.
@@ -122,17 +142,13 @@ pub(crate) fn apply(
     inner_len: usize,
 ) -> bool {
     let hash = flow_hash(p.data());
-    let Some(hdr) = p.prepend(VXLAN4_REWRITE_LEN) else {
+    let Some(hdr) = p
+        .prepend(VXLAN4_REWRITE_LEN)
+        .and_then(|h| h.first_chunk_mut::<VXLAN4_REWRITE_LEN>())
+    else {
         return false;
     };
-    hdr.copy_from_slice(&e.rewrite);
-    let ip_len = (inner_len + 36) as u16;
-    let udp_len = (inner_len + 16) as u16;
-    hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
-    let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
-    hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
-    hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
-    hdr[38..40].copy_from_slice(&udp_len.to_be_bytes());
+    write_outer(hdr, e, inner_len, hash);
     p.meta.flow_hash = hash;
     p.meta.flags |= flags::FLOW_HASH_VALID;
     p.meta.tx_if = e.uplink;

@@ -33,7 +33,7 @@ use crate::tables::{L2Mode, Output, Tables, VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxl
 use crate::wire::{checksum, vxlan};
 use std::net::Ipv4Addr;
 
-use super::vxlan4_encap::{flow_hash, src_port};
+use super::vxlan4_encap::{flow_hash, write_outer};
 use super::{l2_input, l2_output, vxlan4_encap, vxlan4_input};
 
 crate::next_nodes! {
@@ -313,13 +313,7 @@ impl Node for Vxlan4Fastpath {
             let Some(hdr) = d.first_chunk_mut::<VXLAN4_REWRITE_LEN>() else {
                 continue;
             };
-            *hdr = pl.encap.rewrite;
-            let ip_len = (inner_len + 36) as u16;
-            hdr[16..18].copy_from_slice(&ip_len.to_be_bytes());
-            let csum = u16::from_be_bytes([hdr[24], hdr[25]]);
-            hdr[24..26].copy_from_slice(&checksum::update16(csum, 0, ip_len).to_be_bytes());
-            hdr[34..36].copy_from_slice(&src_port(hash).to_be_bytes());
-            hdr[38..40].copy_from_slice(&((inner_len + 16) as u16).to_be_bytes());
+            write_outer(hdr, pl.encap, inner_len, hash);
             let out = &mut *p.meta;
             out.len = (inner_len + VXLAN4_REWRITE_LEN) as u16;
             out.flags = flags | buf_flags::FLOW_HASH_VALID;
