@@ -3,134 +3,19 @@
 //! both directions, tunnel delete and re-create, and reconfiguration while
 //! a worker thread forwards.
 
+mod common;
+
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use weft::control::{Config, VxlanArgs};
+use common::pg::{KokoPg, inner, tunnel_args as tunnel};
 use weft::dataplane::fixtures::{self, VxlanFrame};
-use weft::dataplane::io::pg::PgHandle;
-use weft::dataplane::nodes::standard_graph;
-use weft::dataplane::pool::{PageSize, Pool, PoolConfig};
-use weft::dataplane::tables::new_handle;
 use weft::dataplane::wire::EthernetAddress;
-use weft::dataplane::worker::Worker;
 
-fn tunnel(dst: Ipv4Addr, vni: u32, is_add: bool) -> VxlanArgs {
-    VxlanArgs {
-        is_add,
-        src: Some(fixtures::WEFT_IP),
-        dst: Some(dst),
-        vni: Some(vni),
-        ..VxlanArgs::default()
-    }
-}
-
-struct Koko {
-    pool: Arc<Pool>,
-    config: Config,
-    worker: Worker,
-    eth0: Arc<PgHandle>,
-    mac: EthernetAddress,
-}
-
-/// The demo's commands, through the backend.
-fn koko() -> Koko {
-    let pool = Pool::new(PoolConfig {
-        buffers: 2048,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
-    let handle = new_handle();
-    let mut config = Config::new(handle.clone());
-    let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), handle);
-    let (eth0_if, port, eth0) = config.create_pg_interface("eth0").unwrap();
-    worker.ports_mut().insert(eth0_if, Box::new(port));
-    config
-        .add_del_ip4_address(eth0_if, fixtures::WEFT_IP, 24, false)
-        .unwrap();
-    config.set_interface_state(eth0_if, true).unwrap();
-    config
-        .add_del_neighbor(
-            eth0_if,
-            fixtures::KOKO1_IP,
-            fixtures::KOKO1_MAC,
-            true,
-            false,
-        )
-        .unwrap();
-    config
-        .add_del_neighbor(
-            eth0_if,
-            fixtures::KOKO2_IP,
-            fixtures::KOKO2_MAC,
-            true,
-            false,
-        )
-        .unwrap();
-    let t0 = config
-        .vxlan_add_del(&tunnel(fixtures::KOKO1_IP, 11, true))
-        .unwrap()
-        .unwrap();
-    let t1 = config
-        .vxlan_add_del(&tunnel(fixtures::KOKO2_IP, 12, true))
-        .unwrap()
-        .unwrap();
-    config.set_l2_xconnect(t0, t1).unwrap();
-    config.set_l2_xconnect(t1, t0).unwrap();
-    let mac = config.interface(eth0_if).unwrap().mac;
-    Koko {
-        pool,
-        config,
-        worker,
-        eth0,
-        mac,
-    }
-}
-
-impl Koko {
-    fn frame_from_koko1(&self, inner: &[u8]) -> Vec<u8> {
-        VxlanFrame {
-            dst_mac: self.mac,
-            ..VxlanFrame::FROM_KOKO1
-        }
-        .build(inner)
-    }
-
-    fn frame_from_koko2(&self, inner: &[u8]) -> Vec<u8> {
-        VxlanFrame {
-            dst_mac: self.mac,
-            ..VxlanFrame::FROM_KOKO2
-        }
-        .build(inner)
-    }
-
-    fn run(&mut self, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
-        for f in frames {
-            self.eth0.inject(f);
-        }
-        while self.eth0.pending_rx() > 0 {
-            self.worker.poll();
-        }
-        self.eth0.take_tx()
-    }
-
-    fn counter(&self, node: &str, what: &str) -> u64 {
-        self.worker.stats().node_counter(node, what)
-    }
-}
-
-fn inner(sport: u16) -> Vec<u8> {
-    fixtures::inner_udp(
-        fixtures::TEST1_MAC,
-        fixtures::TEST2_MAC,
-        fixtures::TEST1_IP,
-        fixtures::TEST2_IP,
-        sport,
-        80,
-        98,
-    )
+/// The demo's commands through the backend, both remotes resolved.
+fn koko() -> KokoPg {
+    KokoPg::new(2048, true)
 }
 
 /// Checks the outer headers of a frame weft sent towards `dst`.
@@ -173,7 +58,12 @@ fn delete_stops_traffic_and_recreate_restores_it() {
         .vxlan_add_del(&tunnel(fixtures::KOKO1_IP, 11, false))
         .unwrap();
     assert!(k.run(std::slice::from_ref(&f)).is_empty());
-    assert_eq!(k.counter("vxlan4-input", "no such tunnel packets"), 1);
+    assert_eq!(
+        k.worker
+            .stats()
+            .node_counter("vxlan4-input", "no such tunnel packets"),
+        1
+    );
 
     // Re-create: it gets vxlan_tunnel0 back; the peer was returned to L3
     // by the delete, so both directions need the xconnect again.
@@ -196,14 +86,14 @@ fn delete_stops_traffic_and_recreate_restores_it() {
 /// VNI 12 frame, nothing panics, nothing leaks.
 #[test]
 fn reconfiguration_never_corrupts_a_packet_in_flight() {
-    let k = koko();
-    let Koko {
+    let KokoPg {
         pool,
         mut config,
         mut worker,
         eth0,
         mac,
-    } = k;
+        ..
+    } = koko();
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
     let forwarder = std::thread::spawn(move || {

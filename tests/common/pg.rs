@@ -1,6 +1,6 @@
 //! The koko configuration over a pg interface, built through the control
 //! backend (the calls the CLI makes), with one worker the test polls
-//! itself: the rig of `tests/koko_pg.rs`, with the pool size and the
+//! itself: the rig of `tests/koko_pg.rs` and the pg tests, with the pool size and the
 //! resolved neighbours chosen by the test, and helpers that snapshot every
 //! counter so a test can assert exactly which ones moved.
 //!
@@ -149,6 +149,15 @@ impl KokoPg {
         VxlanFrame {
             dst_mac: self.mac,
             ..VxlanFrame::FROM_KOKO1
+        }
+        .build(inner)
+    }
+
+    /// A frame from koko2's VTEP (VNI 12) carrying `inner`.
+    pub fn frame_from_koko2(&self, inner: &[u8]) -> Vec<u8> {
+        VxlanFrame {
+            dst_mac: self.mac,
+            ..VxlanFrame::FROM_KOKO2
         }
         .build(inner)
     }

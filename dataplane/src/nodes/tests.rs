@@ -49,6 +49,21 @@ impl Rig {
         Rig::new(koko_tables())
     }
 
+    /// Two rigs on `tables`: vxlan4-fastpath as `tables` says, and off.
+    fn fast_and_node_path(tables: Tables) -> (Rig, Rig) {
+        let slow = Rig::new(Tables {
+            vxlan4_fastpath: false,
+            ..tables.clone()
+        });
+        (Rig::new(tables), slow)
+    }
+
+    /// The statistics (`show runtime`) of node `name`.
+    fn runtime(&self, name: &str) -> &crate::stats::NodeStats {
+        let i = self.worker.graph().node_index(name).unwrap();
+        &self.worker.stats().nodes[i]
+    }
+
     /// Injects frames, runs the worker until idle, returns what eth0 sent.
     fn run(&mut self, frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
         for f in frames {
@@ -573,15 +588,13 @@ fn runtime_stats_count_calls_and_vectors() {
         .map(|_| VxlanFrame::FROM_KOKO1.build(&inner))
         .collect();
     assert_eq!(rig.run(&frames).len(), 300);
-    let stats = rig.worker.stats();
-    let node = |name| rig.worker.graph().node_index(name).unwrap();
     // The fast path takes them all (vxlan4-input's counter still counts).
-    let i = node("vxlan4-fastpath");
-    assert_eq!(stats.nodes[i].vectors.get(), 300);
+    let fast = rig.runtime("vxlan4-fastpath");
+    assert_eq!(fast.vectors.get(), 300);
     // 300 packets arrive as a vector of 256 and one of 44.
-    assert_eq!(stats.nodes[i].calls.get(), 2);
-    assert!(stats.nodes[i].clocks.get() > 0);
-    assert_eq!(stats.nodes[node("vxlan4-input")].vectors.get(), 0);
+    assert_eq!(fast.calls.get(), 2);
+    assert!(fast.clocks.get() > 0);
+    assert_eq!(rig.runtime("vxlan4-input").vectors.get(), 0);
     assert_eq!(
         rig.counter("vxlan4-input", "good packets decapsulated"),
         300
@@ -594,12 +607,10 @@ fn runtime_stats_count_calls_and_vectors() {
         ..koko_tables()
     });
     assert_eq!(rig.run(&frames).len(), 300);
-    let stats = rig.worker.stats();
-    let node = |name| rig.worker.graph().node_index(name).unwrap();
-    let i = node("vxlan4-input");
-    assert_eq!(stats.nodes[i].vectors.get(), 300);
-    assert_eq!(stats.nodes[i].calls.get(), 2);
-    assert_eq!(stats.nodes[node("vxlan4-fastpath")].vectors.get(), 0);
+    let input = rig.runtime("vxlan4-input");
+    assert_eq!(input.vectors.get(), 300);
+    assert_eq!(input.calls.get(), 2);
+    assert_eq!(rig.runtime("vxlan4-fastpath").vectors.get(), 0);
     rig.assert_no_leak();
 }
 
@@ -1157,27 +1168,16 @@ fn differential_configs() -> Vec<(&'static str, Tables)> {
 fn fastpath_equals_node_path_frame_by_frame() {
     let frames = differential_frames();
     for (name, tables) in differential_configs() {
-        let mut fast = Rig::new(tables.clone());
-        let mut slow = Rig::new(Tables {
-            vxlan4_fastpath: false,
-            ..tables
-        });
+        let (mut fast, mut slow) = Rig::fast_and_node_path(tables);
         for (k, f) in frames.iter().enumerate() {
             let a = fast.outcome(std::slice::from_ref(f), false);
             let b = slow.outcome(std::slice::from_ref(f), false);
             assert_eq!(a, b, "{name}: frame {k} {f:02x?}");
         }
-        let took = |r: &Rig| {
-            let i = r.worker.graph().node_index("vxlan4-fastpath").unwrap();
-            let s = &r.worker.stats().nodes[i];
-            (
-                s.vectors.get(),
-                r.counter("vxlan4-encap", "good packets encapsulated"),
-            )
-        };
-        let (fast_seen, encapsulated) = took(&fast);
+        let fast_seen = fast.runtime("vxlan4-fastpath").vectors.get();
+        let encapsulated = fast.counter("vxlan4-encap", "good packets encapsulated");
         assert_eq!(
-            took(&slow).0,
+            slow.runtime("vxlan4-fastpath").vectors.get(),
             0,
             "{name}: the node path rig used the fast path"
         );
@@ -1202,11 +1202,7 @@ fn fastpath_equals_node_path_frame_by_frame() {
 fn fastpath_equals_node_path_in_vectors() {
     let frames = differential_frames();
     for (name, tables) in differential_configs() {
-        let mut fast = Rig::new(tables.clone());
-        let mut slow = Rig::new(Tables {
-            vxlan4_fastpath: false,
-            ..tables
-        });
+        let (mut fast, mut slow) = Rig::fast_and_node_path(tables);
         // Valid frames of both tunnels interleaved with the rest.
         let valid = &frames[..2];
         let mixed: Vec<Vec<u8>> = frames
@@ -1230,10 +1226,7 @@ fn traced_vectors_take_the_node_path() {
     let mut rig = Rig::koko();
     let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
     let f = VxlanFrame::FROM_KOKO1.build(&inner);
-    let at = |r: &Rig, name| {
-        let i = r.worker.graph().node_index(name).unwrap();
-        r.worker.stats().nodes[i].vectors.get()
-    };
+    let at = |r: &Rig, name| r.runtime(name).vectors.get();
     rig.worker.trace().add_budget("pg-input", 1);
     assert_eq!(rig.run(std::slice::from_ref(&f)).len(), 1);
     assert_eq!(
