@@ -490,11 +490,11 @@ fn eight_vni_pairs_at_once_without_cross_talk() {
     // No cross-talk: each left container resolved 10.100.0.2 to its own
     // pair's MAC, and each right container heard only from its pair.
     for (i, (a, b)) in lefts.iter().zip(&rights).enumerate() {
-        let want = common::koko::mac(b, "link2");
+        let want = b.mac("link2");
         let neigh = a.exec_ok(&["ip", "neigh", "show", TEST2_IP, "dev", "link1"]);
         let neigh = String::from_utf8_lossy(&neigh.stdout);
         assert!(neigh.contains(&want), "pair {i}: {neigh} (want {want})");
-        let want = common::koko::mac(a, "link1");
+        let want = a.mac("link1");
         let neigh = b.exec_ok(&["ip", "neigh", "show", TEST1_IP, "dev", "link2"]);
         let neigh = String::from_utf8_lossy(&neigh.stdout);
         assert!(neigh.contains(&want), "pair {i}: {neigh} (want {want})");

@@ -37,10 +37,13 @@ use std::os::fd::{AsRawFd, OwnedFd};
 const BIN: &str = env!("CARGO_BIN_EXE_weft-pktgen");
 const GEN_MAC: &str = "02:00:00:00:00:01";
 
-/// Two namespaces joined by a veth pair `wpg0` (g) ↔ `wpg1` (d).
+/// Two namespaces joined by a veth pair `wpg0` (g) ↔ `wpg1` (d), IPv6 off
+/// so that nothing but the test's own frames crosses the link.
 fn pair(test: &str) -> (Netns, Netns) {
     let g = Netns::new(&format!("wpg-{test}-g"));
     let d = Netns::new(&format!("wpg-{test}-d"));
+    g.disable_ipv6();
+    d.disable_ipv6();
     veth(&g, "wpg0", &d, "wpg1");
     g.ip(&["link", "set", "wpg0", "address", GEN_MAC]);
     (g, d)

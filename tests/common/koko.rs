@@ -236,7 +236,7 @@ impl KokoTopology {
 
     /// vpp1's eth0 MAC address (`aa:bb:cc:dd:ee:ff`).
     pub fn vpp1_mac(&self) -> String {
-        mac(&self.vpp1, ETH0)
+        self.vpp1.mac(ETH0)
     }
 
     /// A command that runs `program` inside the vpp1 namespace
@@ -280,17 +280,6 @@ pub fn ifindex(ns: &Netns, dev: &str) -> u32 {
         .next()
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no ifindex for {dev} in {}: {text}", ns.name()))
-}
-
-/// The MAC address of `dev` inside `ns`.
-pub fn mac(ns: &Netns, dev: &str) -> String {
-    let out = ns.ip(&["-o", "link", "show", "dev", dev]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split("link/ether ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
-        .unwrap_or_else(|| panic!("no MAC for {dev} in {}: {text}", ns.name()))
 }
 
 /// `ip -d link show <dev>` inside `ns`, as text.
