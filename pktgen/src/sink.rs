@@ -47,8 +47,10 @@ use std::fmt;
 use std::ops::Sub;
 use std::os::fd::AsFd;
 
-use dataplane::io::xdp_prog::{XdpError, XdpMode, attached};
-use libbpf_rs::{MapCore, MapFlags, MapHandle, Object, ObjectBuilder, Program, Xdp, XdpFlags};
+use dataplane::io::xdp_prog::{
+    AttachFailure, Attached, XdpError, XdpMode, attach_prog, attached, detach_prog,
+};
+use libbpf_rs::{MapCore, MapFlags, MapHandle, Object, ObjectBuilder, Program};
 use serde::{Deserialize, Serialize};
 
 use crate::template::VXLAN_PORT;
@@ -411,52 +413,22 @@ impl Sink {
         let (prog_id, mode, stale) = {
             let prog = find_prog(&obj)?;
             let prog_id = Program::id_from_fd(prog.as_fd()).map_err(SinkError::Load)?;
-            let xdp = Xdp::new(prog.as_fd());
-            let (mode, stale) = match current {
-                Some((id, _, mode)) => {
-                    let err = |source| SinkError::ReplaceStale {
-                        ifindex,
-                        id,
-                        source,
-                    };
-                    match mode {
-                        XdpMode::Native => {
-                            let old = Program::fd_from_id(id).map_err(err)?;
-                            xdp.replace(c_ifindex, old.as_fd()).map_err(err)?;
-                        }
-                        XdpMode::Generic => {
-                            xdp.attach(c_ifindex, XdpFlags::SKB_MODE).map_err(err)?;
-                        }
-                    }
-                    log::warn!(
-                        "ifindex {ifindex}: replaced a stale {PROG_NAME} (id {id}, {mode} mode)"
-                    );
-                    (mode, Some(id))
-                }
-                None => {
-                    let native = XdpFlags::DRV_MODE | XdpFlags::UPDATE_IF_NOEXIST;
-                    let generic = XdpFlags::SKB_MODE | XdpFlags::UPDATE_IF_NOEXIST;
-                    match xdp.attach(c_ifindex, native) {
-                        Ok(()) => (XdpMode::Native, None),
-                        Err(native) => match xdp.attach(c_ifindex, generic) {
-                            Ok(()) => {
-                                log::info!(
-                                    "ifindex {ifindex}: native XDP not available ({native}); \
-                                     {PROG_NAME} attached in generic (SKB) mode"
-                                );
-                                (XdpMode::Generic, None)
-                            }
-                            Err(generic) => {
-                                return Err(SinkError::Attach {
-                                    ifindex,
-                                    native,
-                                    generic,
-                                });
-                            }
+            let stale = current.map(|(id, _, mode)| (id, mode));
+            let Attached { mode, stale } =
+                attach_prog(&prog, PROG_NAME, prog_id, ifindex, c_ifindex, stale).map_err(|e| {
+                    match e {
+                        AttachFailure::ReplaceStale { id, source, .. } => SinkError::ReplaceStale {
+                            ifindex,
+                            id,
+                            source,
+                        },
+                        AttachFailure::Attach { native, generic } => SinkError::Attach {
+                            ifindex,
+                            native,
+                            generic,
                         },
                     }
-                }
-            };
+                })?;
             (prog_id, mode, stale)
         };
         Ok(Sink {
@@ -530,27 +502,16 @@ impl Sink {
             Err(XdpError::Query { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        match current {
-            Some((id, _, mode)) if id == self.prog_id => {
-                let prog = find_prog(&self.obj)?;
-                let flags = match mode {
-                    XdpMode::Native => XdpFlags::DRV_MODE,
-                    XdpMode::Generic => XdpFlags::SKB_MODE,
-                };
-                Xdp::new(prog.as_fd())
-                    .detach(c_ifindex(ifindex)?, flags)
-                    .map_err(|source| SinkError::Detach { ifindex, source })
-            }
-            Some((id, name, _)) => {
-                log::warn!(
-                    "ifindex {ifindex}: {PROG_NAME} (id {}) was replaced by `{name}` (id {id}); \
-                     leaving that one attached",
-                    self.prog_id
-                );
-                Ok(())
-            }
-            None => Ok(()),
-        }
+        let prog = find_prog(&self.obj)?;
+        detach_prog(
+            &prog,
+            PROG_NAME,
+            self.prog_id,
+            ifindex,
+            c_ifindex(ifindex)?,
+            current.map(|(id, _, mode)| (id, mode)),
+        )
+        .map_err(|source| SinkError::Detach { ifindex, source })
     }
 }
 

@@ -376,67 +376,23 @@ impl XdpProgram {
         };
         let loaded = Loaded::load()?;
         let prog = loaded.prog()?;
-        let xdp = Xdp::new(prog.as_fd());
-
-        let (mode, stale) = match current {
-            Some((id, _, mode)) => {
-                let replace_err = |source| XdpError::ReplaceStale {
-                    ifindex,
-                    id,
-                    mode,
-                    source,
-                };
-                match mode {
-                    XdpMode::Native => {
-                        // XDP_FLAGS_REPLACE: the kernel refuses if the
-                        // attached program is no longer `old`. With no mode
-                        // flag the kernel picks native mode, which is where
-                        // `old` is.
-                        let old = Program::fd_from_id(id).map_err(replace_err)?;
-                        xdp.replace(c_ifindex, old.as_fd()).map_err(replace_err)?;
-                    }
-                    XdpMode::Generic => {
-                        // Without UPDATE_IF_NOEXIST this replaces whatever
-                        // generic-mode program is attached (see the module
-                        // docs).
-                        xdp.attach(c_ifindex, XdpFlags::SKB_MODE)
-                            .map_err(replace_err)?;
-                    }
-                }
-                log::warn!(
-                    "ifindex {ifindex}: replaced a stale {PROG_NAME} XDP program (id {id}, {mode} \
-                     mode) left by a previous weftd with a new one (id {})",
-                    loaded.prog_id
-                );
-                (mode, Some(id))
-            }
-            None => {
-                // UPDATE_IF_NOEXIST: a program attached since the query
-                // makes both attempts fail rather than be replaced.
-                // XdpFlags is not Copy in libbpf-rs 0.25: build it twice.
-                let native = XdpFlags::DRV_MODE | XdpFlags::UPDATE_IF_NOEXIST;
-                let generic = XdpFlags::SKB_MODE | XdpFlags::UPDATE_IF_NOEXIST;
-                match xdp.attach(c_ifindex, native) {
-                    Ok(()) => (XdpMode::Native, None),
-                    Err(native) => match xdp.attach(c_ifindex, generic) {
-                        Ok(()) => {
-                            log::info!(
-                                "ifindex {ifindex}: native XDP not available ({native}); \
-                                 {PROG_NAME} attached in generic (SKB) mode, which is slower"
-                            );
-                            (XdpMode::Generic, None)
-                        }
-                        Err(generic) => {
-                            return Err(XdpError::Attach {
-                                ifindex,
-                                native,
-                                generic,
-                            });
-                        }
+        let stale = current.map(|(id, _, mode)| (id, mode));
+        let Attached { mode, stale } =
+            attach_prog(&prog, PROG_NAME, loaded.prog_id, ifindex, c_ifindex, stale).map_err(
+                |e| match e {
+                    AttachFailure::ReplaceStale { id, mode, source } => XdpError::ReplaceStale {
+                        ifindex,
+                        id,
+                        mode,
+                        source,
                     },
-                }
-            }
-        };
+                    AttachFailure::Attach { native, generic } => XdpError::Attach {
+                        ifindex,
+                        native,
+                        generic,
+                    },
+                },
+            )?;
         Ok(XdpProgram {
             loaded,
             ifindex,
@@ -582,23 +538,17 @@ impl XdpProgram {
         }
         self.attached = false;
         let ifindex = self.ifindex;
-        match query(ifindex)? {
-            Some((id, mode)) if id == self.loaded.prog_id => {
-                let prog = self.loaded.prog()?;
-                Xdp::new(prog.as_fd())
-                    .detach(c_ifindex(ifindex)?, mode.flags())
-                    .map_err(|source| XdpError::Detach { ifindex, source })
-            }
-            Some((id, mode)) => {
-                log::warn!(
-                    "ifindex {ifindex}: {PROG_NAME} (id {}) was replaced by program id {id} \
-                     ({mode} mode); leaving that one attached",
-                    self.loaded.prog_id
-                );
-                Ok(())
-            }
-            None => Ok(()),
-        }
+        let current = query(ifindex)?;
+        let prog = self.loaded.prog()?;
+        detach_prog(
+            &prog,
+            PROG_NAME,
+            self.loaded.prog_id,
+            ifindex,
+            c_ifindex(ifindex)?,
+            current,
+        )
+        .map_err(|source| XdpError::Detach { ifindex, source })
     }
 }
 
@@ -607,6 +557,125 @@ impl Drop for XdpProgram {
         if let Err(e) = self.detach_inner() {
             log::error!("{e}");
         }
+    }
+}
+
+/// What [`attach_prog`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attached {
+    /// The mode the program runs in.
+    pub mode: XdpMode,
+    /// The id of the stale program it replaced, if any.
+    pub stale: Option<u32>,
+}
+
+/// Why [`attach_prog`] failed; callers name the interface and the program.
+#[derive(Debug)]
+pub enum AttachFailure {
+    /// Replacing the stale program `id` (attached in `mode`) failed.
+    ReplaceStale {
+        /// The stale program's id.
+        id: u32,
+        /// Its mode.
+        mode: XdpMode,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
+    /// Neither native nor generic mode would attach.
+    Attach {
+        /// The native-mode error.
+        native: libbpf_rs::Error,
+        /// The generic-mode error.
+        generic: libbpf_rs::Error,
+    },
+}
+
+/// Attaches the loaded program `prog` (named `name`, kernel id `prog_id`)
+/// to `ifindex` (`c_ifindex` for libbpf), the way weft's program and
+/// weft-pktgen's sink both attach: if `stale` names a program of the same
+/// name left attached (the caller has refused anyone else's), it is
+/// replaced in the mode it was attached in, with a `log::warn!` line;
+/// otherwise native (driver) mode is tried first and generic (SKB) mode is
+/// the fallback, with a `log::info!` line.
+pub fn attach_prog(
+    prog: &Program<'_>,
+    name: &str,
+    prog_id: u32,
+    ifindex: u32,
+    c_ifindex: i32,
+    stale: Option<(u32, XdpMode)>,
+) -> Result<Attached, AttachFailure> {
+    let xdp = Xdp::new(prog.as_fd());
+    if let Some((id, mode)) = stale {
+        let replace_err = |source| AttachFailure::ReplaceStale { id, mode, source };
+        match mode {
+            XdpMode::Native => {
+                // XDP_FLAGS_REPLACE: the kernel refuses if the attached
+                // program is no longer `old`. With no mode flag the kernel
+                // picks native mode, which is where `old` is.
+                let old = Program::fd_from_id(id).map_err(replace_err)?;
+                xdp.replace(c_ifindex, old.as_fd()).map_err(replace_err)?;
+            }
+            XdpMode::Generic => {
+                // Without UPDATE_IF_NOEXIST this replaces whatever
+                // generic-mode program is attached (see the module docs).
+                xdp.attach(c_ifindex, XdpFlags::SKB_MODE)
+                    .map_err(replace_err)?;
+            }
+        }
+        log::warn!(
+            "ifindex {ifindex}: replaced a stale {name} XDP program (id {id}, {mode} mode), \
+             left by a previous run, with a new one (id {prog_id})"
+        );
+        return Ok(Attached {
+            mode,
+            stale: Some(id),
+        });
+    }
+    // UPDATE_IF_NOEXIST: a program attached since the caller's query makes
+    // both attempts fail rather than be replaced. XdpFlags is not Copy in
+    // libbpf-rs 0.25: build it twice.
+    let native = XdpFlags::DRV_MODE | XdpFlags::UPDATE_IF_NOEXIST;
+    let generic = XdpFlags::SKB_MODE | XdpFlags::UPDATE_IF_NOEXIST;
+    let mode = match xdp.attach(c_ifindex, native) {
+        Ok(()) => XdpMode::Native,
+        Err(native) => match xdp.attach(c_ifindex, generic) {
+            Ok(()) => {
+                log::info!(
+                    "ifindex {ifindex}: native XDP not available ({native}); \
+                     {name} attached in generic (SKB) mode, which is slower"
+                );
+                XdpMode::Generic
+            }
+            Err(generic) => return Err(AttachFailure::Attach { native, generic }),
+        },
+    };
+    Ok(Attached { mode, stale: None })
+}
+
+/// Detaches program `prog` (kernel id `prog_id`, named `name`) from
+/// `ifindex` if it is still the one attached there; a program that replaced
+/// it meanwhile is left alone, with a `log::warn!` line. Shared by weft's
+/// program and weft-pktgen's sink. `Err` carries the libbpf error of the
+/// detach itself.
+pub fn detach_prog(
+    prog: &Program<'_>,
+    name: &str,
+    prog_id: u32,
+    ifindex: u32,
+    c_ifindex: i32,
+    current: Option<(u32, XdpMode)>,
+) -> Result<(), libbpf_rs::Error> {
+    match current {
+        Some((id, mode)) if id == prog_id => Xdp::new(prog.as_fd()).detach(c_ifindex, mode.flags()),
+        Some((id, mode)) => {
+            log::warn!(
+                "ifindex {ifindex}: {name} (id {prog_id}) was replaced by program id {id} \
+                 ({mode} mode); leaving that one attached"
+            );
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 
