@@ -234,10 +234,8 @@ fn copy_mode_tx_sends_whole_bursts() {
     let a = Netns::new("axd-ta");
     let b = Netns::new("axd-tb");
     // No IPv6 chatter: the peer must receive exactly the test's frames.
-    for ns in [&a, &b] {
-        ns.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"]);
-        ns.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
-    }
+    a.disable_ipv6();
+    b.disable_ipv6();
     veth_single_queue(&a, "ta0", &b, "tb0");
     let (_, ta_mac) = link_info(&a, "ta0");
     let (_, tb_mac) = link_info(&b, "tb0");

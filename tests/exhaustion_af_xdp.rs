@@ -4,7 +4,7 @@
 //! namespace with an AF_PACKET socket; assertions over the CLI socket.
 //!
 //! ```text
-//!  netns weft-wmf-xw-<pid>                netns weft-wmf-xp-<pid>
+//!  netns weft-wmfx-w-<pid>                netns weft-wmfx-p-<pid>
 //!  wmfx0 (AF_XDP, weftd: 10.99.0.3) <-veth-> wmfxp0 (no address, AF_PACKET)
 //! ```
 //!
@@ -26,14 +26,14 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use common::malformed::{self, check_reference};
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys};
+use common::veth_weftd::VethWeftd;
 use common::weftd::Weftd;
-use common::{Netns, privileged, veth};
+use common::{Netns, privileged};
 use weft::dataplane::fixtures;
 use weft::dataplane::wire::EthernetAddress;
 
@@ -55,45 +55,22 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
-        let w = Netns::new("wmf-xw");
-        let p = Netns::new("wmf-xp");
-        for ns in [&w, &p] {
-            for key in ["all", "default"] {
-                ns.exec_ok(&[
-                    "sysctl",
-                    "-qw",
-                    &format!("net.ipv6.conf.{key}.disable_ipv6=1"),
-                ]);
-            }
-        }
-        veth(&w, "wmfx0", &p, "wmfxp0");
-        let mac =
-            String::from_utf8(w.exec_ok(&["cat", "/sys/class/net/wmfx0/address"]).stdout).unwrap();
-        let mac = EthernetAddress::from_str(mac.trim()).unwrap();
-        let weftd = Weftd::start(
-            &w,
+        let VethWeftd {
+            weftd,
+            peer,
+            mac,
+            w,
+            p,
+        } = VethWeftd::start(
             "wmfx",
+            "wmfx0",
+            "wmfxp0",
             "cpu { workers 1 }\nbuffers {\n  buffers-per-numa 128\n  page-size default\n}",
-        );
-        for cmd in [
-            "create interface af_xdp host-if wmfx0".to_string(),
-            format!("set interface ip address {IF} 10.99.0.3/24"),
-            format!("set interface state {IF} up"),
-            format!("ip neighbor {IF} 10.99.0.1 {} static", fixtures::KOKO1_MAC),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11".into(),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12".into(),
-            "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".into(),
-            "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".into(),
+            None,
             // The kernel's drop counts reach rx-no-buf / rx-miss when the
             // driver reads the socket statistics, every 1024 polls: poll.
-            format!("set interface rx-mode {IF} polling"),
-        ] {
-            weftd.ok(&cmd);
-        }
-        let peer = {
-            let _in = p.enter();
-            RawSocket::open("wmfxp0")
-        };
+            &[format!("set interface rx-mode {IF} polling")],
+        );
         Rig {
             weftd,
             peer,

@@ -32,8 +32,9 @@ use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping};
 use common::malformed;
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys, if_keys};
+use common::veth_weftd::VethWeftd;
 use common::weftd::Weftd;
-use common::{Netns, privileged, veth};
+use common::{Netns, privileged};
 use weft::dataplane::fixtures;
 use weft::dataplane::nodes::vxlan4_hold::HOLD_MAX;
 use weft::dataplane::wire::EthernetAddress;
@@ -256,43 +257,20 @@ impl Rig {
     /// `tag` names the test: namespaces `weft-<tag>-{w,p}-<pid>`, so the
     /// tests of this file (one process) never share one.
     fn new(tag: &str) -> Rig {
-        let w = Netns::new(&format!("{tag}-w"));
-        let p = Netns::new(&format!("{tag}-p"));
-        for ns in [&w, &p] {
-            for key in ["all", "default"] {
-                ns.exec_ok(&[
-                    "sysctl",
-                    "-qw",
-                    &format!("net.ipv6.conf.{key}.disable_ipv6=1"),
-                ]);
-            }
-        }
-        veth(&w, "nbh0", &p, "nbhp0");
-        let mac =
-            String::from_utf8(w.exec_ok(&["cat", "/sys/class/net/nbh0/address"]).stdout).unwrap();
-        let mac = EthernetAddress::from_str(mac.trim()).unwrap();
-        let weftd = Weftd::start(
-            &w,
+        let VethWeftd {
+            weftd,
+            peer,
+            mac,
+            w,
+            p,
+        } = VethWeftd::start(
             tag,
+            "nbh0",
+            "nbhp0",
             "cpu { workers 1 }\nbuffers {\n  buffers-per-numa 4096\n  page-size default\n}",
+            None,
+            &[format!("set interface rx-mode {IF} polling")],
         );
-        for cmd in [
-            "create interface af_xdp host-if nbh0".to_string(),
-            format!("set interface ip address {IF} 10.99.0.3/24"),
-            format!("set interface state {IF} up"),
-            format!("ip neighbor {IF} 10.99.0.1 {} static", fixtures::KOKO1_MAC),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11".into(),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12".into(),
-            "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".into(),
-            "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".into(),
-            format!("set interface rx-mode {IF} polling"),
-        ] {
-            weftd.ok(&cmd);
-        }
-        let peer = {
-            let _in = p.enter();
-            RawSocket::open("nbhp0")
-        };
         let r = Rig {
             weftd,
             peer,

@@ -34,12 +34,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::ErrorKind;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use common::malformed::{self, Case, Expect, Path, check_reference, counts_ip4, expected_out};
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys, if_keys};
+use common::veth_weftd::VethWeftd;
 use common::weftd::Weftd;
 use common::{Netns, privileged, veth};
 use weft::dataplane::fixtures;
@@ -69,55 +69,25 @@ type Counters = BTreeMap<(String, String), u64>;
 
 impl Rig {
     fn new() -> Rig {
-        let w = Netns::new("wmf-w");
-        let p = Netns::new("wmf-p");
-        // No IPv6 chatter (DAD, MLD): nothing but the test's frames on the
-        // wire.
-        for ns in [&w, &p] {
-            for key in ["all", "default"] {
-                ns.exec_ok(&[
-                    "sysctl",
-                    "-qw",
-                    &format!("net.ipv6.conf.{key}.disable_ipv6=1"),
-                ]);
-            }
-        }
-        veth(&w, "wmf0", &p, "wmfp0");
-        w.ip(&["link", "set", "wmf0", "mtu", &MTU.to_string()]);
-        p.ip(&["link", "set", "wmfp0", "mtu", &MTU.to_string()]);
-        let mac =
-            String::from_utf8(w.exec_ok(&["cat", "/sys/class/net/wmf0/address"]).stdout).unwrap();
-        let mac = EthernetAddress::from_str(mac.trim()).unwrap();
         // data-size 1024: 2048-byte frames, so a buffer takes at most
         // 1792 bytes and a larger frame still fits the veth's MTU.
-        let weftd = Weftd::start(
-            &w,
+        let VethWeftd {
+            weftd,
+            peer,
+            mac,
+            w,
+            p,
+        } = VethWeftd::start(
             "wmf",
+            "wmf0",
+            "wmfp0",
             "cpu { workers 1 }\nbuffers {\n  default data-size 1024\n}",
-        );
-        for cmd in [
-            "create interface af_xdp host-if wmf0".to_string(),
-            "set interface ip address wmf0/0 10.99.0.3/24".into(),
-            "set interface state wmf0/0 up".into(),
-            format!(
-                "ip neighbor wmf0/0 10.99.0.1 {} static",
-                fixtures::KOKO1_MAC
-            ),
-            format!(
+            Some(MTU as u16),
+            &[format!(
                 "ip neighbor wmf0/0 10.99.0.2 {} static",
                 fixtures::KOKO2_MAC
-            ),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11".into(),
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12".into(),
-            "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".into(),
-            "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".into(),
-        ] {
-            weftd.ok(&cmd);
-        }
-        let peer = {
-            let _in = p.enter();
-            RawSocket::open("wmfp0")
-        };
+            )],
+        );
         let host = {
             let _in = w.enter();
             RawSocket::open("wmf0")

@@ -15,6 +15,7 @@ pub mod malformed;
 pub mod pg;
 pub mod rawsock;
 pub mod show;
+pub mod veth_weftd;
 pub mod weftd;
 
 mod netns;
