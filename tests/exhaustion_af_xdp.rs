@@ -29,13 +29,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::malformed::{self, check_reference};
-use common::rawsock::RawSocket;
+use common::privileged;
 use common::show::{self, error_keys};
 use common::veth_weftd::VethWeftd;
-use common::weftd::Weftd;
-use common::{Netns, privileged};
 use weft::dataplane::fixtures;
-use weft::dataplane::wire::EthernetAddress;
 
 const POOL: u64 = 128;
 const WAIT: Duration = Duration::from_secs(5);
@@ -46,22 +43,20 @@ const HEAVY: u64 = 20_000;
 type Counters = BTreeMap<(String, String), u64>;
 
 struct Rig {
-    weftd: Weftd,
-    peer: RawSocket,
-    mac: EthernetAddress,
-    _p: Netns,
-    _w: Netns,
+    v: VethWeftd,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = VethWeftd;
+
+    fn deref(&self) -> &VethWeftd {
+        &self.v
+    }
 }
 
 impl Rig {
     fn new() -> Rig {
-        let VethWeftd {
-            weftd,
-            peer,
-            mac,
-            w,
-            p,
-        } = VethWeftd::start(
+        let v = VethWeftd::start(
             "wmfx",
             "wmfx0",
             "wmfxp0",
@@ -71,25 +66,7 @@ impl Rig {
             // driver reads the socket statistics, every 1024 polls: poll.
             &[format!("set interface rx-mode {IF} polling")],
         );
-        Rig {
-            weftd,
-            peer,
-            mac,
-            _p: p,
-            _w: w,
-        }
-    }
-
-    fn errors(&self) -> Counters {
-        show::errors(&self.weftd.ok("show errors"))
-    }
-
-    fn ifs(&self) -> Counters {
-        show::interface_counters(&self.weftd.ok("show interface"))
-    }
-
-    fn used(&self) -> u64 {
-        show::buffers_used(&self.weftd.ok("show buffers")) as u64
+        Rig { v }
     }
 
     fn wait(&self, what: &str, cond: impl Fn(&Rig) -> bool) {

@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping};
 use common::malformed;
+use common::privileged;
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys, if_keys};
 use common::veth_weftd::VethWeftd;
 use common::weftd::Weftd;
-use common::{Netns, privileged};
 use weft::dataplane::fixtures;
 use weft::dataplane::nodes::vxlan4_hold::HOLD_MAX;
 use weft::dataplane::wire::EthernetAddress;
@@ -242,11 +242,15 @@ fn neighbor_table_full_refuses_and_traffic_continues() {
 /// weftd on one end of a veth, an AF_PACKET socket on the other, koko1
 /// resolved (static), koko2 not.
 struct Rig {
-    weftd: Weftd,
-    peer: RawSocket,
-    mac: EthernetAddress,
-    _p: Netns,
-    _w: Netns,
+    v: VethWeftd,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = VethWeftd;
+
+    fn deref(&self) -> &VethWeftd {
+        &self.v
+    }
 }
 
 const IF: &str = "nbh0/0";
@@ -257,13 +261,7 @@ impl Rig {
     /// `tag` names the test: namespaces `weft-<tag>-{w,p}-<pid>`, so the
     /// tests of this file (one process) never share one.
     fn new(tag: &str) -> Rig {
-        let VethWeftd {
-            weftd,
-            peer,
-            mac,
-            w,
-            p,
-        } = VethWeftd::start(
+        let v = VethWeftd::start(
             tag,
             "nbh0",
             "nbhp0",
@@ -271,29 +269,11 @@ impl Rig {
             None,
             &[format!("set interface rx-mode {IF} polling")],
         );
-        let r = Rig {
-            weftd,
-            peer,
-            mac,
-            _p: p,
-            _w: w,
-        };
+        let r = Rig { v };
         // Until the worker has given the kernel its fill ring, a frame
         // finds no buffer and is lost.
         r.wait("the fill ring filled", |r| r.used() == FILL_RING);
         r
-    }
-
-    fn errors(&self) -> Counters {
-        show::errors(&self.weftd.ok("show errors"))
-    }
-
-    fn ifs(&self) -> Counters {
-        show::interface_counters(&self.weftd.ok("show interface"))
-    }
-
-    fn used(&self) -> u64 {
-        show::buffers_used(&self.weftd.ok("show buffers")) as u64
     }
 
     fn wait(&self, what: &str, cond: impl Fn(&Rig) -> bool) {

@@ -40,10 +40,8 @@ use common::malformed::{self, Case, Expect, Path, check_reference, counts_ip4, e
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys, if_keys};
 use common::veth_weftd::VethWeftd;
-use common::weftd::Weftd;
 use common::{Netns, privileged, veth};
 use weft::dataplane::fixtures;
-use weft::dataplane::wire::EthernetAddress;
 
 /// The veth MTU: room for frames larger than a buffer, and still within
 /// what veth allows a native XDP program (about 3500).
@@ -56,13 +54,18 @@ const REFILL_CHUNK: usize = 64;
 const WAIT: Duration = Duration::from_secs(5);
 
 struct Rig {
-    // Dropped first: weftd, then the sockets, then the namespaces.
-    weftd: Weftd,
-    peer: RawSocket,
+    // Dropped first: the host socket, then weftd, its peer socket and
+    // the namespaces.
     host: RawSocket,
-    mac: EthernetAddress,
-    _p: Netns,
-    _w: Netns,
+    v: VethWeftd,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = VethWeftd;
+
+    fn deref(&self) -> &VethWeftd {
+        &self.v
+    }
 }
 
 type Counters = BTreeMap<(String, String), u64>;
@@ -71,13 +74,7 @@ impl Rig {
     fn new() -> Rig {
         // data-size 1024: 2048-byte frames, so a buffer takes at most
         // 1792 bytes and a larger frame still fits the veth's MTU.
-        let VethWeftd {
-            weftd,
-            peer,
-            mac,
-            w,
-            p,
-        } = VethWeftd::start(
+        let v = VethWeftd::start(
             "wmf",
             "wmf0",
             "wmfp0",
@@ -89,25 +86,10 @@ impl Rig {
             )],
         );
         let host = {
-            let _in = w.enter();
+            let _in = v.w.enter();
             RawSocket::open("wmf0")
         };
-        Rig {
-            weftd,
-            peer,
-            host,
-            mac,
-            _p: p,
-            _w: w,
-        }
-    }
-
-    fn errors(&self) -> Counters {
-        show::errors(&self.weftd.ok("show errors"))
-    }
-
-    fn ifs(&self) -> Counters {
-        show::interface_counters(&self.weftd.ok("show interface"))
+        Rig { host, v }
     }
 
     fn ifc(&self, name: &str) -> u64 {
@@ -115,10 +97,6 @@ impl Rig {
             .get(&("wmf0/0".to_string(), name.to_string()))
             .copied()
             .unwrap_or(0)
-    }
-
-    fn used(&self) -> usize {
-        show::buffers_used(&self.weftd.ok("show buffers"))
     }
 
     /// Waits until `cond` holds, polling the CLI.
@@ -150,7 +128,7 @@ impl Rig {
         let want = RING - rx % REFILL_CHUNK;
         let deadline = Instant::now() + WAIT;
         loop {
-            let used = self.used();
+            let used = self.used() as usize;
             if used == want {
                 return;
             }

@@ -10,12 +10,14 @@
 //! IPv6 is off in both namespaces, so nothing but the test's frames
 //! crosses the link.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use weft::dataplane::fixtures;
 use weft::dataplane::wire::EthernetAddress;
 
 use super::rawsock::RawSocket;
+use super::show;
 use super::weftd::Weftd;
 use super::{Netns, veth};
 
@@ -86,5 +88,20 @@ impl VethWeftd {
             w,
             p,
         }
+    }
+
+    /// `show errors`, by (node, reason).
+    pub fn errors(&self) -> BTreeMap<(String, String), u64> {
+        show::errors(&self.weftd.ok("show errors"))
+    }
+
+    /// `show interface` counters, by (interface, counter).
+    pub fn ifs(&self) -> BTreeMap<(String, String), u64> {
+        show::interface_counters(&self.weftd.ok("show interface"))
+    }
+
+    /// `show buffers` Used.
+    pub fn used(&self) -> u64 {
+        show::buffers_used(&self.weftd.ok("show buffers")) as u64
     }
 }
