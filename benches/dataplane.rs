@@ -171,25 +171,30 @@ impl Port for LoopPort {
         self.input_node
     }
 
-    fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize) -> RxResult {
-        let pool = cache.pool();
+    /// The buffers come back exactly as `prepare` left them, receive
+    /// interface included (the path benchmark's is the uplink, the
+    /// interface this port is polled as; the node benchmarks' is whatever
+    /// the real path has set by then).
+    fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize, _: u32) -> RxResult {
+        let pool = cache.pool().view();
         let n = max.min(self.ring.len());
-        for mut b in self.ring.drain(..n) {
+        for b in &mut self.ring[..n] {
             // Restoring the received state is the only harness work inside
             // the measured loop: one 32-byte metadata store (data offset =
             // headroom, length = frame length, every other field as a fresh
             // buffer has it) and, on the full path, the 50-byte outer header
-            // that vxlan4-encap overwrote in place. The inner frame is never
+            // that the graph overwrote in place. The inner frame is never
             // written by weft, so it needs no restoring.
-            let mut p = pool.packet_mut(&mut b);
+            let mut p = pool.packet_mut(b);
             *p.meta = self.received;
             if let Some(outer) = &self.outer {
                 p.data_mut()[..OUTER_LEN].copy_from_slice(outer);
             }
-            out.push(b);
         }
+        out.extend(self.ring.drain(..n));
         RxResult {
             received: n,
+            bytes: n as u64 * u64::from(self.received.len),
             ..RxResult::default()
         }
     }
@@ -295,7 +300,10 @@ fn path_one(
     }));
     let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), tables);
     let frame = rx_frame();
-    let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &frame, true, |_| {});
+    // Received on the uplink, as pg-input's driver sets it.
+    let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &frame, true, |p| {
+        p.meta.rx_if = UPLINK
+    });
     worker.ports_mut().insert(UPLINK, Box::new(port));
 
     // Before measuring: a poll forwards all 256 packets (also after the
@@ -375,9 +383,9 @@ impl Node for BenchInput {
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let NodeCtx { cache, ports, .. } = ctx;
-        ports.for_each_rx(BENCH_INPUT, |_, port| {
+        ports.for_each_rx(BENCH_INPUT, |sw_if_index, port| {
             let room = VECTOR_SIZE - v.bufs.len();
-            port.rx(cache, &mut v.bufs, room);
+            port.rx(cache, &mut v.bufs, room, sw_if_index);
         });
         v.nexts.resize(v.bufs.len(), 0);
     }

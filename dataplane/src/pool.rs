@@ -552,13 +552,16 @@ impl Pool {
     }
 
     /// Resets a buffer's metadata to that of a freshly allocated buffer
-    /// with `len` bytes of data at `data_offset` (drivers, on receive).
+    /// with `len` bytes of data at `data_offset`, received on `rx_if`
+    /// (drivers, on receive), in one store.
     #[inline]
-    pub fn reset_meta(&self, buf: &mut Buf, data_offset: u16, len: u16) {
-        let m = self.meta_mut(buf);
-        *m = BufMeta::FRESH;
-        m.data_offset = data_offset;
-        m.len = len;
+    pub fn reset_meta(&self, buf: &mut Buf, data_offset: u16, len: u16, rx_if: u32) {
+        *self.meta_mut(buf) = BufMeta {
+            data_offset,
+            len,
+            rx_if,
+            ..BufMeta::FRESH
+        };
     }
 
     fn take_shared(&self, out: &mut Vec<u32>, n: usize) -> usize {

@@ -11,6 +11,8 @@ use crate::pool::{Buf, PoolCache};
 pub struct RxResult {
     /// Frames received into buffers.
     pub received: usize,
+    /// Bytes of those frames (their lengths summed).
+    pub bytes: u64,
     /// Frames lost for lack of buffers (`rx-no-buf`).
     pub no_buf: usize,
     /// Frames lost because the device had nowhere to put them (`rx-miss`).
@@ -33,8 +35,18 @@ pub trait Port: Send {
     fn input_node(&self) -> &'static str;
 
     /// Receives up to `max` frames, appending their buffers to `out` with
-    /// data offset and length set.
-    fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize) -> RxResult;
+    /// their metadata complete: data offset, length and receive interface
+    /// (`sw_if_index`, the interface this port is), every other field as a
+    /// fresh buffer has it. The driver writes each buffer's metadata once
+    /// and the input node does not go over the vector again (as VPP's
+    /// device input nodes set `sw_if_index[VLIB_RX]` themselves).
+    fn rx(
+        &mut self,
+        cache: &mut PoolCache,
+        out: &mut Vec<Buf>,
+        max: usize,
+        sw_if_index: u32,
+    ) -> RxResult;
 
     /// Transmits every buffer of `bufs`, leaving it empty: each buffer is
     /// either sent (and freed or recycled by the driver) or freed and

@@ -114,6 +114,11 @@ pub struct Vxlan4Encap {
     /// Largest inner frame (Ethernet header included) that fits the
     /// uplink's MTU once encapsulated: MTU - 36.
     pub max_inner: u16,
+    /// The ones-complement sum (not inverted, not folded) of the rewrite's
+    /// IPv4 header with total length 36, the length of an empty inner
+    /// frame: adding the inner frame's length and folding gives the
+    /// packet's header sum, so its checksum costs an add and two folds.
+    pub ip_sum: u32,
 }
 
 /// The whole snapshot.
@@ -212,8 +217,8 @@ impl Vxlan4Encap {
         ip[9] = 17;
         ip[12..16].copy_from_slice(&p.src.octets());
         ip[16..20].copy_from_slice(&p.dst.octets());
-        let csum = !crate::wire::checksum::data(ip);
-        ip[10..12].copy_from_slice(&csum.to_be_bytes());
+        let sum = crate::wire::checksum::data(ip);
+        ip[10..12].copy_from_slice(&(!sum).to_be_bytes());
         let udp = &mut r[34..42];
         udp[2..4].copy_from_slice(&p.dst_port.to_be_bytes());
         let vx = &mut r[42..50];
@@ -223,6 +228,7 @@ impl Vxlan4Encap {
             rewrite: r,
             uplink: p.uplink,
             max_inner: p.uplink_mtu.saturating_sub(36),
+            ip_sum: u32::from(sum) + 36,
         }
     }
 }

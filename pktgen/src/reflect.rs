@@ -226,7 +226,8 @@ impl Reflector {
         let mut last_rx = start;
         let mut count_reached: Option<Instant> = None;
         loop {
-            let r = self.socket.rx(&mut self.cache, &mut bufs, BATCH);
+            // No interfaces here: the receive interface is left 0.
+            let r = self.socket.rx(&mut self.cache, &mut bufs, BATCH, 0);
             no_buf += r.no_buf as u64;
             miss += r.miss as u64;
             let now = Instant::now();

@@ -152,7 +152,7 @@ impl TxSocket {
                 t.len()
             );
             let mut b = cache.alloc().expect("the pool has one buffer per template");
-            pool.reset_meta(&mut b, HEADROOM as u16, t.len() as u16);
+            pool.reset_meta(&mut b, HEADROOM as u16, t.len() as u16, 0); // no rx_if here
             pool.packet_mut(&mut b).data_mut().copy_from_slice(t);
             descs.push((
                 u64::from(b.index()) * frame_size + u64::from(HEADROOM),

@@ -597,7 +597,13 @@ impl Port for AfXdpSocket {
         Some(self.fd())
     }
 
-    fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize) -> RxResult {
+    fn rx(
+        &mut self,
+        cache: &mut PoolCache,
+        out: &mut Vec<Buf>,
+        max: usize,
+        sw_if_index: u32,
+    ) -> RxResult {
         let mut r = RxResult::default();
         self.reclaim(cache);
         let mut idx = 0;
@@ -616,9 +622,11 @@ impl Port for AfXdpSocket {
                 cache.free(b);
                 continue;
             }
-            self.pool.reset_meta(&mut b, offset as u16, d.len as u16);
+            self.pool
+                .reset_meta(&mut b, offset as u16, d.len as u16, sw_if_index);
             out.push(b);
             r.received += 1;
+            r.bytes += u64::from(d.len);
         }
         if n > 0 {
             // SAFETY: releases exactly the entries peeked above.

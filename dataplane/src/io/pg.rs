@@ -73,7 +73,13 @@ impl Port for PgPort {
         INPUT_NODE
     }
 
-    fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize) -> RxResult {
+    fn rx(
+        &mut self,
+        cache: &mut PoolCache,
+        out: &mut Vec<Buf>,
+        max: usize,
+        sw_if_index: u32,
+    ) -> RxResult {
         let mut r = RxResult::default();
         let mut q = self.handle.rx.lock().expect("pg lock");
         while r.received < max {
@@ -83,9 +89,12 @@ impl Port for PgPort {
                 continue;
             };
             let pool = cache.pool().clone();
-            if pool.packet_mut(&mut b).write(&frame) {
+            let mut p = pool.packet_mut(&mut b);
+            if p.write(&frame) {
+                p.meta.rx_if = sw_if_index;
                 out.push(b);
                 r.received += 1;
+                r.bytes += frame.len() as u64;
             } else {
                 // Larger than a buffer: the device could not take it.
                 cache.free(b);

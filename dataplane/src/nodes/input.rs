@@ -89,18 +89,22 @@ impl crate::graph::Node for InputNode {
                 return;
             }
             let first = v.bufs.len();
-            let r = port.rx(cache, &mut v.bufs, room);
-            let mut bytes = 0u64;
-            for b in &mut v.bufs[first..] {
-                let m = pool.meta_mut(b);
-                m.rx_if = sw_if_index;
-                bytes += m.len as u64;
-                if budget > 0 {
+            // The driver sets each buffer's receive interface and sums the
+            // bytes: no pass over the vector here unless it is traced.
+            let r = port.rx(cache, &mut v.bufs, room, sw_if_index);
+            if budget > 0 {
+                for b in &mut v.bufs[first..] {
+                    let m = pool.meta_mut(b);
                     let text = trace_text(name, sw_if_index, m.len as usize);
                     tracer.start(m, name, text);
                 }
             }
-            ifc.add_combined(sw_if_index, IfCounter::RxPackets, r.received as u64, bytes);
+            ifc.add_combined(
+                sw_if_index,
+                IfCounter::RxPackets,
+                r.received as u64,
+                r.bytes,
+            );
             ifc.add(sw_if_index, IfCounter::RxNoBuf, r.no_buf as u64);
             ifc.add(sw_if_index, IfCounter::RxMiss, r.miss as u64);
         });

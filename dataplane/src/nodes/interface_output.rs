@@ -62,11 +62,57 @@ impl Node for InterfaceOutput {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        if !stage_all(ctx, v) {
+            self.stage_each(ctx, v);
+        }
+        let ifc = ctx.ifc;
+        ctx.ports.flush(ctx.cache, |sw_if_index, r| {
+            ifc.add(sw_if_index, IfCounter::TxError, r.errors as u64);
+        });
+    }
+}
+
+/// The common case: the whole vector leaves on one interface that is up
+/// and has a device on this worker, and nothing in it is traced. One pass
+/// over the metadata, then the vector moves to the device queue in one
+/// copy. False (and nothing done) otherwise.
+#[inline]
+fn stage_all(ctx: &mut NodeCtx<'_>, v: &mut Vector) -> bool {
+    let (pool, tables) = (ctx.pool, ctx.tables);
+    let Some(first) = v.bufs.first() else {
+        return true;
+    };
+    let tx_if = pool.meta(first).tx_if;
+    let (mut same, mut bytes) = (true, 0u64);
+    for b in &v.bufs {
+        let m = pool.meta(b);
+        same &= m.tx_if == tx_if && !m.is_traced();
+        bytes += m.len as u64;
+    }
+    if !same
+        || !tables
+            .interface(tx_if)
+            .is_some_and(|i| i.admin_up && i.output == Output::Device)
+    {
+        return false;
+    }
+    let Some(q) = ctx.ports.staging(tx_if) else {
+        return false;
+    };
+    let n = v.bufs.len() as u64;
+    q.append(&mut v.bufs);
+    v.nexts.clear();
+    ctx.ifc.add_combined(tx_if, IfCounter::TxPackets, n, bytes);
+    true
+}
+
+impl InterfaceOutput {
+    /// Stages what can be sent, one buffer at a time, and keeps the rest
+    /// for error-drop. The interface check and the tx counters are done
+    /// once per run of packets for the same interface.
+    fn stage_each(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
-        // Stage what can be sent; keep the rest for error-drop. The
-        // interface check and the tx counters are done once per run of
-        // packets for the same interface.
         let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
@@ -126,9 +172,6 @@ impl Node for InterfaceOutput {
         ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
         v.bufs.append(&mut self.kept);
         v.nexts.resize(v.bufs.len(), Next::Drop as u16);
-        ctx.ports.flush(ctx.cache, |sw_if_index, r| {
-            ifc.add(sw_if_index, IfCounter::TxError, r.errors as u64);
-        });
         for (c, n) in counts.iter().enumerate() {
             ctx.count(c, *n);
         }

@@ -980,6 +980,55 @@ fn injected_frames_are_sent() {
     rig.assert_no_leak();
 }
 
+/// interface-output takes a vector for one interface whole, and a mixed
+/// vector packet by packet: the same frames leave, in order, and the same
+/// counters count either way.
+#[test]
+fn interface_output_sends_whole_and_mixed_vectors() {
+    let mut t = koko_tables();
+    // sw_if_index 4: a device that is up but has no port on this worker.
+    let mut other = t.interfaces[UPLINK as usize].clone().unwrap();
+    other.sw_if_index = 4;
+    t.interfaces.push(Some(other));
+    let mut rig = Rig::new(t);
+    let frame = |k: u8| {
+        let mut f = arp_frame(
+            [0xff; 6], WEFT_MAC.0, 1, WEFT_MAC.0, WEFT_IP, [0; 6], KOKO2_IP,
+        );
+        f[41] = k;
+        f
+    };
+    let mut send = |to: &[u32]| {
+        for (k, sw_if_index) in to.iter().enumerate() {
+            assert!(rig.worker.injector().send(crate::punt::Inject {
+                sw_if_index: *sw_if_index,
+                frame: frame(k as u8),
+            }));
+        }
+        rig.run(&[])
+    };
+    // Whole: three frames for the uplink.
+    let out = send(&[UPLINK; 3]);
+    assert_eq!(out, (0..3).map(frame).collect::<Vec<_>>());
+    // Mixed: local0 is down, tunnel0 is not a device, 4 has no port here,
+    // 9 does not exist; the uplink's frames leave in order.
+    let out = send(&[UPLINK, 0, UPLINK, TUNNEL0, 4, 9, UPLINK]);
+    assert_eq!(out, vec![frame(0), frame(2), frame(6)]);
+    // Whole but for a down interface: all dropped.
+    assert!(send(&[0, 0]).is_empty());
+    assert_eq!(rig.ifc(UPLINK, IfCounter::TxPackets), 6);
+    assert_eq!(
+        rig.ifc(UPLINK, IfCounter::TxBytes),
+        6 * frame(0).len() as u64
+    );
+    assert_eq!(rig.counter("interface-output", "interface is down"), 3);
+    assert_eq!(
+        rig.counter("interface-output", "no device for tx interface"),
+        3
+    );
+    rig.assert_no_leak();
+}
+
 /// `show errors` prints the reason in a 35-column field that truncates
 /// (vppinfra's `%=35s`): every reason weft words itself must fit. VPP's own
 /// longer strings are kept word for word (VPP truncates them too).
