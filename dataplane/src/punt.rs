@@ -3,14 +3,14 @@
 //!
 //! Punts are small fixed-size messages on a bounded channel: a node calls
 //! [`Punt::send`], which never blocks and never allocates; when the channel
-//! is full the message is dropped and counted. Injected frames come the
+//! is full the message is dropped and the node counts it under its own
+//! error counter (`ARP punt queue full`, `echo reply punt queue full`), so
+//! `show errors` shows a control plane that is not keeping up. Injected frames come the
 //! other way, built by the control plane (ARP requests, `ping`), and a worker
 //! drains at most [`INJECT_PER_POLL`] of them per loop iteration.
 
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Instant;
 
 use crate::wire::EthernetAddress;
@@ -54,21 +54,16 @@ pub enum PuntMsg {
 #[derive(Clone, Debug)]
 pub struct Punt {
     tx: SyncSender<PuntMsg>,
-    dropped: Arc<AtomicU64>,
 }
 
 impl Punt {
-    /// Sends without blocking; a full channel drops the message (counted).
+    /// Sends without blocking. False when the message was dropped: the
+    /// channel is full (the control plane is not keeping up) or nobody
+    /// receives; the caller counts it.
     #[inline]
-    pub fn send(&self, msg: PuntMsg) {
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = self.tx.try_send(msg) {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Messages dropped because the control plane was not keeping up.
-    pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+    #[must_use]
+    pub fn send(&self, msg: PuntMsg) -> bool {
+        self.tx.try_send(msg).is_ok()
     }
 }
 
@@ -76,13 +71,7 @@ impl Punt {
 /// receiver.
 pub fn punt_channel(capacity: usize) -> (Punt, Receiver<PuntMsg>) {
     let (tx, rx) = mpsc::sync_channel(capacity);
-    (
-        Punt {
-            tx,
-            dropped: Arc::new(AtomicU64::new(0)),
-        },
-        rx,
-    )
+    (Punt { tx }, rx)
 }
 
 /// A frame for a worker to send.

@@ -51,6 +51,9 @@ crate::counters! {
         RepliesReceived = ("ARP replies received", Info),
         /// Neither request nor reply.
         OpcodeNotRequest = ("ARP opcode not request", Error),
+        /// The sender was not learned: the punt queue to the control plane
+        /// was full (weft's own counter).
+        PuntQueueFull = ("ARP punt queue full", Error),
         /// Sender hardware address differs from the frame's source.
         L2AddressMismatch = ("ARP hw addr does not match L2 frame src addr", Error),
         /// Probe (sender 0.0.0.0) or announcement (sender == target).
@@ -132,11 +135,14 @@ impl Node for ArpReply {
                         break 'decide Next::Drop;
                     }
                 }
-                ctx.punt.send(PuntMsg::Neighbor {
+                let learned = ctx.punt.send(PuntMsg::Neighbor {
                     sw_if_index: rx_if,
                     ip: spa,
                     mac: sha,
                 });
+                if !learned {
+                    counts[Counter::PuntQueueFull as usize] += 1;
+                }
                 if op == ArpOperation::Reply {
                     counts[Counter::RepliesReceived as usize] += 1;
                     break 'decide Next::Drop;

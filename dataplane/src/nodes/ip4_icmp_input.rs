@@ -37,6 +37,9 @@ crate::counters! {
         EchoRepliesSent = ("echo replies sent", Info),
         /// Echo replies for weft's own pings.
         EchoRepliesReceived = ("echo replies received", Info),
+        /// An echo reply for weft's `ping` not delivered: the punt queue
+        /// to the control plane was full.
+        PuntQueueFull = ("echo reply punt queue full", Error),
         /// A type weft does not handle.
         UnknownType = ("unknown type", Error),
         /// Shorter than an ICMP header.
@@ -86,7 +89,7 @@ impl Node for Ip4IcmpInput {
                 match icmp.msg_type() {
                     Icmpv4Message::EchoRequest => {}
                     Icmpv4Message::EchoReply => {
-                        ctx.punt.send(PuntMsg::EchoReply {
+                        let delivered = ctx.punt.send(PuntMsg::EchoReply {
                             sw_if_index: rx_if,
                             src,
                             ident: icmp.echo_ident(),
@@ -95,6 +98,9 @@ impl Node for Ip4IcmpInput {
                             len: icmp_len as u16,
                             at: Instant::now(),
                         });
+                        if !delivered {
+                            counts[Counter::PuntQueueFull as usize] += 1;
+                        }
                         counts[Counter::EchoRepliesReceived as usize] += 1;
                         break 'decide Next::Drop;
                     }

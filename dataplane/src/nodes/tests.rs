@@ -965,6 +965,55 @@ fn icmp_cases_are_counted_and_replies_punted() {
     rig.assert_no_leak();
 }
 
+/// A control plane that does not keep up: punts beyond the queue are
+/// dropped and counted under the node, and the packet path goes on (ARP
+/// requests are still answered).
+#[test]
+fn full_punt_queue_is_counted() {
+    let mut rig = Rig::koko();
+    // One message of room, never drained.
+    let (punt, _punts) = crate::punt::punt_channel(1);
+    rig.worker.set_punt(punt);
+    let req = arp_frame(
+        [0xff; 6],
+        KOKO1_MAC.0,
+        1,
+        KOKO1_MAC.0,
+        KOKO1_IP,
+        [0; 6],
+        WEFT_IP,
+    );
+    let reply = echo(KOKO1_MAC.0, KOKO1_IP, 0, 0xbeef, 3, &[0; 20]);
+    let out = rig.run(&[req.clone(), req.clone(), req, reply.clone(), reply]);
+    assert_eq!(out.len(), 3, "every request answered");
+    assert_eq!(rig.counter("arp-reply", "ARP replies sent"), 3);
+    assert_eq!(rig.counter("arp-reply", "ARP punt queue full"), 2);
+    assert_eq!(rig.counter("ip4-icmp-input", "echo replies received"), 2);
+    assert_eq!(
+        rig.counter("ip4-icmp-input", "echo reply punt queue full"),
+        2
+    );
+    // With room again, nothing more is counted.
+    let (punt, punts) = crate::punt::punt_channel(8);
+    rig.worker.set_punt(punt);
+    let req = arp_frame(
+        [0xff; 6],
+        KOKO2_MAC.0,
+        1,
+        KOKO2_MAC.0,
+        KOKO2_IP,
+        [0; 6],
+        WEFT_IP,
+    );
+    assert_eq!(rig.run(&[req]).len(), 1);
+    assert_eq!(rig.counter("arp-reply", "ARP punt queue full"), 2);
+    assert!(matches!(
+        punts.try_recv(),
+        Ok(crate::punt::PuntMsg::Neighbor { ip: KOKO2_IP, .. })
+    ));
+    rig.assert_no_leak();
+}
+
 #[test]
 fn injected_frames_are_sent() {
     let mut rig = Rig::koko();
