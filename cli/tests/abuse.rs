@@ -630,17 +630,8 @@ fn vanishing_and_stalled_clients() {
     // the socket buffers are full its session waits in write(2), and a last
     // command (`create loopback interface`) stays unexecuted. Meanwhile
     // weftd accepts and serves everybody else.
-    let wmem: usize = std::fs::read_to_string("/proc/sys/net/core/wmem_default")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(212_992);
-    let reply_len = snap.interface.len() + 1;
-    let n = 8 * wmem / reply_len + 1;
-    let flood = |c: &mut Conn| {
-        let mut input = "sh int\n".repeat(n);
-        input.push_str("create loopback interface\n");
-        c.send(input.as_bytes());
-    };
+    let n = flood_len(&snap);
+    let flood = |c: &mut Conn| flood(c, n);
     let mut stalled = Conn::session(&d, "weftctl");
     flood(&mut stalled);
     let t0 = Instant::now();
@@ -676,6 +667,72 @@ fn vanishing_and_stalled_clients() {
     drop(gone);
     assert_back_to(&d, base, "client gone while its output was pending");
     assert_unaffected(&mut d, &snap, "client gone while its output was pending");
+}
+
+/// How many `show interface` replies overfill the socket buffers between
+/// weftd and a client that does not read (8 times the default send
+/// buffer, in replies as long as `snap`'s).
+fn flood_len(snap: &Snapshot) -> usize {
+    let wmem: usize = std::fs::read_to_string("/proc/sys/net/core/wmem_default")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(212_992);
+    8 * wmem / (snap.interface.len() + 1) + 1
+}
+
+/// Sends `n` `sh int` then `create loopback interface`, reading nothing.
+fn flood(c: &mut Conn, n: usize) {
+    let mut input = "sh int\n".repeat(n);
+    input.push_str("create loopback interface\n");
+    c.send(input.as_bytes());
+}
+
+/// A client that stays connected but never reads: its session waits in
+/// write(2) for `WRITE_TIMEOUT` (30 s), then ends. weftd closes the
+/// connection, frees the session's thread and descriptors, and the
+/// commands it had not run yet never run.
+#[test]
+fn client_that_never_reads_loses_its_session_after_30_s() {
+    use control::cli::server::WRITE_TIMEOUT;
+    let mut d = Daemon::start("abuse-stall", &[]);
+    configure(&d);
+    let snap = Snapshot::take(&d);
+    let base = idle_usage(&d);
+    let n = flood_len(&snap);
+    let mut stalled = Conn::session(&d, "weftctl");
+    flood(&mut stalled, n);
+    let t0 = Instant::now();
+    assert_ne!(usage(&d), base, "the session is open");
+    // Served meanwhile, and back to the idle usage once the session ends.
+    while usage(&d) != base {
+        assert!(
+            t0.elapsed() < WRITE_TIMEOUT + Duration::from_secs(10),
+            "the stalled session is still open after {:?}",
+            t0.elapsed()
+        );
+        assert_eq!(Snapshot::take(&d), snap, "while a client is not reading");
+        thread::sleep(Duration::from_millis(500));
+    }
+    let ended = t0.elapsed();
+    assert!(
+        ended >= WRITE_TIMEOUT - Duration::from_secs(1),
+        "the session ended after {ended:?}, before the write timeout"
+    );
+    // What the client finds when it reads at last: the replies that fitted
+    // in the buffers, then the end of the connection; not every reply, and
+    // not the last command's.
+    let out = stalled.rest();
+    let replies: Vec<&[u8]> = out.split(|b| *b == 0).filter(|r| !r.is_empty()).collect();
+    assert!(
+        replies.len() < n,
+        "{} of {n} replies arrived",
+        replies.len()
+    );
+    assert!(
+        replies.iter().all(|r| *r == snap.interface.as_bytes()),
+        "a reply other than `show interface`'s (the last command's?)"
+    );
+    assert_unaffected(&mut d, &snap, "a client that never reads");
 }
 
 // ---------------------------------------------------------------------------
