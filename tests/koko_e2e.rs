@@ -8,7 +8,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, koko_link, ping};
+use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping};
+use common::show::buffers_used;
 use common::weftd::Weftd;
 use common::{Netns, privileged};
 
@@ -31,9 +32,14 @@ fn demo_commands(a: u32, b: u32, port: Option<u16>) -> Vec<String> {
 
 /// Waits until weft has resolved both koko hosts (`show ip neighbors`).
 fn wait_resolved(weftd: &Weftd) {
+    wait_neighbors(weftd, &["10.99.0.1", "10.99.0.2"]);
+}
+
+/// Waits until weft has resolved every address in `addrs`.
+fn wait_neighbors(weftd: &Weftd, addrs: &[&str]) {
     for _ in 0..100 {
         let n = weftd.ok("show ip neighbors");
-        if n.contains(" 10.99.0.1 ") && n.contains(" 10.99.0.2 ") {
+        if addrs.iter().all(|a| n.contains(&format!(" {a} "))) {
             return;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -513,4 +519,128 @@ fn eight_vni_pairs_at_once_without_cross_talk() {
             "{show}"
         );
     }
+}
+
+/// koko1 and koko2 on two different segments, each reaching weft on its
+/// own AF_XDP interface (vpp1's eth0 and eth1, 10.99.1.3 and 10.99.2.3):
+/// frames received on one interface's socket leave by the other's, from
+/// the one buffer pool both sockets register as UMEM.
+///
+/// ```text
+///   test1 (link1, VNI 11 -> 10.99.1.3)        test2 (link2, VNI 12 -> 10.99.2.3)
+///   koko1 eth0 10.99.1.1 --- vpp1 eth0   vpp1 eth1 --- eth0 10.99.2.2 koko2
+///                             eth0/0  weftd  eth1/0
+/// ```
+#[test]
+fn two_uplinks_cross_connect_between_af_xdp_interfaces() {
+    if !privileged("two_uplinks_cross_connect_between_af_xdp_interfaces") {
+        return;
+    }
+    let t = TwoUplinks::new(
+        "e2e-2up",
+        ["eth0", "eth1"],
+        ["10.99.1.1", "10.99.2.2"],
+        ["10.99.1.3", "10.99.2.3"],
+    );
+    let weftd = Weftd::start(&t.fwd, "e2e-2up", "cpu { workers 1 }");
+    assert_eq!(weftd.ok("create interface af_xdp host-if eth0"), "");
+    assert_eq!(weftd.ok("create interface af_xdp host-if eth1"), "");
+    for cmd in [
+        "set interface ip address eth0/0 10.99.1.3/24",
+        "set interface ip address eth1/0 10.99.2.3/24",
+        "set interface state eth0/0 up",
+        "set interface state eth1/0 up",
+        "create vxlan tunnel src 10.99.1.3 dst 10.99.1.1 vni 11",
+        "create vxlan tunnel src 10.99.2.3 dst 10.99.2.2 vni 12",
+        "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1",
+        "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0",
+    ] {
+        weftd.ok(cmd);
+    }
+    wait_neighbors(&weftd, &["10.99.1.1", "10.99.2.2"]);
+    // Each remote was resolved on its own interface.
+    let neighbors = weftd.ok("show ip neighbors");
+    for (addr, ifname, mac) in [
+        ("10.99.1.1", "eth0/0", t.koko1.mac("eth0")),
+        ("10.99.2.2", "eth1/0", t.koko2.mac("eth0")),
+    ] {
+        let line = neighbors
+            .lines()
+            .find(|l| l.contains(&format!(" {addr} ")))
+            .unwrap();
+        assert!(
+            line.contains(ifname) && line.contains(&mac),
+            "{addr} on {ifname} at {mac}: {neighbors}"
+        );
+    }
+    let idle = buffers_used(&weftd.ok("show buffers"));
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+
+    for (from, to) in [(&t.test1, TEST2_IP), (&t.test2, TEST1_IP)] {
+        let out = ping(from, to, 3);
+        assert!(
+            out.status.success(),
+            "{} -> {to}: {}{}{}",
+            from.name(),
+            String::from_utf8_lossy(&out.stdout),
+            weftd.ok("show errors"),
+            weftd.diagnostics()
+        );
+    }
+    let (sent, got) = tcp_transfer(&t.test1, &t.test2, TEST2_IP, 4 << 20);
+    assert_eq!(got.len(), sent.len(), "all 4 MiB arrived");
+    assert!(got == sent, "content differs");
+
+    // Every packet a tunnel received left by the other tunnel, on the
+    // other uplink, and nothing was dropped.
+    let show = weftd.ok("show interface");
+    let errors = weftd.ok("show errors");
+    let c = |i: &str, n: &str| counter(&show, i, n);
+    let (rx0, rx1) = (
+        c("vxlan_tunnel0", "rx packets"),
+        c("vxlan_tunnel1", "rx packets"),
+    );
+    assert!(rx0 > 1000 && rx1 > 100, "the transfer crossed: {show}");
+    assert_eq!(rx0, c("vxlan_tunnel1", "tx packets"), "{show}{errors}");
+    assert_eq!(rx1, c("vxlan_tunnel0", "tx packets"), "{show}{errors}");
+    // The uplinks carried them (plus any ARP refresh from the koko hosts).
+    assert!(c("eth0/0", "rx packets") >= rx0, "{show}");
+    assert!(c("eth1/0", "tx packets") >= rx0, "{show}");
+    assert!(c("eth1/0", "rx packets") >= rx1, "{show}");
+    assert!(c("eth0/0", "tx packets") >= rx1, "{show}");
+    for i in ["eth0/0", "eth1/0", "vxlan_tunnel0", "vxlan_tunnel1"] {
+        assert_eq!(c(i, "drops"), 0, "{i}: {show}");
+        assert_eq!(c(i, "tx-error"), 0, "{i}: {show}");
+    }
+    assert_eq!(
+        error_count(&errors, "vxlan4-input", "good packets decapsulated"),
+        rx0 + rx1,
+        "{errors}"
+    );
+    assert!(
+        !errors.contains("error  "),
+        "no error counter moved: {errors}"
+    );
+    // Buffers sent on one socket after arriving on the other came back to
+    // the pool through the sending socket's completion ring: once idle,
+    // only the fill rings hold buffers. The driver tops a 512-slot fill
+    // ring up in chunks of 64, so each queue's ring holds 449 to 512.
+    let hw = weftd.ok("show hardware-interfaces");
+    let queues = hw.lines().filter(|l| l.contains("weft_wk_")).count();
+    assert!(queues >= 2, "one rx queue per uplink at least: {hw}");
+    let fill = (queues * (512 - 63))..=(queues * 512);
+    assert!(fill.contains(&idle), "idle: {idle} in use, {queues} queues");
+    let mut used = 0;
+    for _ in 0..100 {
+        used = buffers_used(&weftd.ok("show buffers"));
+        if fill.contains(&used) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        fill.contains(&used),
+        "{used} buffers in use after the traffic, more than {queues} fill rings hold"
+    );
 }

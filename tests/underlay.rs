@@ -19,10 +19,13 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::koko::{TEST1_IP, TEST2_IP, TwoUplinks, ping};
+use common::show::{errors, interface_counters};
 use common::{Netns, privileged, veth};
 use weft::cli::daemon::punt::{self, ControlPlane, WithState};
 use weft::cli::daemon::runtime::WeftRuntime;
 use weft::control::Config;
+use weft::control::cli::{Cli, Executor};
 use weft::control::runtime::{AfXdpArgs, PingArgs, Runtime};
 use weft::dataplane::io::xdp_prog::attached;
 use weft::dataplane::pool::{PageSize, Pool, PoolConfig};
@@ -236,5 +239,93 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
     let (_c, mut rt) = Arc::try_unwrap(state).ok().unwrap().into_inner().unwrap();
     rt.shutdown();
     drop(rt);
+    assert_eq!(pool.in_use(), 0, "buffers leaked");
+}
+
+/// Two uplinks and two workers: queue 0 of both AF_XDP interfaces is
+/// polled by worker 0, which can therefore transmit on both, and the koko
+/// path crosses from one uplink to the other. (A global round-robin put
+/// the second uplink on worker 1, and every cross-connected frame was
+/// dropped as `no device for tx interface`.) weftd cannot run two workers
+/// on a two-core machine, so the runtime runs in-process, unpinned, behind
+/// the same CLI.
+///
+/// ```text
+///   test1 link1 VNI 11 -> 10.99.4.3          test2 link2 VNI 12 -> 10.99.5.3
+///   koko1 eth0 10.99.4.1 -- u2a (weft) (weft) u2b -- eth0 10.99.5.2 koko2
+/// ```
+#[test]
+fn two_uplinks_on_two_workers() {
+    if !privileged("two_uplinks_on_two_workers") {
+        return;
+    }
+    let t = TwoUplinks::new(
+        "ul2",
+        ["u2a", "u2b"],
+        ["10.99.4.1", "10.99.5.2"],
+        ["10.99.4.3", "10.99.5.3"],
+    );
+    let inside = t.fwd.enter();
+    let pool = Pool::new(PoolConfig {
+        buffers: 4096,
+        page_size: PageSize::Normal,
+        ..PoolConfig::default()
+    })
+    .unwrap();
+    let handle = new_handle();
+    let (punt_tx, _punt_rx) = punt_channel(1024);
+    let rt = WeftRuntime::start(&pool, &handle, &[None, None], &punt_tx).unwrap();
+    let cli = Cli::new(Config::new(handle), Box::new(rt));
+    let run = |line: &str| cli.execute(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+    for line in [
+        "create interface af_xdp host-if u2a".to_string(),
+        "create interface af_xdp host-if u2b".to_string(),
+        "set interface ip address u2a/0 10.99.4.3/24".to_string(),
+        "set interface ip address u2b/0 10.99.5.3/24".to_string(),
+        "set interface state u2a/0 up".to_string(),
+        "set interface state u2b/0 up".to_string(),
+        // No punt thread here to learn the remotes from their ARP.
+        format!("ip neighbor u2a/0 10.99.4.1 {} static", t.koko1.mac("eth0")),
+        format!("ip neighbor u2b/0 10.99.5.2 {} static", t.koko2.mac("eth0")),
+        "create vxlan tunnel src 10.99.4.3 dst 10.99.4.1 vni 11".to_string(),
+        "create vxlan tunnel src 10.99.5.3 dst 10.99.5.2 vni 12".to_string(),
+        "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".to_string(),
+        "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".to_string(),
+    ] {
+        run(&line);
+    }
+    drop(inside);
+    assert_eq!(
+        run("show interface rx-placement"),
+        "Thread 1 (weft_wk_0):\n  node af_xdp-input:\n    u2a/0 queue 0 (adaptive)\n    u2b/0 queue 0 (adaptive)\n"
+    );
+
+    for (from, to) in [(&t.test1, TEST2_IP), (&t.test2, TEST1_IP)] {
+        let out = ping(from, to, 3);
+        assert!(
+            out.status.success(),
+            "{} -> {to}: {}{}",
+            from.name(),
+            String::from_utf8_lossy(&out.stdout),
+            run("show errors")
+        );
+    }
+    let ifs = interface_counters(&run("show interface"));
+    let c = |i: &str, n: &str| {
+        ifs.get(&(i.to_string(), n.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    let rx0 = c("vxlan_tunnel0", "rx packets");
+    let rx1 = c("vxlan_tunnel1", "rx packets");
+    assert!(rx0 >= 3 && rx1 >= 3, "{ifs:?}");
+    assert_eq!(rx0, c("vxlan_tunnel1", "tx packets"), "{ifs:?}");
+    assert_eq!(rx1, c("vxlan_tunnel0", "tx packets"), "{ifs:?}");
+    let errs = errors(&run("show errors"));
+    assert!(
+        !errs.keys().any(|(_, r)| r.starts_with("no device for tx")),
+        "{errs:?}"
+    );
+    drop(cli);
     assert_eq!(pool.in_use(), 0, "buffers leaked");
 }

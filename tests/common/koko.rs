@@ -248,16 +248,97 @@ impl KokoTopology {
     }
 }
 
+/// The koko demo with its two container hosts on two segments, each
+/// wired straight (one veth) to its own interface of the forwarder's
+/// namespace, so that frames cross the forwarder from one uplink to the
+/// other:
+///
+/// ```text
+///   test1 link1 VNI 11 -> weft[0]             test2 link2 VNI 12 -> weft[1]
+///   koko1 eth0 koko[0] --- fwd[0]  (fwd)  fwd[1] --- eth0 koko[1] koko2
+/// ```
+///
+/// IPv6 is off everywhere and the koko hosts send finished checksums
+/// (`ethtool -K eth0 tx off`, as [`KokoOptions::wire_checksums`]).
+/// Namespaces are `weft-<prefix>-{test1,test2,koko1,koko2,fwd}-<pid>`,
+/// deleted by exact name on drop, containers first.
+#[derive(Debug)]
+pub struct TwoUplinks {
+    /// Container test1 (`link1`, VNI 11).
+    pub test1: Netns,
+    /// Container test2 (`link2`, VNI 12).
+    pub test2: Netns,
+    /// Container host of test1.
+    pub koko1: Netns,
+    /// Container host of test2.
+    pub koko2: Netns,
+    /// The forwarder's namespace, with the two uplinks.
+    pub fwd: Netns,
+}
+
+impl TwoUplinks {
+    /// Builds it: `fwd_if[i]` is the forwarder's end of koko host `i`'s
+    /// link, `koko_ip[i]` the host's address (`/24`), `weft_ip[i]` the
+    /// remote of its vxlan link (the forwarder's address on that segment).
+    pub fn new(
+        prefix: &str,
+        fwd_if: [&str; 2],
+        koko_ip: [&str; 2],
+        weft_ip: [&str; 2],
+    ) -> TwoUplinks {
+        let t = TwoUplinks {
+            test1: Netns::new(&format!("{prefix}-test1")),
+            test2: Netns::new(&format!("{prefix}-test2")),
+            koko1: Netns::new(&format!("{prefix}-koko1")),
+            koko2: Netns::new(&format!("{prefix}-koko2")),
+            fwd: Netns::new(&format!("{prefix}-fwd")),
+        };
+        for ns in [&t.test1, &t.test2, &t.koko1, &t.koko2, &t.fwd] {
+            ns.disable_ipv6();
+        }
+        let sides = [
+            (&t.koko1, &t.test1, 11, LINK1, TEST1_IP),
+            (&t.koko2, &t.test2, 12, LINK2, TEST2_IP),
+        ];
+        for (i, (host, container, vni, link, addr)) in sides.into_iter().enumerate() {
+            veth(host, ETH0, &t.fwd, fwd_if[i]);
+            host.ip(&[
+                "addr",
+                "add",
+                &format!("{}/{UNDERLAY_LEN}", koko_ip[i]),
+                "dev",
+                ETH0,
+            ]);
+            host.exec_ok(&["ethtool", "-K", ETH0, "tx", "off"]);
+            koko_link_to(host, container, vni, 4789, link, addr, weft_ip[i]);
+        }
+        t
+    }
+}
+
 /// Creates a vxlan link in the container host `host` exactly as koko does,
 /// then moves it into `container`, renames it, brings it up and addresses
-/// it (`<addr>/24 brd +`).
+/// it (`<addr>/24 brd +`). Its remote is [`VPP1_IP`].
 pub fn koko_link(host: &Netns, container: &Netns, vni: u32, dstport: u16, link: &str, addr: &str) {
+    koko_link_to(host, container, vni, dstport, link, addr, VPP1_IP);
+}
+
+/// As [`koko_link`], towards `remote` (koko's `-x eth0,<remote>,<vni>`).
+pub fn koko_link_to(
+    host: &Netns,
+    container: &Netns,
+    vni: u32,
+    dstport: u16,
+    link: &str,
+    addr: &str,
+    remote: &str,
+) {
     let tmp = format!("tmp{vni}");
     let vni = vni.to_string();
     let dstport = dstport.to_string();
     host.ip(&[
-        "link", "add", &tmp, "type", "vxlan", "id", &vni, "remote", VPP1_IP, "dev", ETH0,
-        "dstport", &dstport, "learning", "l2miss", "l3miss", "ttl", "auto",
+        "link", "add", &tmp, "type", "vxlan", "id", &vni, "remote", remote, "dev", ETH0, "dstport",
+        &dstport, "learning", "l2miss", "l3miss", "ttl", "auto",
     ]);
     host.ip(&["link", "set", &tmp, "netns", container.name()]);
     container.ip(&["link", "set", &tmp, "name", link]);

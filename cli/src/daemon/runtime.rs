@@ -61,7 +61,6 @@ pub struct WeftRuntime {
     pool: Arc<Pool>,
     workers: Vec<WorkerHandle>,
     devices: BTreeMap<u32, Device>,
-    next_worker: usize,
 }
 
 impl WeftRuntime {
@@ -84,7 +83,6 @@ impl WeftRuntime {
             pool: pool.clone(),
             workers,
             devices: BTreeMap::new(),
-            next_worker: 0,
         })
     }
 
@@ -154,6 +152,20 @@ fn sysfs(ifname: &str, attr: &str) -> Option<String> {
     std::fs::read_to_string(format!("/sys/class/net/{ifname}/{attr}"))
         .ok()
         .map(|s| s.trim().to_string())
+}
+
+/// The worker that polls queue `queue` of an AF_XDP interface: queue `q`
+/// of every interface goes to worker `q % workers`.
+///
+/// A worker transmits only on the interfaces it has a socket on (the tx
+/// ring is single-producer), so a frame that must leave by an interface
+/// the receiving worker does not poll is dropped (`no device for tx
+/// interface`). Placing by queue number gives worker 0 queue 0 of every
+/// interface, so two single-queue uplinks forward to each other with any
+/// number of workers; a global round-robin would put them on different
+/// workers. VPP transmits from any worker instead (per-thread tx queues).
+fn worker_for_queue(queue: u32, workers: usize) -> usize {
+    queue as usize % workers
 }
 
 /// Number of receive queues the Linux interface has.
@@ -271,8 +283,7 @@ impl Runtime for WeftRuntime {
             l2: false,
         };
         for (queue, socket) in (0..).zip(sockets) {
-            let worker = self.next_worker % self.workers.len();
-            self.next_worker += 1;
+            let worker = worker_for_queue(queue, self.workers.len());
             dev.queues.push(Queue {
                 queue,
                 worker,
