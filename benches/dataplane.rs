@@ -77,9 +77,23 @@ fn rx_frame() -> Vec<u8> {
     VxlanFrame::FROM_KOKO1.build(&inner_frame())
 }
 
+/// The frame koko1 sends on tunnel pair `pair`: VNI 11 + 2 × pair.
+fn rx_frame_for(pair: u32) -> Vec<u8> {
+    VxlanFrame {
+        vni: 11 + 2 * pair,
+        ..VxlanFrame::FROM_KOKO1
+    }
+    .build(&inner_frame())
+}
+
 /// The frame weft must send to koko2: VNI 12, outer fields as vxlan4-encap
 /// writes them (TTL 253, ID 0, UDP source port from the flow hash).
 fn tx_frame() -> Vec<u8> {
+    tx_frame_for(0)
+}
+
+/// [`tx_frame`] on tunnel pair `pair`: VNI 12 + 2 × pair.
+fn tx_frame_for(pair: u32) -> Vec<u8> {
     let inner = inner_frame();
     VxlanFrame {
         src_mac: WEFT_MAC,
@@ -89,7 +103,7 @@ fn tx_frame() -> Vec<u8> {
         sport: src_port(flow_hash(&inner)),
         dport: vxlan::UDP_PORT,
         flags: vxlan::FLAG_I,
-        vni: 12,
+        vni: 12 + 2 * pair,
         ttl: VXLAN4_TTL,
     }
     .build(&inner)
@@ -126,40 +140,58 @@ struct LoopPort {
     /// Metadata of a buffer as received (as `alloc` + `write` leave it, plus
     /// whatever state the benchmark starts its graph in).
     received: BufMeta,
-    /// The received outer header, when the graph overwrites it (the full
-    /// path re-encapsulates in place).
-    outer: Option<[u8; OUTER_LEN]>,
+    /// The received outer headers, when the graph overwrites them (the
+    /// full path re-encapsulates in place).
+    outer: Outer,
     probe: Arc<Probe>,
 }
 
+/// What [`LoopPort::rx`] writes back over the outer header.
+enum Outer {
+    /// Nothing: the graph leaves it as received.
+    Keep,
+    /// The same header in every buffer.
+    Same([u8; OUTER_LEN]),
+    /// One header per buffer, by buffer index (frames of several tunnels).
+    PerBuffer(Vec<[u8; OUTER_LEN]>),
+}
+
 impl LoopPort {
-    /// A port polled by `input_node` holding `N` buffers, each `frame`
-    /// written after the headroom then passed through `prepare`. All buffers
-    /// must come out of `prepare` with the same metadata.
+    /// A port polled by `input_node` holding `N` buffers, buffer `i` with
+    /// `frames[i % frames.len()]` written after the headroom then passed
+    /// through `prepare`. All buffers must come out of `prepare` with the
+    /// same metadata.
     fn new(
         cache: &mut PoolCache,
         input_node: &'static str,
-        frame: &[u8],
+        frames: &[Vec<u8>],
         restore_outer: bool,
         mut prepare: impl FnMut(&mut PacketMut<'_>),
     ) -> (LoopPort, Arc<Probe>) {
         let pool = cache.pool().clone();
         let mut ring = Vec::with_capacity(2 * N);
         let mut received = None;
-        for _ in 0..N {
+        let mut outers = vec![[0; OUTER_LEN]; pool.len() as usize];
+        for frame in frames.iter().cycle().take(N) {
             let mut b = cache.alloc().expect("pool has room for a vector");
+            outers[b.index() as usize] = frame[..OUTER_LEN].try_into().expect("50 bytes");
             let mut p = pool.packet_mut(&mut b);
             assert!(p.write(frame));
             prepare(&mut p);
             assert_eq!(*received.get_or_insert(*p.meta), *p.meta);
             ring.push(b);
         }
+        let outer = match frames {
+            _ if !restore_outer => Outer::Keep,
+            [frame] => Outer::Same(frame[..OUTER_LEN].try_into().expect("50 bytes")),
+            _ => Outer::PerBuffer(outers),
+        };
         let probe = Arc::new(Probe::default());
         let port = LoopPort {
             input_node,
             ring,
             received: received.expect("N > 0"),
-            outer: restore_outer.then(|| frame[..OUTER_LEN].try_into().expect("50 bytes")),
+            outer,
             probe: probe.clone(),
         };
         (port, probe)
@@ -178,17 +210,34 @@ impl Port for LoopPort {
     fn rx(&mut self, cache: &mut PoolCache, out: &mut Vec<Buf>, max: usize, _: u32) -> RxResult {
         let pool = cache.pool().view();
         let n = max.min(self.ring.len());
-        for b in &mut self.ring[..n] {
-            // Restoring the received state is the only harness work inside
-            // the measured loop: one 32-byte metadata store (data offset =
-            // headroom, length = frame length, every other field as a fresh
-            // buffer has it) and, on the full path, the 50-byte outer header
-            // that the graph overwrote in place. The inner frame is never
-            // written by weft, so it needs no restoring.
-            let mut p = pool.packet_mut(b);
-            *p.meta = self.received;
-            if let Some(outer) = &self.outer {
-                p.data_mut()[..OUTER_LEN].copy_from_slice(outer);
+        // Restoring the received state is the only harness work inside the
+        // measured loop: one 32-byte metadata store (data offset = headroom,
+        // length = frame length, every other field as a fresh buffer has
+        // it) and, on the full path, the 50-byte outer header that the graph
+        // overwrote in place. The inner frame is never written by weft, so
+        // it needs no restoring. One loop per kind of restore, so that the
+        // one-tunnel path pays no per-buffer choice.
+        let ring = &mut self.ring[..n];
+        match &self.outer {
+            Outer::Keep => {
+                for b in ring {
+                    *pool.packet_mut(b).meta = self.received;
+                }
+            }
+            Outer::Same(outer) => {
+                for b in ring {
+                    let mut p = pool.packet_mut(b);
+                    *p.meta = self.received;
+                    p.data_mut()[..OUTER_LEN].copy_from_slice(outer);
+                }
+            }
+            Outer::PerBuffer(outers) => {
+                for b in ring {
+                    let outer = &outers[b.index() as usize];
+                    let mut p = pool.packet_mut(b);
+                    *p.meta = self.received;
+                    p.data_mut()[..OUTER_LEN].copy_from_slice(outer);
+                }
             }
         }
         out.extend(self.ring.drain(..n));
@@ -280,28 +329,41 @@ fn path(c: &mut Criterion) {
     let mut g = c.benchmark_group("path");
     g.throughput(Throughput::Elements(N as u64));
     // The default graph: vxlan4-fastpath takes the whole vector.
-    path_one(&mut g, "vxlan_decap_xconnect_encap", true);
+    path_one(&mut g, "vxlan_decap_xconnect_encap", true, 1);
     // `set vxlan fastpath off`: the seven nodes of PATH, as VPP runs them.
-    path_one(&mut g, "vxlan_decap_xconnect_encap_node_path", false);
+    path_one(&mut g, "vxlan_decap_xconnect_encap_node_path", false, 1);
+    // Eight cross-connected pairs, their packets interleaved in every
+    // vector (pair 0, 1, ..., 7, 0, ...): every packet has another tunnel
+    // than the one before it, the worst case for per-run caching.
+    path_one(&mut g, "vxlan_decap_xconnect_encap_8_pairs", true, 8);
+    path_one(
+        &mut g,
+        "vxlan_decap_xconnect_encap_8_pairs_node_path",
+        false,
+        8,
+    );
     g.finish();
 }
 
-/// One `path` benchmark: the standard graph with the fast path on or off.
+/// One `path` benchmark: the standard graph with the fast path on or off,
+/// `pairs` tunnel pairs ([`fixtures::koko_tables_pairs`]) taking turns.
 fn path_one(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
     fastpath: bool,
+    pairs: u32,
 ) {
     let pool = new_pool();
     let tables = new_handle();
     tables.store(Arc::new(Tables {
         vxlan4_fastpath: fastpath,
-        ..fixtures::koko_tables()
+        ..fixtures::koko_tables_pairs(pairs)
     }));
     let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), tables);
+    let frames: Vec<Vec<u8>> = (0..pairs).map(rx_frame_for).collect();
     let frame = rx_frame();
     // Received on the uplink, as pg-input's driver sets it.
-    let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &frame, true, |p| {
+    let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &frames, true, |p| {
         p.meta.rx_if = UPLINK
     });
     worker.ports_mut().insert(UPLINK, Box::new(port));
@@ -324,6 +386,14 @@ fn path_one(
     assert_eq!(out[42], vxlan::FLAG_I);
     assert_eq!(out[46..50], (12u32 << 8).to_be_bytes(), "VNI 12 out");
     assert_eq!(out, tx_frame(), "the frame koko2 must receive");
+    // Every pair carried its share, each on its own egress tunnel.
+    for pair in 0..pairs {
+        let ifc = &worker.stats().interfaces;
+        let (rx, tx) = (TUNNEL0 + 2 * pair, TUNNEL1 + 2 * pair);
+        let share = 4 * N as u64 / u64::from(pairs);
+        assert_eq!(ifc.get(rx, IfCounter::RxPackets), share, "pair {pair} in");
+        assert_eq!(ifc.get(tx, IfCounter::TxPackets), share, "pair {pair} out");
+    }
     let mut b = worker.cache_mut().alloc().expect("pool has room");
     let expect_meta = {
         let mut p = pool.packet_mut(&mut b);
@@ -457,7 +527,7 @@ impl NodeRig {
         let graph = Graph::new(nodes).expect("bench graph");
         let pool = new_pool();
         let mut cache = pool.cache();
-        let (port, probe) = LoopPort::new(&mut cache, BENCH_INPUT, &rx_frame(), false, prepare);
+        let (port, probe) = LoopPort::new(&mut cache, BENCH_INPUT, &[rx_frame()], false, prepare);
         let mut ports = Ports::default();
         ports.insert(UPLINK, Box::new(port));
         let stats = Arc::new(WorkerStats::new(graph.node_infos(), DEFAULT_MAX_INTERFACES));

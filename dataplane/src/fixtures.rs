@@ -49,6 +49,14 @@ pub const TUNNEL1: u32 = 3;
 /// The koko configuration: eth0 with 10.99.0.3/24 and both neighbours
 /// resolved, tunnels for VNI 11 and 12 cross-connected both ways.
 pub fn koko_tables() -> Tables {
+    koko_tables_pairs(1)
+}
+
+/// [`koko_tables`] with `pairs` cross-connected tunnel pairs between koko1
+/// and koko2: pair `k` is VNI `11 + 2k` from koko1 (sw_if_index `2 + 2k`,
+/// tunnel `2k`) and VNI `12 + 2k` from koko2 (`3 + 2k`, tunnel `2k + 1`).
+/// Pair 0 is [`TUNNEL0`] and [`TUNNEL1`].
+pub fn koko_tables_pairs(pairs: u32) -> Tables {
     let mut t = Tables {
         generation: 1,
         ..Tables::default()
@@ -73,13 +81,14 @@ pub fn koko_tables() -> Tables {
     ];
     t.local4.insert(WEFT_IP, UPLINK);
     t.vxlan4_ports.push(4789);
-    for (k, (remote, mac, vni, peer)) in [
-        (KOKO1_IP, KOKO1_MAC, 11, TUNNEL1),
-        (KOKO2_IP, KOKO2_MAC, 12, TUNNEL0),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    let ends = (0..pairs).flat_map(|pair| {
+        let (a, b) = (TUNNEL0 + 2 * pair, TUNNEL1 + 2 * pair);
+        [
+            (KOKO1_IP, KOKO1_MAC, 11 + 2 * pair, b),
+            (KOKO2_IP, KOKO2_MAC, 12 + 2 * pair, a),
+        ]
+    });
+    for (k, (remote, mac, vni, peer)) in ends.enumerate() {
         let sw_if_index = TUNNEL0 + k as u32;
         t.interfaces.push(Some(Interface {
             sw_if_index,

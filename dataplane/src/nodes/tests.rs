@@ -1317,6 +1317,69 @@ fn fastpath_equals_node_path_in_vectors() {
     }
 }
 
+/// Many tunnels whose packets take turns within one vector, more decap
+/// keys than vxlan4-fastpath remembers per vector (so slots are shared
+/// and overwritten), in round-robin and reversed order, with an unknown
+/// VNI among them and one pair unresolved or down: the fast path ends
+/// every packet as the node path does.
+#[test]
+fn fastpath_equals_node_path_with_many_tunnels() {
+    const PAIRS: u32 = 20;
+    let frame = |side: VxlanFrame, vni: u32, k: u32| {
+        let inner = inner_udp(
+            TEST1_MAC,
+            TEST2_MAC,
+            TEST1_IP,
+            TEST2_IP,
+            1000 + k as u16,
+            80,
+            60,
+        );
+        VxlanFrame { vni, ..side }.build(&inner)
+    };
+    let mut frames = Vec::new();
+    for _ in 0..2 {
+        for k in 0..PAIRS {
+            frames.push(frame(VxlanFrame::FROM_KOKO1, 11 + 2 * k, k));
+            frames.push(frame(VxlanFrame::FROM_KOKO2, 12 + 2 * k, k));
+        }
+    }
+    let reversed: Vec<Vec<u8>> = frames.iter().rev().cloned().collect();
+    frames.extend(reversed);
+    frames.insert(7, frame(VxlanFrame::FROM_KOKO1, 99, 0));
+    assert!(frames.len() <= crate::graph::VECTOR_SIZE, "one vector");
+
+    let mut configs = vec![("20 pairs", koko_tables_pairs(PAIRS))];
+    let mut t = koko_tables_pairs(PAIRS);
+    t.tunnels[9].as_mut().unwrap().encap = None;
+    configs.push(("pair 4's koko2 end unresolved", t));
+    let mut t = koko_tables_pairs(PAIRS);
+    t.interfaces[(TUNNEL0 + 10) as usize]
+        .as_mut()
+        .unwrap()
+        .admin_up = false;
+    configs.push(("pair 5's koko1 end down", t));
+    for (name, tables) in configs {
+        let (mut fast, mut slow) = Rig::fast_and_node_path(tables);
+        let a = fast.outcome(&frames, true);
+        let b = slow.outcome(&frames, true);
+        assert_eq!(a, b, "{name}");
+        for i in 0..TUNNEL0 + 2 * PAIRS {
+            assert_eq!(
+                fast.worker.stats().interfaces.snapshot(i),
+                slow.worker.stats().interfaces.snapshot(i),
+                "{name}: sw_if_index {i}"
+            );
+        }
+        assert_eq!(fast.runtime("vxlan4-fastpath").calls.get(), 1, "{name}");
+        assert!(a.tx.len() >= 4 * PAIRS as usize, "{name}: {}", a.tx.len());
+    }
+    // With every pair up, only the unknown VNI took the node path.
+    let (mut fast, _) = Rig::fast_and_node_path(koko_tables_pairs(PAIRS));
+    assert_eq!(fast.run(&frames).len(), frames.len() - 1);
+    assert_eq!(fast.runtime("vxlan4-input").vectors.get(), 1);
+}
+
 /// A traced vector takes the node path (so `show trace` shows VPP's
 /// nodes); untraced vectors after it take the fast path again.
 #[test]

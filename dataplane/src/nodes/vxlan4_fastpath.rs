@@ -149,6 +149,17 @@ impl RawKey {
             == 0
     }
 
+    /// The slot of [`Run::slots`] this key is kept in: the key's words
+    /// folded together, so that tunnels differing only in VNI, or only in
+    /// remote, land in different slots.
+    #[inline]
+    fn slot(&self) -> usize {
+        let x =
+            self.addrs as u32 ^ (self.addrs >> 32) as u32 ^ self.vni_word ^ u32::from(self.port);
+        let x = x ^ (x >> 16);
+        (x ^ (x >> 8)) as usize % PLAN_SLOTS
+    }
+
     /// The key vxlan4-input would look up.
     fn key(&self) -> Vxlan4Key {
         let a = self.addrs.to_ne_bytes();
@@ -200,44 +211,112 @@ fn mac_word(mac: &[u8; 6]) -> u64 {
     u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0, 0])
 }
 
+/// Decap keys a vector remembers ([`Run::slots`]).
+const PLAN_SLOTS: usize = 16;
+
+/// A key no packet the fast path looks up has (its VNI word has the
+/// reserved byte set, which no tunnel's key has), with no plan: what every
+/// slot starts with. A packet that did carry it would find no plan and
+/// take the node path, which is right for it.
+const NO_KEY: RawKey = RawKey {
+    addrs: 0,
+    port: 0,
+    vni_word: u32::MAX,
+};
+
+/// A decap key seen in this vector, its plan, and the packets and inner
+/// bytes the fast path took with it, not yet added to the tunnels'
+/// counters.
+#[derive(Clone, Copy)]
+struct Slot<'t> {
+    key: RawKey,
+    plan: Option<Plan<'t>>,
+    n: u64,
+    bytes: u64,
+}
+
+impl Slot<'_> {
+    const EMPTY: Slot<'static> = Slot {
+        key: NO_KEY,
+        plan: None,
+        n: 0,
+        bytes: 0,
+    };
+
+    /// Adds the counts: rx on the receiving tunnel, tx on the egress one.
+    fn flush(&mut self, ifc: &IfCounters) {
+        if let (Some(pl), 1..) = (&self.plan, self.n) {
+            ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.n, self.bytes);
+            ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.n, self.bytes);
+        }
+        (self.n, self.bytes) = (0, 0);
+    }
+}
+
 /// What each packet is compared with: the last packet's receive interface
-/// and decap key, what they resolved to, and the counts of the run of
-/// packets taken with them, added to the shared counters when either
-/// changes.
+/// and decap key and what they resolved to, and the counts of the run of
+/// packets taken with them (kept in registers; moved into the key's slot
+/// when the key changes, and to the interface counters at the end of the
+/// vector).
 struct Run<'t> {
     rx_if: u32,
     /// The receive interface's MAC when it is up and in L3 mode, else a
     /// value no frame matches (bit 63 set).
     mac: u64,
+    /// Packets taken since the receive interface last changed (its ip4
+    /// counter).
+    ip4: u64,
     key: RawKey,
     plan: Option<Plan<'t>>,
+    /// The slot of `key`.
+    cur: usize,
     /// Packets and inner bytes taken in this run.
     n: u64,
     bytes: u64,
     /// Packets taken in this vector.
     taken: u64,
+    /// Keys seen in this vector, direct-mapped by [`RawKey::slot`]: when
+    /// the tunnels of a vector's packets take turns, each key is resolved
+    /// once per vector, not once per packet, and its tunnels' counters are
+    /// added to once. Kept for one vector only, so a plan never outlives
+    /// its snapshot.
+    slots: [Slot<'t>; PLAN_SLOTS],
 }
 
 impl<'t> Run<'t> {
-    /// Adds the run's counts: ip4 on the receive interface, rx on the
-    /// receiving tunnel, tx on the egress tunnel.
-    fn flush(&mut self, ifc: &IfCounters) {
-        if self.n == 0 {
-            return;
-        }
-        if let Some(pl) = &self.plan {
-            ifc.add(self.rx_if, IfCounter::Ip4, self.n);
-            ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.n, self.bytes);
-            ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.n, self.bytes);
-        }
+    /// Ends the current run: its counts go to its key's slot.
+    #[inline]
+    fn end_run(&mut self) {
+        let slot = &mut self.slots[self.cur];
+        slot.n += self.n;
+        slot.bytes += self.bytes;
+        self.ip4 += self.n;
         self.taken += self.n;
         (self.n, self.bytes) = (0, 0);
+    }
+
+    /// Adds the ip4 count of the receive interface.
+    fn flush_ip4(&mut self, ifc: &IfCounters) {
+        if self.ip4 != 0 {
+            ifc.add(self.rx_if, IfCounter::Ip4, self.ip4);
+            self.ip4 = 0;
+        }
+    }
+
+    /// Adds every count: the end of the vector.
+    fn flush(&mut self, ifc: &IfCounters) {
+        self.end_run();
+        self.flush_ip4(ifc);
+        for slot in &mut self.slots {
+            slot.flush(ifc);
+        }
     }
 
     #[cold]
     #[inline(never)]
     fn switch_rx(&mut self, rx_if: u32, tables: &'t Tables, ifc: &IfCounters) {
-        self.flush(ifc);
+        self.end_run();
+        self.flush_ip4(ifc);
         self.rx_if = rx_if;
         self.mac = tables
             .interface(rx_if)
@@ -248,12 +327,23 @@ impl<'t> Run<'t> {
     #[cold]
     #[inline(never)]
     fn switch_key(&mut self, h: &[u8; MIN_FRAME], tables: &'t Tables, ifc: &IfCounters) {
-        self.flush(ifc);
+        self.end_run();
         // Read again from the frame rather than passed in, so that the
         // packet loop need not keep the key in memory for this call.
         let key = RawKey::of(h);
+        self.cur = key.slot();
+        let slot = &mut self.slots[self.cur];
+        if !slot.key.same(&key) {
+            slot.flush(ifc);
+            *slot = Slot {
+                key,
+                plan: resolve(tables, &key.key()),
+                n: 0,
+                bytes: 0,
+            };
+        }
         self.key = key;
-        self.plan = resolve(tables, &key.key());
+        self.plan = slot.plan;
     }
 }
 
@@ -275,18 +365,14 @@ impl Node for Vxlan4Fastpath {
         let mut run = Run {
             rx_if: u32::MAX,
             mac: u64::MAX,
-            // No packet has this key: its VNI word has a reserved byte set
-            // but the fast path only starts a lookup for a valid header,
-            // and then compares; either way the first packet resolves.
-            key: RawKey {
-                addrs: 0,
-                port: 0,
-                vni_word: u32::MAX,
-            },
+            ip4: 0,
+            key: NO_KEY,
             plan: None,
+            cur: NO_KEY.slot(),
             n: 0,
             bytes: 0,
             taken: 0,
+            slots: [Slot::EMPTY; PLAN_SLOTS],
         };
         // `pairs` starts every slot at 0, ethernet-input: the node path.
         for (b, slot) in v.pairs() {
