@@ -55,6 +55,53 @@ fn vppctl_one_shot_byte_for_byte() {
     assert!(rest.is_empty(), "server closes after quit: {rest:?}");
 }
 
+/// What an interactive session (terminal type xterm) receives after the
+/// handshake, up to and including its first prompt.
+fn interactive_start(d: &Daemon) -> Vec<u8> {
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    s.read_exact(&mut greeting).unwrap();
+    let mut ttype = vec![0xff, 0xfa, 0x18, 0x00];
+    ttype.extend_from_slice(b"xterm");
+    ttype.extend_from_slice(&[0xff, 0xf0]);
+    s.write_all(&ttype).unwrap();
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while !out.ends_with(b"weft# ") {
+        s.read_exact(&mut b).unwrap();
+        out.push(b[0]);
+    }
+    out
+}
+
+/// `unix { nobanner }` (VPP's `cli-no-banner` too): interactive sessions
+/// start with the prompt; without it, with the banner.
+#[test]
+fn nobanner_starts_interactive_sessions_with_the_prompt() {
+    let d = Daemon::start("banner", &[]);
+    let out = interactive_start(&d);
+    assert!(
+        out.starts_with(b"weft "),
+        "{:?}",
+        String::from_utf8_lossy(&out)
+    );
+    assert!(out.len() > 40, "{:?}", String::from_utf8_lossy(&out));
+    for words in [
+        ["unix", "{", "nobanner", "}"],
+        ["unix", "{", "cli-no-banner", "}"],
+    ] {
+        let d = Daemon::start("nobanner", &words);
+        assert_eq!(
+            String::from_utf8_lossy(&interactive_start(&d)),
+            "weft# ",
+            "{words:?}"
+        );
+        // Batch sessions are unchanged.
+        assert!(d.ok("show version").starts_with("weft v"));
+    }
+}
+
 #[test]
 fn golden_outputs_prefixes_and_errors() {
     let d = Daemon::start("golden", &[]);

@@ -179,6 +179,7 @@ fn run(startup: &Startup) -> Result<(), String> {
         startup.unix.cli_prompt.clone(),
     )
     .map_err(|e| format!("cli-listen: {e}"))?
+    .banner(!startup.unix.no_banner)
     .spawn(cli.clone())
     .map_err(|e| format!("cli server: {e}"))?;
     log::info!("CLI listening on {}", startup.unix.cli_listen.display());

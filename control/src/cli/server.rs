@@ -95,6 +95,7 @@ pub struct Server {
     listener: UnixListener,
     file: SocketFile,
     prompt: String,
+    banner: bool,
     max_sessions: usize,
 }
 
@@ -165,8 +166,17 @@ impl Server {
             listener,
             file,
             prompt,
+            banner: true,
             max_sessions: DEFAULT_MAX_SESSIONS,
         })
+    }
+
+    /// Whether interactive sessions start with the banner (on by default;
+    /// off is startup.conf's `unix { nobanner }`, VPP's `cli-no-banner`).
+    #[must_use]
+    pub fn banner(mut self, on: bool) -> Self {
+        self.banner = on;
+        self
     }
 
     /// Sets how many sessions are served at once (at least 1).
@@ -197,11 +207,14 @@ impl Server {
         let accept = {
             let shared = Arc::clone(&shared);
             let listener = self.listener;
-            let prompt = self.prompt;
+            let greeting = Greeting {
+                prompt: self.prompt,
+                banner: self.banner,
+            };
             let max = self.max_sessions;
             thread::Builder::new()
                 .name("weft-cli-accept".into())
-                .spawn(move || accept_loop(&listener, &shared, &executor, &prompt, max))?
+                .spawn(move || accept_loop(&listener, &shared, &executor, &greeting, max))?
         };
         Ok(ServerHandle {
             file: Some(self.file),
@@ -314,11 +327,18 @@ impl Drop for SessionSlot {
     }
 }
 
+/// How interactive sessions greet the user.
+#[derive(Clone, Debug)]
+struct Greeting {
+    prompt: String,
+    banner: bool,
+}
+
 fn accept_loop(
     listener: &UnixListener,
     shared: &Arc<Shared>,
     executor: &Arc<dyn Executor>,
-    prompt: &str,
+    greeting: &Greeting,
     max: usize,
 ) {
     let mut next_id = 0u64;
@@ -359,12 +379,12 @@ fn accept_loop(
             id,
         };
         let executor = Arc::clone(executor);
-        let prompt = prompt.to_string();
+        let greeting = greeting.clone();
         let spawned = thread::Builder::new()
             .name(format!("weft-cli-{id}"))
             .spawn(move || {
                 let _slot = slot;
-                if let Err(e) = serve(&stream, executor, &prompt) {
+                if let Err(e) = serve(&stream, executor, &greeting) {
                     log::debug!("cli: session {id} ended: {e}");
                 }
                 let _ = stream.shutdown(Shutdown::Both);
@@ -387,9 +407,10 @@ fn refuse(mut stream: UnixStream, max: usize) {
 }
 
 /// Runs one session until the client quits or disconnects.
-fn serve(stream: &UnixStream, executor: Arc<dyn Executor>, prompt: &str) -> io::Result<()> {
+fn serve(stream: &UnixStream, executor: Arc<dyn Executor>, greeting: &Greeting) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut session = Session::new(executor, stream.try_clone()?, prompt);
+    let mut session =
+        Session::new(executor, stream.try_clone()?, &greeting.prompt).banner(greeting.banner);
     session.start()?;
     let started = Instant::now();
     let mut timed = false;

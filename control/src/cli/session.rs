@@ -108,6 +108,7 @@ pub struct Session<W: Write> {
     line: Vec<u8>,
     discarding: bool,
     window: Option<(u16, u16)>,
+    banner: bool,
 }
 
 impl<W: Write> std::fmt::Debug for Session<W> {
@@ -134,7 +135,16 @@ impl<W: Write> Session<W> {
             line: Vec::new(),
             discarding: false,
             window: None,
+            banner: true,
         }
+    }
+
+    /// Whether an interactive session starts with [`BANNER`] (it does by
+    /// default; VPP's `nobanner` turns it off).
+    #[must_use]
+    pub fn banner(mut self, on: bool) -> Self {
+        self.banner = on;
+        self
     }
 
     /// Sends the telnet greeting (VPP's option bytes, verbatim).
@@ -241,7 +251,9 @@ impl<W: Write> Session<W> {
     fn become_kind(&mut self, kind: Kind) -> io::Result<Flow> {
         self.kind = kind;
         if kind == Kind::Interactive {
-            self.write_text(BANNER);
+            if self.banner {
+                self.write_text(BANNER);
+            }
             self.editor.redraw(&mut self.obuf);
         }
         for b in std::mem::take(&mut self.pending) {
