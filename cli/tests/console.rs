@@ -234,3 +234,53 @@ fn daemon_gone_ends_the_console_with_status_2() {
     p.exp_string("weftctl: ").unwrap();
     assert_eq!(exit_code(p), 2, "connection trouble");
 }
+
+/// weftd with `unix { interactive }` runs the same console on its own
+/// terminal: commands work, and `quit` (or Ctrl-D) stops weftd cleanly
+/// (status 0, socket removed), as VPP stops when its stdin session ends.
+#[test]
+fn weftd_interactive_console_on_its_own_terminal() {
+    for leave in ["quit", "ctrl-d"] {
+        let dir =
+            std::env::temp_dir().join(format!("weftd-interactive-{leave}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let socket = dir.join("cli.sock");
+        let log = dir.join("weftd.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_weftd"));
+        cmd.arg("--cli-listen")
+            .arg(&socket)
+            .args(["unix", "{", "interactive", "log"])
+            .arg(&log)
+            .args(["}", "buffers", "{", "buffers-per-numa", "4096"])
+            .args(["page-size", "4K", "}"])
+            .env("HOME", &dir)
+            .env("TERM", "xterm");
+        let options = Options::new()
+            .timeout_ms(Some(TIMEOUT_MS))
+            .strip_ansi_escape_codes(true);
+        let mut p = spawn_with_options(cmd, options).unwrap();
+        p.exp_string(PROMPT).unwrap();
+        let out = run(&mut p, "create loopback interface");
+        assert_eq!(out.trim(), "loop0", "{out:?}");
+        let out = run(&mut p, "show interface address");
+        assert!(out.contains("loop0 (dn):"), "{out:?}");
+        // The socket serves other clients meanwhile, on the same state.
+        let other = weft_cli::client::Client::connect(&socket)
+            .unwrap()
+            .execute("show interface address")
+            .unwrap();
+        assert_eq!(other.text, "local0 (dn):\nloop0 (dn):\n");
+        if leave == "quit" {
+            p.send_line("quit").unwrap();
+        } else {
+            p.send_control('d').unwrap();
+        }
+        assert_eq!(exit_code(p), 0, "{leave}");
+        assert!(!socket.exists(), "{leave}: socket removed");
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(log.contains("SIGTERM: shutting down"), "{log}");
+        assert!(log.contains("weftd stopped"), "{log}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -126,9 +126,6 @@ pub fn main() -> ExitCode {
 
 fn run(startup: &Startup) -> Result<(), String> {
     startup.log_warnings();
-    if startup.unix.interactive {
-        log::warn!("unix {{ interactive }}: weftd has no stdin console; use weftctl");
-    }
     let placement = startup
         .placement(&available_cores())
         .map_err(|e| e.to_string())?;
@@ -187,6 +184,9 @@ fn run(startup: &Startup) -> Result<(), String> {
     if !run_exec_files(startup, &*cli) {
         log::warn!("startup exec stopped at the failing line; weftd keeps running");
     }
+    if startup.unix.interactive {
+        spawn_console(&startup.unix.cli_listen).map_err(|e| format!("console: {e}"))?;
+    }
 
     let signal = signals.wait().map_err(|e| format!("sigwait: {e}"))?;
     log::info!("{signal:?}: shutting down");
@@ -215,4 +215,23 @@ fn make_cli(
     });
     commands::register(&cli, cp, &with);
     (cli, with)
+}
+
+/// `unix { interactive }`: the weftctl console on weftd's own stdin and
+/// stdout, as a session of its CLI socket. When it ends (`quit`, Ctrl-D,
+/// end of input) weftd stops as on SIGTERM, as VPP does when its stdin
+/// session closes.
+fn spawn_console(socket: &std::path::Path) -> std::io::Result<()> {
+    let client = crate::client::Client::connect(socket)?;
+    std::thread::Builder::new()
+        .name("weft-console".into())
+        .spawn(move || {
+            match crate::console::run(client, false) {
+                Ok(ending) => log::info!("console: {ending:?}"),
+                Err(e) => log::warn!("console: {e}"),
+            }
+            // The main thread is in sigwait for exactly this.
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::this(), Signal::SIGTERM);
+        })?;
+    Ok(())
 }
