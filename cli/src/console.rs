@@ -1,7 +1,7 @@
 //! weftctl's interactive console: rustyline for editing and history, the
 //! daemon for completion.
 //!
-//! * Prompt [`PROMPT`]; history in `~/.weft_history` ([`HISTORY_FILE`]).
+//! * Prompt [`PROMPT`] (weftd's `interactive` console: its `cli-prompt`); history in `~/.weft_history` ([`HISTORY_FILE`]).
 //! * TAB completes through the daemon (`\x02complete` request); a unique
 //!   word is inserted with a space, several are extended to their common
 //!   prefix, then listed on a second TAB.
@@ -47,12 +47,13 @@ pub enum Ending {
     Disconnected,
 }
 
-/// Runs the console until the user leaves or the daemon goes away.
-/// With `json`, commands are sent as JSON requests.
+/// Runs the console until the user leaves or the daemon goes away,
+/// showing `prompt` ([`PROMPT`] for weftctl). With `json`, commands are
+/// sent as JSON requests.
 ///
 /// # Errors
 /// The terminal could not be set up or read.
-pub fn run(client: Client, json: bool) -> Result<Ending, ReadlineError> {
+pub fn run(client: Client, prompt: &str, json: bool) -> Result<Ending, ReadlineError> {
     let client = Rc::new(RefCell::new(client));
     let config = Config::builder()
         .completion_type(CompletionType::List)
@@ -76,8 +77,8 @@ pub fn run(client: Client, json: bool) -> Result<Ending, ReadlineError> {
     let mut initial: Option<(String, String)> = None;
     let ending = loop {
         let read = match initial.take() {
-            Some((left, right)) => editor.readline_with_initial(PROMPT, (&left, &right)),
-            None => editor.readline(PROMPT),
+            Some((left, right)) => editor.readline_with_initial(prompt, (&left, &right)),
+            None => editor.readline(prompt),
         };
         match read {
             Ok(line) => {

@@ -96,7 +96,7 @@ pub fn run(args: &Args) -> u8 {
     let status = match args.command.as_slice() {
         [exec, file] if exec == "exec" => exec_file(&mut client, file, args.json),
         [] if io::stdin().is_terminal() => {
-            return match console::run(client, args.json) {
+            return match console::run(client, console::PROMPT, args.json) {
                 Ok(console::Ending::Quit) => EXIT_OK,
                 Ok(console::Ending::Disconnected) => EXIT_TROUBLE,
                 Err(e) => {

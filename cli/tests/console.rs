@@ -236,11 +236,15 @@ fn daemon_gone_ends_the_console_with_status_2() {
 }
 
 /// weftd with `unix { interactive }` runs the same console on its own
-/// terminal: commands work, and `quit` (or Ctrl-D) stops weftd cleanly
-/// (status 0, socket removed), as VPP stops when its stdin session ends.
+/// terminal with its `cli-prompt`: commands work, and `quit` (or Ctrl-D)
+/// stops weftd cleanly (status 0, socket removed), as VPP stops when its
+/// stdin session ends.
 #[test]
 fn weftd_interactive_console_on_its_own_terminal() {
-    for leave in ["quit", "ctrl-d"] {
+    for (leave, prompt_conf, prompt) in [
+        ("quit", None, PROMPT),
+        ("ctrl-d", Some("edge1#"), "edge1# "),
+    ] {
         let dir =
             std::env::temp_dir().join(format!("weftd-interactive-{leave}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -251,8 +255,11 @@ fn weftd_interactive_console_on_its_own_terminal() {
         cmd.arg("--cli-listen")
             .arg(&socket)
             .args(["unix", "{", "interactive", "log"])
-            .arg(&log)
-            .args(["}", "buffers", "{", "buffers-per-numa", "4096"])
+            .arg(&log);
+        if let Some(p) = prompt_conf {
+            cmd.args(["cli-prompt", p]);
+        }
+        cmd.args(["}", "buffers", "{", "buffers-per-numa", "4096"])
             .args(["page-size", "4K", "}"])
             .env("HOME", &dir)
             .env("TERM", "xterm");
@@ -260,10 +267,15 @@ fn weftd_interactive_console_on_its_own_terminal() {
             .timeout_ms(Some(TIMEOUT_MS))
             .strip_ansi_escape_codes(true);
         let mut p = spawn_with_options(cmd, options).unwrap();
-        p.exp_string(PROMPT).unwrap();
-        let out = run(&mut p, "create loopback interface");
+        p.exp_string(prompt).unwrap();
+        let mut run = |line: &str| {
+            p.send_line(line).unwrap();
+            p.exp_string(line).unwrap();
+            p.exp_string(prompt).unwrap()
+        };
+        let out = run("create loopback interface");
         assert_eq!(out.trim(), "loop0", "{out:?}");
-        let out = run(&mut p, "show interface address");
+        let out = run("show interface address");
         assert!(out.contains("loop0 (dn):"), "{out:?}");
         // The socket serves other clients meanwhile, on the same state.
         let other = weft_cli::client::Client::connect(&socket)

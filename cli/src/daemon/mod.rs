@@ -185,7 +185,8 @@ fn run(startup: &Startup) -> Result<(), String> {
         log::warn!("startup exec stopped at the failing line; weftd keeps running");
     }
     if startup.unix.interactive {
-        spawn_console(&startup.unix.cli_listen).map_err(|e| format!("console: {e}"))?;
+        spawn_console(&startup.unix.cli_listen, startup.unix.cli_prompt.clone())
+            .map_err(|e| format!("console: {e}"))?;
     }
 
     let signal = signals.wait().map_err(|e| format!("sigwait: {e}"))?;
@@ -218,15 +219,15 @@ fn make_cli(
 }
 
 /// `unix { interactive }`: the weftctl console on weftd's own stdin and
-/// stdout, as a session of its CLI socket. When it ends (`quit`, Ctrl-D,
+/// stdout, as a session of its CLI socket, with the `cli-prompt`. When it ends (`quit`, Ctrl-D,
 /// end of input) weftd stops as on SIGTERM, as VPP does when its stdin
 /// session closes.
-fn spawn_console(socket: &std::path::Path) -> std::io::Result<()> {
+fn spawn_console(socket: &std::path::Path, prompt: String) -> std::io::Result<()> {
     let client = crate::client::Client::connect(socket)?;
     std::thread::Builder::new()
         .name("weft-console".into())
         .spawn(move || {
-            match crate::console::run(client, false) {
+            match crate::console::run(client, &prompt, false) {
                 Ok(ending) => log::info!("console: {ending:?}"),
                 Err(e) => log::warn!("console: {e}"),
             }
