@@ -33,7 +33,7 @@ use nix::errno::Errno;
 use serde::{Deserialize, Serialize};
 
 use crate::template::{TemplateError, TemplateSpec, TemplateSummary};
-use crate::xsk_tx::{OpenError, TxConfig, TxSocket};
+use dataplane::io::xsk_tx::{OpenError, TxConfig, TxSocket};
 
 /// Longest wait for the last completions after the last post.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
@@ -177,19 +177,17 @@ impl Generator {
         let templates: Vec<Vec<u8>> = (0..config.spec.flows)
             .map(|f| config.spec.frame(f))
             .collect();
-        let socket = TxSocket::open(
-            &TxConfig {
-                ifname: config.dev.clone(),
-                queue: config.queue,
-                tx_size: config.tx_size,
-                mode: config.mode,
-            },
-            &templates,
-        )
-        .map_err(|source| GenError::Open {
-            dev: config.dev.clone(),
-            source,
-        })?;
+        let tx_config = TxConfig {
+            ifname: config.dev.clone(),
+            queue: config.queue,
+            tx_size: config.tx_size,
+            mode: config.mode,
+        };
+        let socket = crate::retry_busy(&config.dev, || TxSocket::open(&tx_config, &templates))
+            .map_err(|source| GenError::Open {
+                dev: config.dev.clone(),
+                source,
+            })?;
         if let Some(budget) = config.tx_budget {
             socket
                 .set_tx_budget(budget)
@@ -220,7 +218,10 @@ impl Generator {
         let mut kick_errors = 0u64;
         let start = Instant::now();
         let deadline = c.duration.map(|d| start + d);
-        let kick = |s: &TxSocket, kick_errors: &mut u64| match s.kick() {
+        let kick = |s: &TxSocket, kick_errors: &mut u64| match s
+            .kick()
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))
+        {
             Ok(()) | Err(Errno::EAGAIN | Errno::EBUSY) => Ok(()),
             Err(Errno::ENOBUFS | Errno::ENOMEM) => {
                 *kick_errors += 1;

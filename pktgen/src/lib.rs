@@ -3,7 +3,7 @@
 //!
 //! * [`generator`]: an AF_XDP transmitter replaying pre-built VXLAN frames
 //!   ([`template`]) over N flows, at a rate or as fast as the interface
-//!   takes them ([`xsk_tx`] is its transmit-only socket).
+//!   takes them (`dataplane::io::xsk_tx` is its transmit-only socket).
 //! * [`sink`]: an XDP program that counts (optionally only VXLAN frames of
 //!   one VNI) and drops at the receiving interface.
 //! * [`reflect`]: a no-op reflector on weft's own AF_XDP driver, the
@@ -19,7 +19,6 @@ pub mod reflect;
 pub mod report;
 pub mod sink;
 pub mod template;
-pub mod xsk_tx;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,22 +53,37 @@ const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 /// on the same queue closed (two runs back to back) can find the queue
 /// still taken for a few milliseconds. A queue held by a live socket still
 /// fails after the 2 s.
-pub(crate) fn retry_busy<T>(
+pub(crate) fn retry_busy<T, E: Busy>(
     dev: &str,
-    mut open: impl FnMut() -> Result<T, dataplane::io::af_xdp::AfXdpError>,
-) -> Result<T, dataplane::io::af_xdp::AfXdpError> {
+    mut open: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
     let deadline = std::time::Instant::now() + BUSY_RETRY;
     loop {
         match open() {
-            Err(dataplane::io::af_xdp::AfXdpError::Sys { source, .. })
-                if source.raw_os_error() == Some(libc::EBUSY)
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
                 log::info!("{dev}: AF_XDP queue busy, retrying");
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             r => return r,
         }
+    }
+}
+
+/// An error that may mean "the queue is still taken" ([`retry_busy`]).
+pub(crate) trait Busy {
+    /// True for `EBUSY` from the kernel.
+    fn busy(&self) -> bool;
+}
+
+impl Busy for dataplane::io::af_xdp::AfXdpError {
+    fn busy(&self) -> bool {
+        matches!(self, Self::Sys { source, .. } if source.raw_os_error() == Some(libc::EBUSY))
+    }
+}
+
+impl Busy for dataplane::io::xsk_tx::OpenError {
+    fn busy(&self) -> bool {
+        matches!(self, Self::Socket(e) if e.busy())
     }
 }
 

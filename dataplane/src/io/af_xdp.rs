@@ -153,11 +153,11 @@ pub struct KernelStats {
 }
 
 /// The four rings. Boxed: libxdp keeps pointers to them.
-struct Rings {
-    rx: sys::xsk_ring_cons,
-    tx: sys::xsk_ring_prod,
-    fill: sys::xsk_ring_prod,
-    comp: sys::xsk_ring_cons,
+pub(crate) struct Rings {
+    pub(crate) rx: sys::xsk_ring_cons,
+    pub(crate) tx: sys::xsk_ring_prod,
+    pub(crate) fill: sys::xsk_ring_prod,
+    pub(crate) comp: sys::xsk_ring_cons,
 }
 
 impl Rings {
@@ -221,6 +221,123 @@ pub fn check_queue_size(n: u32) -> Result<(), AfXdpError> {
     }
 }
 
+/// What [`create`] binds: the interface and queue, the ring sizes and
+/// where the kernel puts received data in a frame.
+pub(crate) struct Binding<'a> {
+    pub ifname: &'a str,
+    pub queue: u32,
+    /// Fill ring size (the kernel requires one even with no rx ring).
+    pub fill_size: u32,
+    /// Rx ring size; `None` for a transmit-only socket.
+    pub rx_size: Option<u32>,
+    /// Tx and completion ring size.
+    pub tx_size: u32,
+    /// Bytes the kernel leaves in front of received data, beyond its own
+    /// XDP headroom.
+    pub frame_headroom: u32,
+    pub mode: CopyMode,
+}
+
+/// A UMEM and the socket using it, with the rings libxdp points into.
+pub(crate) type Created = (*mut sys::xsk_umem, *mut sys::xsk_socket, Box<Rings>);
+
+/// Registers the whole of `pool` as a UMEM and opens a socket on it with
+/// `need_wakeup`, loading no XDP program. The caller keeps an `Arc` of
+/// `pool` and the returned pointers together and calls [`delete`] once,
+/// before the pool can go.
+pub(crate) fn create(pool: &Pool, b: &Binding<'_>) -> Result<Created, AfXdpError> {
+    let ifname = CString::new(b.ifname).map_err(|_| AfXdpError::Name(b.ifname.to_string()))?;
+    let mut rings = Rings::zeroed();
+    let (base, len) = pool.region();
+    let umem_config = sys::xsk_umem_config {
+        fill_size: b.fill_size,
+        comp_size: b.tx_size,
+        frame_size: pool.frame_size() as u32,
+        frame_headroom: b.frame_headroom,
+        flags: 0,
+    };
+    let mut umem = ptr::null_mut();
+    // SAFETY: `base`/`len` is the pool's mapping, page aligned and a whole
+    // number of frames; the caller keeps the pool alive until [`delete`]
+    // (see above). The ring structs are boxed, so the pointers libxdp keeps
+    // stay valid wherever the Box moves, until then.
+    let ret = unsafe {
+        sys::xsk_umem__create(
+            &mut umem,
+            base.as_ptr().cast(),
+            len as u64,
+            &mut rings.fill,
+            &mut rings.comp,
+            &umem_config,
+        )
+    };
+    if ret != 0 {
+        return Err(sys_err("xsk_umem__create", ret));
+    }
+    let bind_flags = sys::XDP_USE_NEED_WAKEUP
+        | match b.mode {
+            CopyMode::Auto => 0,
+            CopyMode::Copy => sys::XDP_COPY,
+            CopyMode::ZeroCopy => sys::XDP_ZEROCOPY,
+        };
+    let socket_config = sys::xsk_socket_config {
+        rx_size: b.rx_size.unwrap_or(0),
+        tx_size: b.tx_size,
+        __bindgen_anon_1: sys::xsk_socket_config__bindgen_ty_1 {
+            libxdp_flags: INHIBIT_PROG_LOAD,
+        },
+        xdp_flags: 0,
+        bind_flags: bind_flags as u16,
+    };
+    let rx: *mut sys::xsk_ring_cons = match b.rx_size {
+        Some(_) => &mut rings.rx,
+        None => ptr::null_mut(),
+    };
+    let mut xsk = ptr::null_mut();
+    // SAFETY: `umem` was just created; `ifname` is NUL-terminated; a null
+    // rx ring asks for a transmit-only socket (libxdp accepts one of rx/tx
+    // being null); the boxed rings outlive the socket ([`delete`] removes
+    // it first).
+    let ret = unsafe {
+        sys::xsk_socket__create(
+            &mut xsk,
+            ifname.as_ptr(),
+            b.queue,
+            umem,
+            rx,
+            &mut rings.tx,
+            &socket_config,
+        )
+    };
+    if ret != 0 {
+        // SAFETY: no socket uses the UMEM; it is deleted exactly once.
+        unsafe { sys::xsk_umem__delete(umem) };
+        return Err(sys_err("xsk_socket__create", ret));
+    }
+    Ok((umem, xsk, rings))
+}
+
+/// Deletes what [`create`] made: the socket, then the UMEM (which refuses
+/// to go while a socket uses it).
+///
+/// # Safety
+///
+/// `xsk` and `umem` come from one [`create`] and are deleted exactly
+/// once; the rings that came with them are still alive.
+pub(crate) unsafe fn delete(xsk: *mut sys::xsk_socket, umem: *mut sys::xsk_umem, who: &str) {
+    // SAFETY: the caller's contract above.
+    unsafe {
+        sys::xsk_socket__delete(xsk);
+        let ret = sys::xsk_umem__delete(umem);
+        if ret != 0 {
+            log::error!(
+                "{who}: xsk_umem__delete: {}",
+                io::Error::from_raw_os_error(-ret)
+            );
+        }
+    }
+}
+
 impl AfXdpSocket {
     /// Opens a socket on `config.ifname` queue `config.queue`, with the
     /// pool registered as its UMEM. No XDP program is loaded: the caller
@@ -232,69 +349,18 @@ impl AfXdpSocket {
         if headroom < sys::XDP_PACKET_HEADROOM {
             return Err(AfXdpError::Headroom(headroom));
         }
-        let ifname = CString::new(config.ifname.clone())
-            .map_err(|_| AfXdpError::Name(config.ifname.clone()))?;
-        let mut rings = Rings::zeroed();
-        let (base, len) = pool.region();
-        let umem_config = sys::xsk_umem_config {
-            fill_size: config.rx_size,
-            comp_size: config.tx_size,
-            frame_size: pool.frame_size() as u32,
-            frame_headroom: headroom - sys::XDP_PACKET_HEADROOM,
-            flags: 0,
-        };
-        let mut umem = ptr::null_mut();
-        // SAFETY: `base`/`len` is the pool's mapping, page aligned and a
-        // whole number of frames; the pool (kept alive by the Arc we hold)
-        // outlives the UMEM, which is deleted in Drop. The ring structs are
-        // boxed, so the pointers libxdp keeps stay valid until Drop.
-        let ret = unsafe {
-            sys::xsk_umem__create(
-                &mut umem,
-                base.as_ptr().cast(),
-                len as u64,
-                &mut rings.fill,
-                &mut rings.comp,
-                &umem_config,
-            )
-        };
-        if ret != 0 {
-            return Err(sys_err("xsk_umem__create", ret));
-        }
-        let bind_flags = sys::XDP_USE_NEED_WAKEUP
-            | match config.mode {
-                CopyMode::Auto => 0,
-                CopyMode::Copy => sys::XDP_COPY,
-                CopyMode::ZeroCopy => sys::XDP_ZEROCOPY,
-            };
-        let socket_config = sys::xsk_socket_config {
-            rx_size: config.rx_size,
-            tx_size: config.tx_size,
-            __bindgen_anon_1: sys::xsk_socket_config__bindgen_ty_1 {
-                libxdp_flags: INHIBIT_PROG_LOAD,
+        let (umem, xsk, rings) = create(
+            pool,
+            &Binding {
+                ifname: &config.ifname,
+                queue: config.queue,
+                fill_size: config.rx_size,
+                rx_size: Some(config.rx_size),
+                tx_size: config.tx_size,
+                frame_headroom: headroom - sys::XDP_PACKET_HEADROOM,
+                mode: config.mode,
             },
-            xdp_flags: 0,
-            bind_flags: bind_flags as u16,
-        };
-        let mut xsk = ptr::null_mut();
-        // SAFETY: `umem` was just created; `ifname` is NUL-terminated; the
-        // boxed rings outlive the socket (deleted first in Drop).
-        let ret = unsafe {
-            sys::xsk_socket__create(
-                &mut xsk,
-                ifname.as_ptr(),
-                config.queue,
-                umem,
-                &mut rings.rx,
-                &mut rings.tx,
-                &socket_config,
-            )
-        };
-        if ret != 0 {
-            // SAFETY: no socket uses the UMEM; it is deleted exactly once.
-            unsafe { sys::xsk_umem__delete(umem) };
-            return Err(sys_err("xsk_socket__create", ret));
-        }
+        )?;
         // SAFETY: `xsk` is a live socket.
         let fd = unsafe { sys::xsk_socket__fd(xsk) };
         let zero_copy = socket_zero_copy(fd);
@@ -696,19 +762,9 @@ impl Port for AfXdpSocket {
 
 impl Drop for AfXdpSocket {
     fn drop(&mut self) {
-        // SAFETY: the socket and UMEM were created in `open` and are
-        // deleted exactly once, socket first (the UMEM refuses to go while
-        // a socket uses it); the boxed rings are still alive here.
-        unsafe {
-            sys::xsk_socket__delete(self.xsk);
-            let ret = sys::xsk_umem__delete(self.umem);
-            if ret != 0 {
-                log::error!(
-                    "af_xdp: xsk_umem__delete: {}",
-                    io::Error::from_raw_os_error(-ret)
-                );
-            }
-        }
+        // SAFETY: the socket and UMEM were created together in `open` and
+        // are deleted here exactly once; the boxed rings are still alive.
+        unsafe { delete(self.xsk, self.umem, "af_xdp") };
         // The kernel no longer holds anything: return every marked buffer.
         for w in 0..self.kernel.len() {
             let mut word = self.kernel[w];

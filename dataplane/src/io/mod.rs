@@ -3,3 +3,4 @@
 pub mod af_xdp;
 pub mod pg;
 pub mod xdp_prog;
+pub mod xsk_tx;

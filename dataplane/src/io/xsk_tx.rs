@@ -1,9 +1,10 @@
-//! A transmit-only AF_XDP socket that replays frames kept in its UMEM.
+//! A transmit-only AF_XDP socket that replays frames kept in its UMEM:
+//! weft-pktgen's generator (`weft-pktgen gen`), not used by weftd.
 //!
 //! # Design
 //!
 //! ```text
-//!   UMEM = a dataplane::pool::Pool of `frames.len()` 2 KiB buffers
+//!   UMEM = a crate::pool::Pool of `frames.len()` 2 KiB buffers
 //!   ├── buffer i holds template i at offset 256 (written once, in `open`)
 //!   │
 //!   │  tx ring    ──▶ (i × 2048 + 256, len): the same addresses, round robin,
@@ -19,7 +20,7 @@
 //! * The memory is a [`Pool`] (the same region type weft registers as its
 //!   UMEM), holding one [`Buf`] per template for the socket's life.
 //! * The socket is created with libxdp (`libxdp-sys`), as weft's own
-//!   [`dataplane::io::af_xdp::AfXdpSocket`] is, without an rx ring and
+//!   [`super::af_xdp::AfXdpSocket`] is (the same `create`), without an rx ring and
 //!   without loading any XDP program (`XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD`):
 //!   transmitting needs none.
 //! * `need_wakeup` is requested; [`TxSocket::kick`] (a zero-length
@@ -34,22 +35,19 @@
 //! * One thread: the rings are single-producer/single-consumer.
 #![allow(unsafe_code)]
 
-use std::ffi::CString;
 use std::io;
 use std::os::fd::RawFd;
 use std::ptr;
 use std::sync::Arc;
 
-use dataplane::io::af_xdp::{
-    AfXdpError, CopyMode, KernelStats, check_queue_size, socket_stats, socket_zero_copy,
-};
-use dataplane::pool::{Buf, PageSize, Pool, PoolConfig};
 use libxdp_sys as sys;
-use nix::errno::Errno;
-use nix::sys::socket::MsgFlags;
 
-/// `XSK_LIBXDP_FLAGS_INHIBIT_PROG_LOAD` (libxdp's xsk.h).
-const INHIBIT_PROG_LOAD: u32 = 1;
+use super::af_xdp::{
+    AfXdpError, Binding, CopyMode, KernelStats, Rings, check_queue_size, create, delete,
+    socket_stats, socket_zero_copy,
+};
+use crate::pool::{Buf, PageSize, Pool, PoolConfig};
+
 /// Headroom in front of each template (the pool's minimum).
 const HEADROOM: u32 = 256;
 /// Data bytes per UMEM buffer: makes 2048-byte chunks, the kernel's
@@ -72,13 +70,6 @@ pub struct TxConfig {
     pub tx_size: u32,
     /// Copy or zero-copy.
     pub mode: CopyMode,
-}
-
-/// The tx, completion and fill rings. Boxed: libxdp keeps pointers to them.
-struct Rings {
-    tx: sys::xsk_ring_prod,
-    fill: sys::xsk_ring_prod,
-    comp: sys::xsk_ring_cons,
 }
 
 /// A transmit-only AF_XDP socket over a UMEM of pre-built frames.
@@ -115,13 +106,6 @@ impl std::fmt::Debug for TxSocket {
     }
 }
 
-fn sys_err(call: &'static str, ret: i32) -> AfXdpError {
-    AfXdpError::Sys {
-        call,
-        source: io::Error::from_raw_os_error(-ret),
-    }
-}
-
 impl TxSocket {
     /// Copies `templates` into a new UMEM and opens a transmit-only socket
     /// on `config.ifname` queue `config.queue` (in the calling thread's
@@ -133,8 +117,6 @@ impl TxSocket {
     pub fn open(config: &TxConfig, templates: &[Vec<u8>]) -> Result<TxSocket, OpenError> {
         assert!(!templates.is_empty(), "at least one template");
         check_queue_size(config.tx_size)?;
-        let ifname = CString::new(config.ifname.clone())
-            .map_err(|_| AfXdpError::Name(config.ifname.clone()))?;
         let pool = Pool::new(PoolConfig {
             buffers: templates.len() as u32,
             data_size: DATA_SIZE,
@@ -162,13 +144,23 @@ impl TxSocket {
         }
         drop(cache);
 
-        let (umem, xsk, rings) =
-            crate::retry_busy(&config.ifname, || create(&pool, config, &ifname))?;
+        let (umem, xsk, rings) = create(
+            &pool,
+            &Binding {
+                ifname: &config.ifname,
+                queue: config.queue,
+                fill_size: FILL_SIZE,
+                rx_size: None,
+                tx_size: config.tx_size,
+                frame_headroom: 0,
+                mode: config.mode,
+            },
+        )?;
         // SAFETY: `xsk` is a live socket.
         let fd = unsafe { sys::xsk_socket__fd(xsk) };
         let zero_copy = socket_zero_copy(fd);
         log::info!(
-            "pktgen: {} queue {}: tx-only AF_XDP socket fd {fd}, {} mode, tx ring {}, {} template(s)",
+            "xsk_tx: {} queue {}: tx-only AF_XDP socket fd {fd}, {} mode, tx ring {}, {} template(s)",
             config.ifname,
             config.queue,
             if zero_copy { "zero-copy" } else { "copy" },
@@ -271,8 +263,15 @@ impl TxSocket {
     /// `sendto`). `EAGAIN` (budget used up, or the device is busy) and
     /// `EBUSY` mean "call again".
     #[inline]
-    pub fn kick(&self) -> Result<(), Errno> {
-        nix::sys::socket::send(self.fd, &[], MsgFlags::MSG_DONTWAIT).map(drop)
+    pub fn kick(&self) -> io::Result<()> {
+        // SAFETY: a zero-length, non-blocking sendto on our own socket
+        // passes no buffer; it only asks the kernel to process the tx ring.
+        let ret =
+            unsafe { libc::sendto(self.fd, ptr::null(), 0, libc::MSG_DONTWAIT, ptr::null(), 0) };
+        if ret < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     /// Sets how many frames one kick may send in copy mode
@@ -303,104 +302,11 @@ impl TxSocket {
     }
 }
 
-/// A UMEM and the socket using it.
-type Created = (*mut sys::xsk_umem, *mut sys::xsk_socket, Box<Rings>);
-
-/// Creates the UMEM over `pool` and the transmit-only socket. The caller
-/// keeps `pool` and the returned pointers in one [`TxSocket`], whose Drop
-/// deletes both before the pool can go.
-fn create(pool: &Arc<Pool>, config: &TxConfig, ifname: &CString) -> Result<Created, AfXdpError> {
-    let frame_size = pool.frame_size() as u64;
-    let mut rings = Box::new(Rings {
-        // SAFETY: plain C structs of integers and pointers; all zeroes
-        // is the state libxdp expects of a ring it has not set up yet.
-        tx: unsafe { std::mem::zeroed() },
-        // SAFETY: as above.
-        fill: unsafe { std::mem::zeroed() },
-        // SAFETY: as above.
-        comp: unsafe { std::mem::zeroed() },
-    });
-    let (base, len) = pool.region();
-    let umem_config = sys::xsk_umem_config {
-        fill_size: FILL_SIZE,
-        comp_size: config.tx_size,
-        frame_size: frame_size as u32,
-        frame_headroom: 0,
-        flags: 0,
-    };
-    let mut umem = ptr::null_mut();
-    // SAFETY: `base`/`len` is the pool's mapping, page aligned and a
-    // whole number of 2048-byte frames; the pool outlives the UMEM (see
-    // above: the UMEM is deleted in TxSocket's Drop, before its Arc of the
-    // pool goes). The ring structs are boxed, so the pointers libxdp keeps
-    // stay valid wherever the Box moves, until Drop.
-    let ret = unsafe {
-        sys::xsk_umem__create(
-            &mut umem,
-            base.as_ptr().cast(),
-            len as u64,
-            &mut rings.fill,
-            &mut rings.comp,
-            &umem_config,
-        )
-    };
-    if ret != 0 {
-        return Err(sys_err("xsk_umem__create", ret));
-    }
-    let bind_flags = sys::XDP_USE_NEED_WAKEUP
-        | match config.mode {
-            CopyMode::Auto => 0,
-            CopyMode::Copy => sys::XDP_COPY,
-            CopyMode::ZeroCopy => sys::XDP_ZEROCOPY,
-        };
-    let socket_config = sys::xsk_socket_config {
-        rx_size: 0,
-        tx_size: config.tx_size,
-        __bindgen_anon_1: sys::xsk_socket_config__bindgen_ty_1 {
-            libxdp_flags: INHIBIT_PROG_LOAD,
-        },
-        xdp_flags: 0,
-        bind_flags: bind_flags as u16,
-    };
-    let mut xsk = ptr::null_mut();
-    // SAFETY: `umem` was just created; `ifname` is NUL-terminated; a
-    // null rx ring asks for a transmit-only socket (libxdp accepts one
-    // of rx/tx being null); the boxed tx ring outlives the socket
-    // (deleted first in Drop).
-    let ret = unsafe {
-        sys::xsk_socket__create(
-            &mut xsk,
-            ifname.as_ptr(),
-            config.queue,
-            umem,
-            ptr::null_mut(),
-            &mut rings.tx,
-            &socket_config,
-        )
-    };
-    if ret != 0 {
-        // SAFETY: no socket uses the UMEM; it is deleted exactly once.
-        unsafe { sys::xsk_umem__delete(umem) };
-        return Err(sys_err("xsk_socket__create", ret));
-    }
-    Ok((umem, xsk, rings))
-}
-
 impl Drop for TxSocket {
     fn drop(&mut self) {
-        // SAFETY: the socket and UMEM were created in `open` and are
-        // deleted exactly once, socket first (the UMEM refuses to go while
-        // a socket uses it); the boxed rings are still alive here.
-        unsafe {
-            sys::xsk_socket__delete(self.xsk);
-            let ret = sys::xsk_umem__delete(self.umem);
-            if ret != 0 {
-                log::error!(
-                    "pktgen: xsk_umem__delete: {}",
-                    io::Error::from_raw_os_error(-ret)
-                );
-            }
-        }
+        // SAFETY: the socket and UMEM were created together in `open` and
+        // are deleted here exactly once; the boxed rings are still alive.
+        unsafe { delete(self.xsk, self.umem, "xsk_tx") };
         // The kernel no longer reads the templates.
         for b in self.frames.drain(..) {
             self.pool.free_shared(b);
@@ -413,7 +319,7 @@ impl Drop for TxSocket {
 pub enum OpenError {
     /// The UMEM could not be allocated.
     #[error(transparent)]
-    Pool(#[from] dataplane::pool::PoolError),
+    Pool(#[from] crate::pool::PoolError),
     /// The socket could not be opened.
     #[error(transparent)]
     Socket(#[from] AfXdpError),
