@@ -45,6 +45,16 @@ fn thread_ticks(tid: u32) -> u64 {
     f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
 }
 
+/// The runtime's buffer pool for these tests: 4096 buffers, normal pages.
+fn small_pool() -> Arc<Pool> {
+    Pool::new(PoolConfig {
+        buffers: 4096,
+        page_size: PageSize::Normal,
+        ..PoolConfig::default()
+    })
+    .unwrap()
+}
+
 #[test]
 fn underlay_arp_icmp_ping_and_host_traffic() {
     if !privileged("underlay_arp_icmp_ping_and_host_traffic") {
@@ -59,12 +69,7 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
 
     let inside = w.enter();
     let ifindex = nix::net::if_::if_nametoindex("ul0").unwrap();
-    let pool = Pool::new(PoolConfig {
-        buffers: 4096,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
+    let pool = small_pool();
     let handle = new_handle();
     let config = Config::new(handle.clone());
     let (punt_tx, punt_rx) = punt_channel(1024);
@@ -266,12 +271,7 @@ fn two_uplinks_on_two_workers() {
         ["10.99.4.3", "10.99.5.3"],
     );
     let inside = t.fwd.enter();
-    let pool = Pool::new(PoolConfig {
-        buffers: 4096,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
+    let pool = small_pool();
     let handle = new_handle();
     let (punt_tx, _punt_rx) = punt_channel(1024);
     let rt = WeftRuntime::start(&pool, &handle, &[None, None], &punt_tx).unwrap();
