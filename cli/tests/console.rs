@@ -40,27 +40,35 @@ impl Console for Daemon {
     /// weftctl's console on a fresh pty, once its first prompt is shown.
     fn console(&self) -> PtySession {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_weftctl"));
-        cmd.arg("-s")
-            .arg(&self.socket)
-            .env("HOME", self.home())
-            // A terminal rustyline fully supports, whatever the test runs under.
-            .env("TERM", "xterm");
-        let options = Options::new()
-            .timeout_ms(Some(TIMEOUT_MS))
-            .strip_ansi_escape_codes(true);
-        let mut p = spawn_with_options(cmd, options).unwrap();
-        p.exp_string(PROMPT).unwrap();
-        p
+        cmd.arg("-s").arg(&self.socket).env("HOME", self.home());
+        on_pty(cmd, PROMPT)
     }
+}
+
+/// Runs `cmd` on a fresh pty (as an xterm: a terminal rustyline fully
+/// supports, whatever the test runs under), once `prompt` is shown.
+fn on_pty(mut cmd: Command, prompt: &str) -> PtySession {
+    cmd.env("TERM", "xterm");
+    let options = Options::new()
+        .timeout_ms(Some(TIMEOUT_MS))
+        .strip_ansi_escape_codes(true);
+    let mut p = spawn_with_options(cmd, options).unwrap();
+    p.exp_string(prompt).unwrap();
+    p
 }
 
 /// Types `line` and Enter, then returns what is printed after the echoed
 /// line, up to the next prompt.
 fn run(p: &mut PtySession, line: &str) -> String {
+    run_to(p, line, PROMPT)
+}
+
+/// As [`run`], up to `prompt`.
+fn run_to(p: &mut PtySession, line: &str, prompt: &str) -> String {
     p.send_line(line).unwrap();
     // The line is echoed as typed; the output follows it.
     p.exp_string(line).unwrap();
-    p.exp_string(PROMPT).unwrap()
+    p.exp_string(prompt).unwrap()
 }
 
 /// Waits for weftctl to close the terminal and exit; returns its status.
@@ -261,21 +269,11 @@ fn weftd_interactive_console_on_its_own_terminal() {
         }
         cmd.args(["}", "buffers", "{", "buffers-per-numa", "4096"])
             .args(["page-size", "4K", "}"])
-            .env("HOME", &dir)
-            .env("TERM", "xterm");
-        let options = Options::new()
-            .timeout_ms(Some(TIMEOUT_MS))
-            .strip_ansi_escape_codes(true);
-        let mut p = spawn_with_options(cmd, options).unwrap();
-        p.exp_string(prompt).unwrap();
-        let mut run = |line: &str| {
-            p.send_line(line).unwrap();
-            p.exp_string(line).unwrap();
-            p.exp_string(prompt).unwrap()
-        };
-        let out = run("create loopback interface");
+            .env("HOME", &dir);
+        let mut p = on_pty(cmd, prompt);
+        let out = run_to(&mut p, "create loopback interface", prompt);
         assert_eq!(out.trim(), "loop0", "{out:?}");
-        let out = run("show interface address");
+        let out = run_to(&mut p, "show interface address", prompt);
         assert!(out.contains("loop0 (dn):"), "{out:?}");
         // The socket serves other clients meanwhile, on the same state.
         let other = weft_cli::client::Client::connect(&socket)
