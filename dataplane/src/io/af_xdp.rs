@@ -238,8 +238,15 @@ pub(crate) struct Binding<'a> {
     pub mode: CopyMode,
 }
 
-/// A UMEM and the socket using it, with the rings libxdp points into.
-pub(crate) type Created = (*mut sys::xsk_umem, *mut sys::xsk_socket, Box<Rings>);
+/// A UMEM and the socket using it, with the rings libxdp points into, the
+/// socket's descriptor and whether the kernel bound it in zero-copy mode.
+pub(crate) struct Created {
+    pub umem: *mut sys::xsk_umem,
+    pub xsk: *mut sys::xsk_socket,
+    pub rings: Box<Rings>,
+    pub fd: RawFd,
+    pub zero_copy: bool,
+}
 
 /// Registers the whole of `pool` as a UMEM and opens a socket on it with
 /// `need_wakeup`, loading no XDP program. The caller keeps an `Arc` of
@@ -314,7 +321,15 @@ pub(crate) fn create(pool: &Pool, b: &Binding<'_>) -> Result<Created, AfXdpError
         unsafe { sys::xsk_umem__delete(umem) };
         return Err(sys_err("xsk_socket__create", ret));
     }
-    Ok((umem, xsk, rings))
+    // SAFETY: `xsk` is a live socket.
+    let fd = unsafe { sys::xsk_socket__fd(xsk) };
+    Ok(Created {
+        umem,
+        xsk,
+        rings,
+        fd,
+        zero_copy: socket_zero_copy(fd),
+    })
 }
 
 /// Deletes what [`create`] made: the socket, then the UMEM (which refuses
@@ -349,7 +364,13 @@ impl AfXdpSocket {
         if headroom < sys::XDP_PACKET_HEADROOM {
             return Err(AfXdpError::Headroom(headroom));
         }
-        let (umem, xsk, rings) = create(
+        let Created {
+            umem,
+            xsk,
+            rings,
+            fd,
+            zero_copy,
+        } = create(
             pool,
             &Binding {
                 ifname: &config.ifname,
@@ -361,9 +382,6 @@ impl AfXdpSocket {
                 mode: config.mode,
             },
         )?;
-        // SAFETY: `xsk` is a live socket.
-        let fd = unsafe { sys::xsk_socket__fd(xsk) };
-        let zero_copy = socket_zero_copy(fd);
         let frame_size = pool.frame_size() as u64;
         log::info!(
             "af_xdp: {} queue {}: socket fd {fd}, {} mode, rx {} tx {}",

@@ -43,8 +43,8 @@ use std::sync::Arc;
 use libxdp_sys as sys;
 
 use super::af_xdp::{
-    AfXdpError, Binding, CopyMode, KernelStats, Rings, check_queue_size, create, delete,
-    socket_stats, socket_zero_copy,
+    AfXdpError, Binding, CopyMode, Created, KernelStats, Rings, check_queue_size, create, delete,
+    socket_stats,
 };
 use crate::pool::{Buf, PageSize, Pool, PoolConfig};
 
@@ -144,7 +144,13 @@ impl TxSocket {
         }
         drop(cache);
 
-        let (umem, xsk, rings) = create(
+        let Created {
+            umem,
+            xsk,
+            rings,
+            fd,
+            zero_copy,
+        } = create(
             &pool,
             &Binding {
                 ifname: &config.ifname,
@@ -156,9 +162,6 @@ impl TxSocket {
                 mode: config.mode,
             },
         )?;
-        // SAFETY: `xsk` is a live socket.
-        let fd = unsafe { sys::xsk_socket__fd(xsk) };
-        let zero_copy = socket_zero_copy(fd);
         log::info!(
             "xsk_tx: {} queue {}: tx-only AF_XDP socket fd {fd}, {} mode, tx ring {}, {} template(s)",
             config.ifname,
