@@ -114,6 +114,13 @@ fn neighbor_table_full_refuses_and_traffic_continues() {
     let started = Instant::now();
     let topo = KokoTopology::new("nbrfull", KokoOptions::default());
     let weftd = Weftd::start(&topo.vpp1, "nbrfull", "cpu { workers 1 }");
+    // VPP's defaults, read before any tunnel exists: once the tunnels are
+    // created weft ARPs for their remotes at once, and the replies can be
+    // in the table before the next command runs.
+    assert_eq!(
+        weftd.ok("show ip neighbor-config"),
+        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:0, refused:0, recycled:0\n"
+    );
     for cmd in [
         "create interface af_xdp host-if eth0",
         "set interface ip address eth0/0 10.99.0.3/24",
@@ -125,10 +132,6 @@ fn neighbor_table_full_refuses_and_traffic_continues() {
     ] {
         weftd.ok(cmd);
     }
-    assert_eq!(
-        weftd.ok("show ip neighbor-config"),
-        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:0, refused:0, recycled:0\n"
-    );
     // weft ARPs for both tunnel remotes; their replies are the first two
     // entries.
     wait(&weftd, "koko1 and koko2 resolved", || {
