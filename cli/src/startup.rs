@@ -55,7 +55,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use dataplane::pool::{self, PageSize, PoolConfig};
 
-use crate::client::DEFAULT_SOCKET;
+use console::client::DEFAULT_SOCKET;
 
 /// The CLI prompt when `cli-prompt` is not given.
 pub const DEFAULT_PROMPT: &str = "weft# ";

@@ -22,7 +22,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use weft_cli::client::Client;
+use console::client::Client;
 
 mod common;
 
@@ -30,14 +30,14 @@ use common::Daemon;
 
 /// Bytes of the telnet greeting weftd sends on accept (VPP-CLI.md §3.1).
 const GREETING_LEN: usize = 36;
-/// Longest command line weftd accepts (`control::cli::protocol::MAX_LINE`).
+/// Longest command line weftd accepts (`console::protocol::MAX_LINE`).
 const MAX_LINE: usize = 64 * 1024;
 /// The answer to a longer line, as the user sees it.
 const LINE_TOO_LONG: &str = "line too long (limit 65536 bytes)";
 /// No single read or write of these tests may block longer than this.
 const IO_TIMEOUT: Duration = Duration::from_secs(20);
 const MIB: usize = 1 << 20;
-/// Sessions weftd serves at once (`control::cli::server::DEFAULT_MAX_SESSIONS`).
+/// Sessions weftd serves at once (`console::server::DEFAULT_MAX_SESSIONS`).
 const MAX_SESSIONS: usize = 128;
 
 // ---------------------------------------------------------------------------
@@ -693,7 +693,7 @@ fn flood(c: &mut Conn, n: usize) {
 /// commands it had not run yet never run.
 #[test]
 fn client_that_never_reads_loses_its_session_after_30_s() {
-    use control::cli::server::WRITE_TIMEOUT;
+    use console::server::WRITE_TIMEOUT;
     let mut d = Daemon::start("abuse-stall", &[]);
     configure(&d);
     let snap = Snapshot::take(&d);

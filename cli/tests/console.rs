@@ -276,7 +276,7 @@ fn weftd_interactive_console_on_its_own_terminal() {
         let out = run_to(&mut p, "show interface address", prompt);
         assert!(out.contains("loop0 (dn):"), "{out:?}");
         // The socket serves other clients meanwhile, on the same state.
-        let other = weft_cli::client::Client::connect(&socket)
+        let other = console::client::Client::connect(&socket)
             .unwrap()
             .execute("show interface address")
             .unwrap();

@@ -25,7 +25,7 @@
 
 use std::time::{Duration, Instant};
 
-use weft_cli::client::Client;
+use console::client::Client;
 
 mod common;
 

@@ -8,8 +8,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use control::cli::{Executor, Server, ServerHandle};
-use weft_cli::client::Client;
+use console::client::Client;
+use console::{Executor, Server, ServerHandle};
 
 /// `show version`, `echo <text>`, `fail`; anything else is VPP's
 /// ``unknown input `<rest>'``. `--json` requests answer `{"json":…}`.

@@ -1,5 +1,5 @@
-//! weft's control plane: configuration state, the CLI grammar and the
-//! socket server.
+//! weft's control plane: configuration state and the debug CLI's grammar
+//! and commands.
 //!
 //! Today this crate holds the configuration model, [`Config`]: the single
 //! backend the CLI (and any later API) calls, one method per operation,
@@ -16,7 +16,7 @@
 //! | [`vxlan`] | tunnels ([`VxlanError`]) |
 //! | [`l2`] | xconnect, L3 |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
-//! | [`cli`] | the debug CLI: socket server, command grammar ([`cli::Cli`]), commands |
+//! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
 //! | [`pg_runtime`] | [`pg_runtime::PgRuntime`]: a `Runtime` over pg interfaces for tests |
 //!
 //! Errors carry VPP's message text, so the CLI prints

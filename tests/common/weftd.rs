@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use weft::cli::client::{Client, Reply};
+use weft::console::client::{Client, Reply};
 
 use super::Netns;
 

@@ -1,6 +1,6 @@
-//! weftctl: the weft console client (see `weft_cli::ctl`).
+//! weftctl: the weft console client (see `console::ctl`).
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    weft_cli::ctl::main()
+    console::ctl::main()
 }

@@ -24,8 +24,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use console::Server;
 use control::Config;
-use control::cli::{Cli, Executor, Server};
+use control::cli::{Cli, Executor};
 use control::runtime::Runtime;
 use dataplane::pool::Pool;
 use dataplane::punt::punt_channel;
@@ -223,11 +224,11 @@ fn make_cli(
 /// end of input) weftd stops as on SIGTERM, as VPP does when its stdin
 /// session closes.
 fn spawn_console(socket: &std::path::Path, prompt: String) -> std::io::Result<()> {
-    let client = crate::client::Client::connect(socket)?;
+    let client = console::client::Client::connect(socket)?;
     std::thread::Builder::new()
         .name("weft-console".into())
         .spawn(move || {
-            match crate::console::run(client, &prompt, false) {
+            match console::interactive::run(client, &prompt, false) {
                 Ok(ending) => log::info!("console: {ending:?}"),
                 Err(e) => log::warn!("console: {e}"),
             }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use weft_cli::client::Client;
+use console::client::Client;
 
 /// A running weftd; killed and its directory removed on drop.
 pub struct Daemon {

@@ -44,9 +44,9 @@ use std::time::Instant;
 use dataplane::stats::IF_COUNTERS;
 
 use super::grammar::{Arg, CmdError, Command, Resolved, Run, Tree};
-use super::session::Executor;
 use crate::config::Config;
 use crate::runtime::Runtime;
+use console::Executor;
 
 /// Baselines recorded by the `clear` commands.
 #[derive(Debug)]

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use control::cli::protocol::{
+use crate::protocol::{
     filter_candidates, format_help_list, is_placeholder, is_quit, split_for_completion,
 };
 use rustyline::completion::{Completer, Pair};

@@ -26,12 +26,12 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::editor::{Action, LineEditor};
-use super::protocol::{
+use crate::editor::{Action, LineEditor};
+use crate::protocol::{
     COMPLETE_REQUEST, END_OF_OUTPUT, ERROR_MARKER, JSON_REQUEST, MAX_LINE, REQUEST_MARKER,
     TERM_VPPCTL, TERM_WEFTCTL, format_candidates, is_quit, line_too_long_message,
 };
-use super::telnet::{Event, Parser, SERVER_GREETING};
+use crate::telnet::{Event, Parser, SERVER_GREETING};
 
 /// Executes one command line; returns the text to print (may be empty) or
 /// an error message already formatted as VPP prints it (e.g.
@@ -413,7 +413,7 @@ fn normalize_prompt(prompt: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::cli::telnet::{IAC, OPT_NAWS, SB, SE, terminal_type_reply};
+    use crate::telnet::{IAC, OPT_NAWS, SB, SE, terminal_type_reply};
 
     /// The fake executor the CLI tests share.
     #[derive(Debug, Default)]
@@ -580,7 +580,7 @@ pub(crate) mod tests {
         assert_eq!(s.window_size(), Some((100, 30)));
         s.feed(&terminal_type_reply("vppctl")).unwrap();
         take(&mut s);
-        s.feed(&[IAC, crate::cli::telnet::AYT]).unwrap();
+        s.feed(&[IAC, crate::telnet::AYT]).unwrap();
         assert_eq!(take(&mut s), b"weft\n");
     }
 

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::client::{Client, DEFAULT_SOCKET, Reply};
-use crate::console;
+use crate::interactive;
 
 /// Every command succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -96,9 +96,9 @@ pub fn run(args: &Args) -> u8 {
     let status = match args.command.as_slice() {
         [exec, file] if exec == "exec" => exec_file(&mut client, file, args.json),
         [] if io::stdin().is_terminal() => {
-            return match console::run(client, console::PROMPT, args.json) {
-                Ok(console::Ending::Quit) => EXIT_OK,
-                Ok(console::Ending::Disconnected) => EXIT_TROUBLE,
+            return match interactive::run(client, interactive::PROMPT, args.json) {
+                Ok(interactive::Ending::Quit) => EXIT_OK,
+                Ok(interactive::Ending::Disconnected) => EXIT_TROUBLE,
                 Err(e) => {
                     eprintln!("weftctl: console: {e}");
                     EXIT_TROUBLE

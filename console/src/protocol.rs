@@ -76,7 +76,7 @@ pub fn is_quit(line: &str) -> bool {
 /// spaces) and the partial word being typed (empty after a blank).
 ///
 /// ```
-/// use control::cli::protocol::split_for_completion;
+/// use console::protocol::split_for_completion;
 /// assert_eq!(split_for_completion("sh  int"), ("sh".to_string(), "int"));
 /// assert_eq!(split_for_completion("show "), ("show".to_string(), ""));
 /// assert_eq!(split_for_completion(""), (String::new(), ""));

@@ -23,7 +23,7 @@
 //! Only printable ASCII is inserted (VPP uses `isprint` too). No pager, no
 //! reverse search, no ANSI colour.
 
-use super::protocol::{
+use crate::protocol::{
     MAX_LINE, common_prefix, filter_candidates, format_help_list, is_placeholder,
     line_too_long_message, split_for_completion,
 };

@@ -4,7 +4,7 @@
 //! ```no_run
 //! use std::path::Path;
 //! use std::sync::Arc;
-//! use control::cli::{Executor, Server};
+//! use console::{Executor, Server};
 //!
 //! struct Echo;
 //! impl Executor for Echo {
@@ -77,7 +77,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use super::session::{Executor, Flow, Kind, Session};
+use crate::session::{Executor, Flow, Kind, Session};
 
 /// Sessions served at once unless [`Server::max_sessions`] says otherwise.
 pub const DEFAULT_MAX_SESSIONS: usize = 128;
@@ -455,10 +455,10 @@ fn serve(stream: &UnixStream, executor: Arc<dyn Executor>, greeting: &Greeting) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::protocol::{MAX_LINE, line_too_long_message};
-    use crate::cli::session::BANNER;
-    use crate::cli::session::tests::Fake;
-    use crate::cli::telnet::{SERVER_GREETING, terminal_type_reply};
+    use crate::protocol::{MAX_LINE, line_too_long_message};
+    use crate::session::BANNER;
+    use crate::session::tests::Fake;
+    use crate::telnet::{SERVER_GREETING, terminal_type_reply};
     use std::sync::atomic::AtomicU32;
 
     /// A fresh directory under the system temp dir, removed on drop.

@@ -4,7 +4,7 @@
 //! waits for the server's telnet TTYPE request, answers with its terminal
 //! type, sends one command per line and reads the output up to the NUL
 //! that ends it. Its terminal type is `weftctl` rather than `vppctl`, which
-//! turns on the extensions documented in `control::cli::protocol`: the
+//! turns on the extensions documented in `crate::protocol`: the
 //! error marker (so [`Reply::failed`] is known), remote completion
 //! ([`Client::complete`]) and JSON requests ([`Client::execute_json`]).
 //!
@@ -18,11 +18,11 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use control::cli::protocol::{
+use crate::protocol::{
     COMPLETE_REQUEST, END_OF_OUTPUT, ERROR_MARKER, JSON_REQUEST, TERM_WEFTCTL, is_quit,
     parse_candidates,
 };
-use control::cli::telnet::{Event, Parser, terminal_type_reply};
+use crate::telnet::{Event, Parser, terminal_type_reply};
 
 /// Where weftd listens unless told otherwise (VPP: `/run/vpp/cli.sock`).
 pub const DEFAULT_SOCKET: &str = "/run/weft/cli.sock";
@@ -127,7 +127,7 @@ impl Client {
     }
 
     /// The words that can follow `prefix` (complete words, as
-    /// `control::cli::protocol::split_for_completion` returns them), with
+    /// `crate::protocol::split_for_completion` returns them), with
     /// their help. A failed request yields no words.
     ///
     /// # Errors
