@@ -4,7 +4,7 @@
 //!
 //! The command handlers see a [`Runtime`] next to the [`Config`]; weftd
 //! implements it over real worker threads and AF_XDP sockets
-//! (`cli::daemon`), tests implement it over pg interfaces and workers they
+//! (`daemon::runtime`), tests implement it over pg interfaces and workers they
 //! poll themselves. Every command runs with the control-plane lock held, so
 //! a handler sees `Config` and `Runtime` consistent with each other.
 

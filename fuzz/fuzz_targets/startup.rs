@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use weft_cli::startup::Startup;
+use daemon::startup::Startup;
 
 fuzz_target!(|data: &[u8]| {
     let _ = Startup::parse(&String::from_utf8_lossy(data));

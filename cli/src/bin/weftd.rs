@@ -1,6 +1,6 @@
-//! weftd: the weft daemon (see `weft_cli::daemon`).
+//! weftd: the weft daemon (see the `daemon` crate).
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    weft_cli::daemon::main()
+    daemon::main()
 }

@@ -1,4 +1,4 @@
-//! [`WeftRuntime`]: the [`Runtime`] weftd runs, over pinned worker threads
+//! [`Runtime`]: the [`control::runtime::Runtime`] weftd runs, over pinned worker threads
 //! and AF_XDP devices.
 //!
 //! An AF_XDP interface is one [`XdpProgram`] on the Linux interface plus
@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 
 use control::Config;
 use control::interface::InterfaceKind;
-use control::runtime::{AfXdpArgs, Runtime, RxMode, RxQueue, WorkerInfo};
+use control::runtime::{AfXdpArgs, RxMode, RxQueue, WorkerInfo};
 use dataplane::io::af_xdp::{self, AfXdpSocket, CopyMode, SocketConfig};
 use dataplane::io::xdp_prog::{XdpMode, XdpProgram};
 use dataplane::nodes::standard_graph;
@@ -25,7 +25,7 @@ use dataplane::tables::{L2Mode, TablesHandle};
 use dataplane::wire::EthernetAddress;
 use dataplane::worker::Worker;
 
-use super::worker::{Command, WorkerHandle};
+use crate::worker::{Command, WorkerHandle};
 
 /// The input nodes a weftd worker graph has.
 pub const INPUT_NODES: &[&str] = &["af_xdp-input"];
@@ -57,13 +57,13 @@ struct Device {
 
 /// weftd's dataplane runtime.
 #[derive(Debug)]
-pub struct WeftRuntime {
+pub struct Runtime {
     pool: Arc<Pool>,
     workers: Vec<WorkerHandle>,
     devices: BTreeMap<u32, Device>,
 }
 
-impl WeftRuntime {
+impl Runtime {
     /// Starts one worker per entry of `cores` (pinned there when `Some`),
     /// each forwarding with the snapshots of `tables` and punting to
     /// `punt`.
@@ -72,14 +72,14 @@ impl WeftRuntime {
         tables: &TablesHandle,
         cores: &[Option<usize>],
         punt: &Punt,
-    ) -> std::io::Result<WeftRuntime> {
+    ) -> std::io::Result<Runtime> {
         let mut workers = Vec::with_capacity(cores.len());
         for (index, &core) in cores.iter().enumerate() {
             let mut worker = Worker::new(pool, standard_graph(INPUT_NODES), tables.clone());
             worker.set_punt(punt.clone());
             workers.push(WorkerHandle::spawn(index, core, worker)?);
         }
-        Ok(WeftRuntime {
+        Ok(Runtime {
             pool: pool.clone(),
             workers,
             devices: BTreeMap::new(),
@@ -121,7 +121,7 @@ impl WeftRuntime {
     }
 }
 
-impl Drop for WeftRuntime {
+impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
     }
@@ -180,7 +180,7 @@ fn linux_rx_queues(ifname: &str) -> u32 {
         .max(1)
 }
 
-impl Runtime for WeftRuntime {
+impl control::runtime::Runtime for Runtime {
     fn workers(&self) -> Vec<WorkerInfo> {
         self.workers
             .iter()
@@ -421,7 +421,7 @@ impl Runtime for WeftRuntime {
     }
 
     fn shutdown(&mut self) {
-        WeftRuntime::shutdown(self);
+        Runtime::shutdown(self);
     }
 
     fn send_frame(&self, sw_if_index: u32, frame: Vec<u8>) -> bool {

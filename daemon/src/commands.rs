@@ -21,7 +21,7 @@ use control::cli::exec::{State, lock};
 use control::cli::{Cli, CmdError, Command, Executor, Input};
 use control::runtime::PingArgs;
 
-use super::punt::{self, ControlPlane, WithState};
+use crate::punt::{self, ControlPlane, WithState};
 use crate::startup::{StartupError, read_exec_file};
 
 /// How many `exec` files may be open inside one another (the outermost

@@ -1,23 +1,7 @@
-//! weftd's runtime: worker threads, AF_XDP devices, the neighbour and punt
-//! loop, and the glue between them and the CLI.
-//!
-//! | module | what |
-//! |---|---|
-//! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
-//! | [`runtime`] | [`runtime::WeftRuntime`]: the `Runtime` the CLI drives (AF_XDP devices, placement) |
-//! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
-//! | [`punt`] | the punt thread and `ping` |
-//!
-//! [`main`] is weftd: read the startup configuration, pin the main thread,
+//! weftd's main: read the startup configuration, pin the main thread,
 //! start the workers and the CLI socket, run the exec files, then wait for
 //! SIGTERM/SIGINT and shut down cleanly (XDP programs detached, socket file
 //! removed).
-
-pub mod commands;
-pub mod neighbor;
-pub mod punt;
-pub mod runtime;
-pub mod worker;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,15 +11,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use console::Server;
 use control::Config;
 use control::cli::{Cli, Executor};
-use control::runtime::Runtime;
 use dataplane::pool::Pool;
 use dataplane::punt::punt_channel;
 use dataplane::tables::new_handle;
 use nix::sys::signal::{SigSet, Signal};
 
+use crate::commands;
+use crate::punt::{self, ControlPlane, WithState};
+use crate::runtime::Runtime;
 use crate::startup::{Startup, available_cores, read_exec_file, startup_from_args};
-use punt::{ControlPlane, WithState};
-use runtime::WeftRuntime;
 
 /// Punt messages queued between the workers and the control plane.
 pub const PUNT_QUEUE: usize = 4096;
@@ -155,7 +139,7 @@ fn run(startup: &Startup) -> Result<(), String> {
     let tables = new_handle();
     let config = Config::new(tables.clone());
     let (punt_tx, punt_rx) = punt_channel(PUNT_QUEUE);
-    let rt = WeftRuntime::start(&pool, &tables, &placement.workers, &punt_tx)
+    let rt = Runtime::start(&pool, &tables, &placement.workers, &punt_tx)
         .map_err(|e| format!("starting workers: {e}"))?;
     for (i, core) in placement.workers.iter().enumerate() {
         match core {
@@ -205,7 +189,7 @@ fn run(startup: &Startup) -> Result<(), String> {
 /// punt thread locks them with.
 fn make_cli(
     config: Config,
-    runtime: Box<dyn Runtime>,
+    runtime: Box<dyn control::runtime::Runtime>,
     cp: &Arc<ControlPlane>,
 ) -> (Arc<dyn Executor>, Arc<WithState>) {
     let cli = Arc::new(Cli::new(config, runtime));

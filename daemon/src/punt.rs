@@ -19,7 +19,7 @@ use dataplane::wire::ethernet::{self, EtherType};
 use dataplane::wire::icmpv4::{self, Message};
 use dataplane::wire::ipv4;
 
-use super::neighbor::Resolver;
+use crate::neighbor::Resolver;
 
 /// Runs `f` with the configuration and runtime locked.
 pub type WithState = dyn Fn(&mut dyn FnMut(&mut Config, &mut dyn Runtime)) + Send + Sync;

@@ -1,0 +1,25 @@
+//! weftd as a library: the runtime (worker threads and devices), the
+//! control plane's own threads (punt, neighbours, `ping`), the startup
+//! configuration, and weftd's main. The `weftd` binary is [`main`].
+//!
+//! | module | what |
+//! |---|---|
+//! | [`runtime`] | [`runtime::Runtime`]: workers and devices, the `control::runtime::Runtime` the CLI drives |
+//! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
+//! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
+//! | [`punt`] | the punt thread and `ping` |
+//! | [`commands`] | the daemon's own CLI commands (`ping`, `exec`) |
+//! | [`startup`] | startup.conf and weftd's command line |
+//! | [`weftd`] | weftd's main: start, serve, shut down |
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod commands;
+pub mod neighbor;
+pub mod punt;
+pub mod runtime;
+pub mod startup;
+pub mod weftd;
+pub mod worker;
+
+pub use weftd::main;
