@@ -24,7 +24,8 @@ use common::show::{errors, interface_counters};
 use common::{Netns, privileged, veth};
 use weft::control::Config;
 use weft::control::cli::{Cli, Executor};
-use weft::control::runtime::{AfXdpArgs, PingArgs, Runtime};
+use weft::control::device::{AfXdpArgs, DeviceArgs};
+use weft::control::runtime::{PingArgs, Runtime};
 use weft::daemon::punt::{self, ControlPlane, WithState};
 use weft::daemon::runtime::Runtime as WeftRuntime;
 use weft::dataplane::io::xdp_prog::attached;
@@ -89,11 +90,11 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
     let sw = {
         let mut g = state.lock().unwrap();
         let (c, r) = &mut *g;
-        let args = AfXdpArgs {
+        let args = DeviceArgs::AfXdp(AfXdpArgs {
             host_if: "ul0".into(),
             ..AfXdpArgs::default()
-        };
-        let sw = r.create_af_xdp(c, &args).unwrap();
+        });
+        let sw = r.create_device(c, &args).unwrap();
         assert_eq!(c.interface(sw).unwrap().name, "ul0/0");
         c.add_del_ip4_address(sw, WEFT, 24, false).unwrap();
         c.set_interface_state(sw, true).unwrap();
@@ -101,8 +102,8 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
         // A second create on the same Linux interface is refused and
         // changes nothing.
         let before = c.interfaces().count();
-        let err = r.create_af_xdp(c, &args).unwrap_err();
-        assert_eq!(err, "interface `ul0/0' already exists");
+        let err = r.create_device(c, &args).unwrap_err();
+        assert_eq!(err.to_string(), "interface `ul0/0' already exists");
         assert_eq!(c.interfaces().count(), before);
         sw
     };
@@ -228,7 +229,7 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
         let _inside = w.enter();
         let mut g = state.lock().unwrap();
         let (c, r) = &mut *g;
-        r.delete_af_xdp(c, sw).unwrap();
+        r.delete_device(c, sw).unwrap();
         assert!(c.interface(sw).is_none());
     }
     {

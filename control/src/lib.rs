@@ -12,12 +12,12 @@
 //! |---|---|
 //! | [`config`] | the model, [`ConfigError`], snapshot building |
 //! | [`interface`] | pg interfaces, lookup, state, MAC, MTU |
+//! | [`device`] | what `create interface af_xdp` asks for ([`device::DeviceArgs`]), [`device::DeviceError`] |
 //! | [`ip`] | IPv4 addresses, neighbours |
 //! | [`vxlan`] | tunnels ([`VxlanError`]) |
 //! | [`l2`] | xconnect, L3 |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
 //! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
-//! | [`pg_runtime`] | [`pg_runtime::PgRuntime`]: a `Runtime` over pg interfaces for tests |
 //!
 //! Errors carry VPP's message text, so the CLI prints
 //! `<command path>: <message>` exactly as VPP does.
@@ -64,12 +64,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod device;
 pub mod egress;
 pub mod fib;
 pub mod interface;
 pub mod ip;
 pub mod l2;
-pub mod pg_runtime;
 pub mod runtime;
 pub mod vxlan;
 

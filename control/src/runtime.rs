@@ -16,6 +16,7 @@ use dataplane::stats::WorkerStats;
 use dataplane::trace::TraceShared;
 
 use crate::config::Config;
+use crate::device::{DeviceArgs, DeviceError};
 
 /// One dataplane thread as `show threads` / `show runtime` list it.
 #[derive(Clone, Debug)]
@@ -72,36 +73,6 @@ pub struct RxQueue {
     pub input_node: &'static str,
 }
 
-/// Arguments of `create interface af_xdp` after parsing (VPP-CLI.md §5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AfXdpArgs {
-    /// `host-if <linux-ifname>`.
-    pub host_if: String,
-    /// `name <name>`; default `<host-if>/0`.
-    pub name: Option<String>,
-    /// `rx-queue-size <n>` (power of two, default 512).
-    pub rx_queue_size: u32,
-    /// `tx-queue-size <n>` (power of two, default 512).
-    pub tx_queue_size: u32,
-    /// `num-rx-queues <n>`; `None` for `all`.
-    pub num_rx_queues: Option<u32>,
-    /// `zero-copy` (Some(true)), `no-zero-copy` (Some(false)), or auto.
-    pub zero_copy: Option<bool>,
-}
-
-impl Default for AfXdpArgs {
-    fn default() -> Self {
-        AfXdpArgs {
-            host_if: String::new(),
-            name: None,
-            rx_queue_size: 512,
-            tx_queue_size: 512,
-            num_rx_queues: Some(1),
-            zero_copy: None,
-        }
-    }
-}
-
 /// Arguments of `ping` after parsing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PingArgs {
@@ -129,12 +100,15 @@ pub trait Runtime: Send {
     /// The buffer pool.
     fn pool(&self) -> &Arc<Pool>;
 
-    /// `create interface af_xdp ...`: returns the new sw_if_index. The
-    /// error is the message to print after `create interface af_xdp: `.
-    fn create_af_xdp(&mut self, config: &mut Config, args: &AfXdpArgs) -> Result<u32, String>;
+    /// `create interface af_xdp ...` (any [`DeviceArgs`]): opens the
+    /// device, adds its interface to `config` and gives its queues to the
+    /// workers, as a whole or not at all. Returns the new sw_if_index.
+    fn create_device(&mut self, config: &mut Config, args: &DeviceArgs)
+    -> Result<u32, DeviceError>;
 
-    /// `delete interface af_xdp <if>`: detaches and removes it.
-    fn delete_af_xdp(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), String>;
+    /// `delete interface af_xdp <if>`: takes the device's queues back from
+    /// the workers, closes it and removes its interface from `config`.
+    fn delete_device(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), DeviceError>;
 
     /// Driver lines for `show hardware-interfaces` (after the
     /// `Ethernet address` line), one string per line without indent; empty
@@ -150,7 +124,7 @@ pub trait Runtime: Send {
         sw_if_index: u32,
         queue: Option<u32>,
         mode: RxMode,
-    ) -> Result<(), String>;
+    ) -> Result<(), DeviceError>;
 
     /// Called after every configuration change that succeeded, so devices
     /// can follow the model (the XDP program's address map, L2 mode).

@@ -5,6 +5,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`runtime`] | [`runtime::Runtime`]: workers and devices, the `control::runtime::Runtime` the CLI drives |
+//! | [`device`] | the [`device::Driver`] trait and the drivers (AF_XDP, pg) |
+//! | [`linux`] | what drivers read of a Linux interface |
 //! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
 //! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
 //! | [`punt`] | the punt thread and `ping` |
@@ -15,6 +17,8 @@
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod device;
+pub mod linux;
 pub mod neighbor;
 pub mod punt;
 pub mod runtime;

@@ -1,89 +1,239 @@
-//! [`Runtime`]: the [`control::runtime::Runtime`] weftd runs, over pinned worker threads
-//! and AF_XDP devices.
+//! [`Runtime`]: the running dataplane the CLI drives
+//! ([`control::runtime::Runtime`]): the workers, the devices and the
+//! buffer pool.
 //!
-//! An AF_XDP interface is one [`XdpProgram`] on the Linux interface plus
-//! one [`AfXdpSocket`] per receive queue, each queue polled by one worker
-//! (round-robin placement, VPP's default). The worker that polls a queue
-//! also transmits on that interface through the same socket, so the koko
-//! path (in and out of the same uplink) stays on one socket and one UMEM:
-//! no copy.
+//! The runtime is the same whatever runs the workers and whatever backs
+//! the devices: weftd starts it over pinned threads and the real drivers
+//! ([`Runtime::start`]); tests start it over workers they poll themselves
+//! and pg drivers ([`Runtime::polled`]), so everything here — names,
+//! placement of queues on workers, rx modes, create and delete as a whole
+//! or not at all — is tested without root.
+//!
+//! # Placement
+//!
+//! Queue `q` of every device goes to worker `q % workers`. A worker
+//! transmits only on the interfaces it has a port of (a port's rings are
+//! single-producer), so a frame that must leave by an interface the
+//! receiving worker does not poll is dropped (`no device for tx
+//! interface`). Placing by queue number gives worker 0 queue 0 of every
+//! interface, so two single-queue uplinks forward to each other with any
+//! number of workers; a global round-robin would put them on different
+//! workers. VPP transmits from any worker instead (per-thread tx queues).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use control::Config;
-use control::interface::InterfaceKind;
-use control::runtime::{AfXdpArgs, RxMode, RxQueue, WorkerInfo};
-use dataplane::io::af_xdp::{self, AfXdpSocket, CopyMode, SocketConfig};
-use dataplane::io::xdp_prog::{XdpMode, XdpProgram};
+use control::ConfigError;
+use control::device::{DeviceArgs, DeviceError};
+use control::runtime::{RxMode, RxQueue, WorkerInfo};
 use dataplane::nodes::standard_graph;
-use dataplane::pool::Pool;
+use dataplane::pool::{PageSize, Pool, PoolConfig};
+use dataplane::port::Port;
 use dataplane::punt::Punt;
-use dataplane::tables::{L2Mode, TablesHandle};
-use dataplane::wire::EthernetAddress;
+use dataplane::tables::TablesHandle;
 use dataplane::worker::Worker;
 
-use crate::worker::{Command, WorkerHandle};
+use crate::device::pg::{Pg, PgDevice};
+use crate::device::{Driver, DriverFactory, Drivers};
+use crate::worker::{Polled, PolledHandle, Threads, WorkerHandle, Workers};
 
-/// The input nodes a weftd worker graph has.
-pub const INPUT_NODES: &[&str] = &["af_xdp-input"];
-
-/// One receive queue of an AF_XDP interface.
+/// One receive queue of a device.
 #[derive(Debug)]
 struct Queue {
     queue: u32,
     worker: usize,
     mode: RxMode,
-    zero_copy: bool,
+    input_node: &'static str,
 }
 
-/// One AF_XDP interface.
+/// One device interface: its driver and where its queues are polled.
 #[derive(Debug)]
 struct Device {
-    host_if: String,
-    ifindex: u32,
-    prog: Option<XdpProgram>,
-    xdp_mode: XdpMode,
-    rx_size: u32,
-    tx_size: u32,
+    driver: Box<dyn Driver>,
     queues: Vec<Queue>,
-    /// Addresses in the program's map.
-    addresses: BTreeSet<Ipv4Addr>,
-    /// The program takes everything (L2 mode).
-    l2: bool,
 }
 
-/// weftd's dataplane runtime.
-#[derive(Debug)]
+/// weftd's runtime; see the [module docs](self).
 pub struct Runtime {
     pool: Arc<Pool>,
-    workers: Vec<WorkerHandle>,
+    workers: Box<dyn Workers>,
+    drivers: Box<dyn DriverFactory>,
     devices: BTreeMap<u32, Device>,
+    main_core: Option<usize>,
+    config_changes: usize,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.workers.len())
+            .field("devices", &self.devices)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The worker that polls queue `queue` (see the [module docs](self)).
+fn worker_for_queue(queue: u32, workers: usize) -> usize {
+    queue as usize % workers.max(1)
 }
 
 impl Runtime {
-    /// Starts one worker per entry of `cores` (pinned there when `Some`),
-    /// each forwarding with the snapshots of `tables` and punting to
-    /// `punt`.
+    /// weftd's runtime: one worker thread per entry of `cores` (pinned
+    /// there when `Some`), forwarding with the snapshots of `tables` and
+    /// punting to `punt`, with the real drivers.
     pub fn start(
         pool: &Arc<Pool>,
         tables: &TablesHandle,
         cores: &[Option<usize>],
         punt: &Punt,
     ) -> std::io::Result<Runtime> {
-        let mut workers = Vec::with_capacity(cores.len());
+        let drivers = Drivers;
+        let mut threads = Vec::with_capacity(cores.len());
         for (index, &core) in cores.iter().enumerate() {
-            let mut worker = Worker::new(pool, standard_graph(INPUT_NODES), tables.clone());
+            let mut worker =
+                Worker::new(pool, standard_graph(drivers.input_nodes()), tables.clone());
             worker.set_punt(punt.clone());
-            workers.push(WorkerHandle::spawn(index, core, worker)?);
+            threads.push(WorkerHandle::spawn(index, core, worker)?);
         }
-        Ok(Runtime {
+        Ok(Runtime::new(
+            pool,
+            Box::new(Threads(threads)),
+            Box::new(drivers),
+        ))
+    }
+
+    /// A runtime over `workers` making devices with `drivers`.
+    pub fn new(
+        pool: &Arc<Pool>,
+        workers: Box<dyn Workers>,
+        drivers: Box<dyn DriverFactory>,
+    ) -> Runtime {
+        Runtime {
             pool: pool.clone(),
             workers,
+            drivers,
             devices: BTreeMap::new(),
+            main_core: None,
+            config_changes: 0,
+        }
+    }
+
+    /// A runtime for tests: `n_workers` workers that the caller polls
+    /// through the returned handle, forwarding with the snapshots of
+    /// `tables`, over a pool of 4096 buffers (normal pages), making devices
+    /// with `drivers` (usually [`crate::device::pg::PgDrivers`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use control::Config;
+    /// use control::cli::{Cli, Executor};
+    /// use daemon::device::pg::PgDrivers;
+    /// use daemon::runtime::Runtime;
+    /// use dataplane::tables::new_handle;
+    ///
+    /// let handle = new_handle();
+    /// let mut config = Config::new(handle.clone());
+    /// let drivers = Arc::new(PgDrivers::default());
+    /// let (mut runtime, workers) = Runtime::polled(&handle, 2, Box::new(drivers.clone()));
+    /// let (_eth0, pg) = runtime.add_pg(&mut config, "eth0", 1)?;
+    /// let cli = Cli::new(config, Box::new(runtime));
+    /// cli.execute("set interface state eth0 up")?;
+    /// // A "Linux interface" for AF_XDP is a pg device here.
+    /// assert_eq!(cli.execute("create interface af_xdp host-if veth7")?, "");
+    /// let veth7 = drivers.device("veth7").unwrap();
+    /// pg.handle().inject(&[0u8; 60]);
+    /// veth7.handle().inject(&[0u8; 60]);
+    /// workers.run();
+    /// assert!(cli.execute("show interface eth0")?.contains("rx packets"));
+    /// assert!(cli.execute("show interface veth7/0")?.contains("rx packets"));
+    /// assert_eq!(
+    ///     cli.execute("set int state loop7 up").unwrap_err(),
+    ///     "set interface state: unknown interface `loop7 up'"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the pool cannot be allocated.
+    pub fn polled(
+        tables: &TablesHandle,
+        n_workers: usize,
+        drivers: Box<dyn DriverFactory>,
+    ) -> (Runtime, PolledHandle) {
+        Runtime::polled_on(tables, &vec![None; n_workers], drivers)
+    }
+
+    /// [`Runtime::polled`] with one worker per entry of `cores`, which
+    /// `show threads` reports as the worker's core (nothing is pinned).
+    ///
+    /// # Panics
+    ///
+    /// If the pool cannot be allocated.
+    pub fn polled_on(
+        tables: &TablesHandle,
+        cores: &[Option<usize>],
+        drivers: Box<dyn DriverFactory>,
+    ) -> (Runtime, PolledHandle) {
+        let pool = Pool::new(PoolConfig {
+            buffers: 4096,
+            page_size: PageSize::Normal,
+            ..PoolConfig::default()
         })
+        .expect("test buffer pool");
+        let workers = cores
+            .iter()
+            .map(|_| Worker::new(&pool, standard_graph(drivers.input_nodes()), tables.clone()))
+            .collect();
+        let (mut polled, handle) = Polled::new(workers);
+        polled.set_cores(cores);
+        (Runtime::new(&pool, Box::new(polled), drivers), handle)
+    }
+
+    /// Creates pg interface `name` (see `Config::create_pg_interface`)
+    /// and gives its queue to worker `worker` (0-based), polling. Returns
+    /// its sw_if_index and the device, whose handle the caller injects and
+    /// captures frames with.
+    ///
+    /// # Panics
+    ///
+    /// If there is no such worker.
+    pub fn add_pg(
+        &mut self,
+        config: &mut Config,
+        name: &str,
+        worker: usize,
+    ) -> Result<(u32, Arc<PgDevice>), ConfigError> {
+        assert!(worker < self.workers.len(), "no worker {worker}");
+        let (sw_if_index, port, handle) = config.create_pg_interface(name)?;
+        let (driver, device) = Pg::attached(name, handle);
+        let queue = Queue {
+            queue: 0,
+            worker,
+            mode: RxMode::Polling,
+            input_node: port.input_node(),
+        };
+        self.workers
+            .add_port(worker, sw_if_index, Box::new(port), RxMode::Polling);
+        self.devices.insert(
+            sw_if_index,
+            Device {
+                driver: Box::new(driver),
+                queues: vec![queue],
+            },
+        );
+        Ok((sw_if_index, device))
+    }
+
+    /// Pretends the main thread is pinned to `core` (for `show threads`).
+    pub fn set_main_core(&mut self, core: Option<usize>) {
+        self.main_core = core;
+    }
+
+    /// How many times [`control::runtime::Runtime::config_changed`] ran.
+    pub fn config_changes(&self) -> usize {
+        self.config_changes
     }
 
     /// Detaches every device and stops the workers (clean exit).
@@ -92,32 +242,36 @@ impl Runtime {
         for sw_if_index in devices {
             self.take_down(sw_if_index);
         }
-        for w in &mut self.workers {
-            w.stop();
-        }
+        self.workers.stop();
     }
 
-    /// Removes the device's queues from their workers, then detaches its
-    /// program.
+    /// Hands `ports` (queue 0 first) to their workers.
+    fn place(&mut self, sw_if_index: u32, ports: Vec<Box<dyn Port>>) -> Vec<Queue> {
+        let mut queues = Vec::with_capacity(ports.len());
+        for (queue, port) in (0..).zip(ports) {
+            let worker = worker_for_queue(queue, self.workers.len());
+            queues.push(Queue {
+                queue,
+                worker,
+                mode: RxMode::Adaptive,
+                input_node: port.input_node(),
+            });
+            self.workers
+                .add_port(worker, sw_if_index, port, RxMode::Adaptive);
+        }
+        queues
+    }
+
+    /// Takes the device's ports back from their workers (dropping them
+    /// closes them), then closes the device.
     fn take_down(&mut self, sw_if_index: u32) {
         let Some(mut dev) = self.devices.remove(&sw_if_index) else {
             return;
         };
         for q in &dev.queues {
-            if let Some(prog) = &dev.prog
-                && let Err(e) = prog.clear_socket(q.queue)
-            {
-                log::warn!("{}: {e}", dev.host_if);
-            }
-            // The worker hands the socket back; dropping it closes it.
-            drop(self.workers[q.worker].remove_port(sw_if_index));
+            drop(self.workers.remove_port(q.worker, sw_if_index));
         }
-        if let Some(prog) = dev.prog.take() {
-            match prog.detach() {
-                Ok(()) => log::info!("{}: XDP program detached", dev.host_if),
-                Err(e) => log::error!("{}: {e}", dev.host_if),
-            }
-        }
+        dev.driver.close();
     }
 }
 
@@ -127,229 +281,65 @@ impl Drop for Runtime {
     }
 }
 
-/// The Linux interface's MAC address, from getifaddrs(3).
-fn linux_mac(ifname: &str) -> Option<EthernetAddress> {
-    let addrs = nix::ifaddrs::getifaddrs().ok()?;
-    for a in addrs {
-        if a.interface_name != ifname {
-            continue;
-        }
-        if let Some(mac) = a
-            .address
-            .as_ref()
-            .and_then(|s| s.as_link_addr())
-            .and_then(|l| l.addr())
-        {
-            return Some(EthernetAddress(mac));
-        }
-    }
-    None
-}
-
-/// A sysfs attribute of the Linux interface (this network namespace's
-/// sysfs, as `ip netns exec` mounts it).
-fn sysfs(ifname: &str, attr: &str) -> Option<String> {
-    std::fs::read_to_string(format!("/sys/class/net/{ifname}/{attr}"))
-        .ok()
-        .map(|s| s.trim().to_string())
-}
-
-/// The worker that polls queue `queue` of an AF_XDP interface: queue `q`
-/// of every interface goes to worker `q % workers`.
-///
-/// A worker transmits only on the interfaces it has a socket on (the tx
-/// ring is single-producer), so a frame that must leave by an interface
-/// the receiving worker does not poll is dropped (`no device for tx
-/// interface`). Placing by queue number gives worker 0 queue 0 of every
-/// interface, so two single-queue uplinks forward to each other with any
-/// number of workers; a global round-robin would put them on different
-/// workers. VPP transmits from any worker instead (per-thread tx queues).
-fn worker_for_queue(queue: u32, workers: usize) -> usize {
-    queue as usize % workers
-}
-
-/// Number of receive queues the Linux interface has.
-fn linux_rx_queues(ifname: &str) -> u32 {
-    std::fs::read_dir(format!("/sys/class/net/{ifname}/queues"))
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("rx-"))
-                .count() as u32
-        })
-        .unwrap_or(1)
-        .max(1)
-}
-
 impl control::runtime::Runtime for Runtime {
     fn workers(&self) -> Vec<WorkerInfo> {
-        self.workers
-            .iter()
-            .map(|w| WorkerInfo {
-                thread_index: w.index as u32 + 1,
-                name: w.name.clone(),
-                lwp: w.lwp.load(Ordering::Relaxed),
-                core: w.core,
-                stats: w.stats.clone(),
-                trace: w.trace.clone(),
-            })
-            .collect()
+        self.workers.infos()
     }
 
     fn pool(&self) -> &Arc<Pool> {
         &self.pool
     }
 
-    fn create_af_xdp(&mut self, config: &mut Config, args: &AfXdpArgs) -> Result<u32, String> {
-        if args.host_if.is_empty() {
-            return Err("missing host interface".into());
+    fn create_device(
+        &mut self,
+        config: &mut Config,
+        args: &DeviceArgs,
+    ) -> Result<u32, DeviceError> {
+        if args.host_if().is_empty() {
+            return Err(DeviceError::MissingHostIf);
         }
-        for n in [args.rx_queue_size, args.tx_queue_size] {
-            af_xdp::check_queue_size(n).map_err(|e| e.to_string())?;
-        }
-        let name = args
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}/0", args.host_if));
+        let name = args.name();
         if config.interface_index(&name).is_some() {
-            return Err(format!("interface `{name}' already exists"));
+            return Err(ConfigError::NameInUse(name).into());
         }
-        if self.devices.values().any(|d| d.host_if == args.host_if) {
-            return Err(format!("host interface {} is already in use", args.host_if));
+        if self
+            .devices
+            .values()
+            .any(|d| d.driver.host_if() == args.host_if())
+        {
+            return Err(DeviceError::HostIfInUse(args.host_if().to_string()));
         }
-        let ifindex = nix::net::if_::if_nametoindex(args.host_if.as_str())
-            .map_err(|e| format!("host interface {}: {e}", args.host_if))?;
-        let mac = linux_mac(&args.host_if)
-            .ok_or_else(|| format!("host interface {} has no MAC address", args.host_if))?;
-        let mtu = sysfs(&args.host_if, "mtu")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(1500);
-        let available = linux_rx_queues(&args.host_if);
-        let queues = args.num_rx_queues.unwrap_or(available);
-        if queues > available {
-            return Err(format!("too many rxq requested ({queues} > {available})"));
-        }
-        if queues as usize > self.workers.len() {
-            return Err(format!(
-                "too many rxq requested ({queues} > {} workers): weft polls one queue of an interface per worker",
-                self.workers.len()
-            ));
-        }
-        let mode = match args.zero_copy {
-            None => CopyMode::Auto,
-            Some(true) => CopyMode::ZeroCopy,
-            Some(false) => CopyMode::Copy,
-        };
-
-        let prog = XdpProgram::attach(ifindex).map_err(|e| format!("{}: {e}", args.host_if))?;
-        if let Some(stale) = prog.replaced_stale() {
-            log::warn!(
-                "{}: replaced a stale weft XDP program (id {stale})",
-                args.host_if
-            );
-        }
-        if prog.mode() == XdpMode::Generic {
-            log::info!(
-                "{}: native XDP unavailable, using generic (SKB) mode",
-                args.host_if
-            );
-        }
-        let mut sockets = Vec::new();
-        for queue in 0..queues {
-            let sc = SocketConfig {
-                ifname: args.host_if.clone(),
-                queue,
-                rx_size: args.rx_queue_size,
-                tx_size: args.tx_queue_size,
-                mode,
+        let mut driver = self.drivers.driver(args)?;
+        let opened = driver.open(&self.pool, self.workers.len())?;
+        let sw_if_index =
+            match config.create_device_interface(&name, driver.kind(), opened.mac, opened.mtu) {
+                Ok(sw) => sw,
+                Err(e) => {
+                    drop(opened);
+                    driver.close();
+                    return Err(e.into());
+                }
             };
-            let socket = AfXdpSocket::open(&self.pool, &sc)
-                .map_err(|e| format!("{} queue {queue}: {e}", args.host_if))?;
-            prog.set_socket(queue, socket.fd())
-                .map_err(|e| format!("{}: {e}", args.host_if))?;
-            sockets.push(socket);
-        }
-        let sw_if_index = config
-            .create_device_interface(&name, InterfaceKind::AfXdp, mac, mtu)
-            .map_err(|e| e.to_string())?;
-        let mut dev = Device {
-            host_if: args.host_if.clone(),
-            ifindex,
-            xdp_mode: prog.mode(),
-            prog: Some(prog),
-            rx_size: args.rx_queue_size,
-            tx_size: args.tx_queue_size,
-            queues: Vec::new(),
-            addresses: BTreeSet::new(),
-            l2: false,
-        };
-        for (queue, socket) in (0..).zip(sockets) {
-            let worker = worker_for_queue(queue, self.workers.len());
-            dev.queues.push(Queue {
-                queue,
-                worker,
-                mode: RxMode::Adaptive,
-                zero_copy: socket.zero_copy(),
-            });
-            self.workers[worker].send(Command::AddPort {
-                sw_if_index,
-                port: Box::new(socket),
-                mode: RxMode::Adaptive,
-            });
-        }
-        log::info!(
-            "{name}: AF_XDP on {} (ifindex {ifindex}), {queues} queue(s), XDP {:?}",
-            args.host_if,
-            dev.xdp_mode
-        );
-        self.devices.insert(sw_if_index, dev);
+        let queues = self.place(sw_if_index, opened.ports);
+        self.devices.insert(sw_if_index, Device { driver, queues });
         Ok(sw_if_index)
     }
 
-    fn delete_af_xdp(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), String> {
-        if !self.devices.contains_key(&sw_if_index) {
-            return Err("not an AF_XDP interface".into());
-        }
-        config
-            .delete_device_interface(sw_if_index)
-            .map_err(|e| e.to_string())?;
+    fn delete_device(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), DeviceError> {
+        let Some(dev) = self.devices.get(&sw_if_index) else {
+            return Err(DeviceError::NotADevice);
+        };
+        log::debug!("deleting {} device {}", dev.driver.name(), sw_if_index);
+        config.delete_device_interface(sw_if_index)?;
         self.take_down(sw_if_index);
         Ok(())
     }
 
     fn hardware_lines(&self, sw_if_index: u32) -> Vec<String> {
-        let Some(dev) = self.devices.get(&sw_if_index) else {
-            return Vec::new();
-        };
-        let zero_copy = dev.queues.iter().all(|q| q.zero_copy);
-        let mut lines = vec![
-            format!("netdev {} ifindex {}", dev.host_if, dev.ifindex),
-            format!(
-                "flags: initialized admin-up link-up{}",
-                if zero_copy { " zero-copy" } else { "" }
-            ),
-            format!(
-                "xdp program: weft_xdp, {} mode{}",
-                match dev.xdp_mode {
-                    XdpMode::Native => "native",
-                    XdpMode::Generic => "generic",
-                },
-                if dev.l2 {
-                    ", takes all frames (l2)"
-                } else {
-                    ""
-                }
-            ),
-        ];
-        for q in &dev.queues {
-            lines.push(format!(
-                "queue {}: {} mode, rx-ring {} tx-ring {}",
-                q.queue,
-                if q.zero_copy { "zero-copy" } else { "copy" },
-                dev.rx_size,
-                dev.tx_size
-            ));
-        }
-        lines
+        self.devices
+            .get(&sw_if_index)
+            .map(|d| d.driver.hardware_lines())
+            .unwrap_or_default()
     }
 
     fn rx_placement(&self) -> Vec<RxQueue> {
@@ -361,7 +351,7 @@ impl control::runtime::Runtime for Runtime {
                     queue: q.queue,
                     worker: q.worker,
                     mode: q.mode,
-                    input_node: "af_xdp-input",
+                    input_node: q.input_node,
                 })
             })
             .collect()
@@ -372,14 +362,17 @@ impl control::runtime::Runtime for Runtime {
         sw_if_index: u32,
         queue: Option<u32>,
         mode: RxMode,
-    ) -> Result<(), String> {
+    ) -> Result<(), DeviceError> {
         let Some(dev) = self.devices.get_mut(&sw_if_index) else {
-            return Err("interface has no rx queues".into());
+            return Err(DeviceError::NoRxQueues);
         };
         if let Some(q) = queue
             && !dev.queues.iter().any(|x| x.queue == q)
         {
-            return Err(format!("unknown queue {q} on interface {}", dev.host_if));
+            return Err(DeviceError::UnknownQueue {
+                queue: q,
+                interface: dev.driver.host_if().to_string(),
+            });
         }
         for q in dev
             .queues
@@ -387,41 +380,22 @@ impl control::runtime::Runtime for Runtime {
             .filter(|x| queue.is_none_or(|n| n == x.queue))
         {
             q.mode = mode;
-            self.workers[q.worker].send(Command::SetMode { sw_if_index, mode });
+            self.workers.set_mode(q.worker, sw_if_index, mode);
         }
         Ok(())
     }
 
     fn config_changed(&mut self, config: &Config) {
+        self.config_changes += 1;
         for (&sw_if_index, dev) in &mut self.devices {
-            let Some(ifc) = config.interface(sw_if_index) else {
-                continue;
-            };
-            let Some(prog) = &dev.prog else { continue };
-            let want: BTreeSet<Ipv4Addr> = ifc.ip4.iter().map(|a| a.address()).collect();
-            for &gone in dev.addresses.difference(&want) {
-                if let Err(e) = prog.del_address(gone) {
-                    log::error!("{}: {e}", dev.host_if);
-                }
-            }
-            for &new in want.difference(&dev.addresses) {
-                if let Err(e) = prog.add_address(new) {
-                    log::error!("{}: {e}", dev.host_if);
-                }
-            }
-            dev.addresses = want;
-            let l2 = ifc.l2 != L2Mode::L3;
-            if l2 != dev.l2 {
-                match prog.set_l2(l2) {
-                    Ok(()) => dev.l2 = l2,
-                    Err(e) => log::error!("{}: {e}", dev.host_if),
-                }
+            if let Some(ifc) = config.interface(sw_if_index) {
+                dev.driver.configure(ifc);
             }
         }
     }
 
-    fn shutdown(&mut self) {
-        Runtime::shutdown(self);
+    fn main_core(&self) -> Option<usize> {
+        self.main_core
     }
 
     fn send_frame(&self, sw_if_index: u32, frame: Vec<u8>) -> bool {
@@ -432,6 +406,10 @@ impl control::runtime::Runtime for Runtime {
         else {
             return false;
         };
-        self.workers[q.worker].inject(sw_if_index, frame)
+        self.workers.inject(q.worker, sw_if_index, frame)
+    }
+
+    fn shutdown(&mut self) {
+        Runtime::shutdown(self);
     }
 }

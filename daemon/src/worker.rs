@@ -26,7 +26,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use control::runtime::RxMode;
+use control::runtime::{RxMode, WorkerInfo};
 use dataplane::port::Port;
 use dataplane::punt::{Inject, Injector};
 use dataplane::stats::WorkerStats;
@@ -294,5 +294,188 @@ impl Loop {
             }
         }
         self.can_sleep = self.worker.ports().wait_fds().is_some();
+    }
+}
+
+/// The runtime's workers, however they run: on threads of their own
+/// ([`Threads`], weftd) or polled by the caller ([`Polled`], tests). The
+/// runtime reaches its workers only through this, so everything above the
+/// threads (devices, placement, rx modes) runs the same in both.
+pub trait Workers: Send {
+    /// How many there are.
+    fn len(&self) -> usize;
+
+    /// True when there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What `show threads` and `show runtime` list, in thread-index order.
+    fn infos(&self) -> Vec<WorkerInfo>;
+
+    /// Worker `worker` starts polling (and transmitting on) `port` as
+    /// interface `sw_if_index`.
+    fn add_port(&mut self, worker: usize, sw_if_index: u32, port: Box<dyn Port>, mode: RxMode);
+
+    /// Worker `worker` stops using the port of `sw_if_index` and hands it
+    /// back, so it is closed here, after the worker no longer touches it.
+    fn remove_port(&mut self, worker: usize, sw_if_index: u32) -> Option<Box<dyn Port>>;
+
+    /// Changes the rx mode of worker `worker`'s port of `sw_if_index`.
+    fn set_mode(&mut self, worker: usize, sw_if_index: u32, mode: RxMode);
+
+    /// Queues a frame for worker `worker` to send on `sw_if_index`.
+    fn inject(&self, worker: usize, sw_if_index: u32, frame: Vec<u8>) -> bool;
+
+    /// Stops every worker (their ports close, their buffers go back).
+    fn stop(&mut self);
+}
+
+/// weftd's workers: one pinned thread each.
+#[derive(Debug, Default)]
+pub struct Threads(pub Vec<WorkerHandle>);
+
+impl Workers for Threads {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn infos(&self) -> Vec<WorkerInfo> {
+        self.0
+            .iter()
+            .map(|w| WorkerInfo {
+                thread_index: w.index as u32 + 1,
+                name: w.name.clone(),
+                lwp: w.lwp.load(Ordering::Relaxed),
+                core: w.core,
+                stats: w.stats.clone(),
+                trace: w.trace.clone(),
+            })
+            .collect()
+    }
+
+    fn add_port(&mut self, worker: usize, sw_if_index: u32, port: Box<dyn Port>, mode: RxMode) {
+        self.0[worker].send(Command::AddPort {
+            sw_if_index,
+            port,
+            mode,
+        });
+    }
+
+    fn remove_port(&mut self, worker: usize, sw_if_index: u32) -> Option<Box<dyn Port>> {
+        self.0[worker].remove_port(sw_if_index)
+    }
+
+    fn set_mode(&mut self, worker: usize, sw_if_index: u32, mode: RxMode) {
+        self.0[worker].send(Command::SetMode { sw_if_index, mode });
+    }
+
+    fn inject(&self, worker: usize, sw_if_index: u32, frame: Vec<u8>) -> bool {
+        self.0[worker].inject(sw_if_index, frame)
+    }
+
+    fn stop(&mut self) {
+        for w in &mut self.0 {
+            w.stop();
+        }
+    }
+}
+
+/// Workers the caller polls itself, on its own thread ([`PolledHandle`]):
+/// for tests and the CLI fuzzer, with no threads and no timing.
+#[derive(Debug)]
+pub struct Polled {
+    shared: PolledHandle,
+    infos: Vec<WorkerInfo>,
+}
+
+/// The caller's side of [`Polled`] workers.
+#[derive(Clone, Debug)]
+pub struct PolledHandle {
+    workers: Arc<std::sync::Mutex<Vec<Worker>>>,
+    injectors: Vec<Injector>,
+}
+
+impl Polled {
+    /// Wraps `workers`, named `weft_wk_<i>` (thread indices 1..=n).
+    pub fn new(workers: Vec<Worker>) -> (Polled, PolledHandle) {
+        let infos = workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WorkerInfo {
+                thread_index: i as u32 + 1,
+                name: format!("weft_wk_{i}"),
+                lwp: 0,
+                core: None,
+                stats: w.stats().clone(),
+                trace: w.trace().clone(),
+            })
+            .collect();
+        let shared = PolledHandle {
+            injectors: workers.iter().map(Worker::injector).collect(),
+            workers: Arc::new(std::sync::Mutex::new(workers)),
+        };
+        (
+            Polled {
+                shared: shared.clone(),
+                infos,
+            },
+            shared,
+        )
+    }
+
+    /// Pretends worker `i` is pinned to core `cores[i]` (for `show
+    /// threads`).
+    pub fn set_cores(&mut self, cores: &[Option<usize>]) {
+        for (w, c) in self.infos.iter_mut().zip(cores) {
+            w.core = *c;
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<Worker>) -> R) -> R {
+        f(&mut self.shared.workers.lock().expect("workers lock"))
+    }
+}
+
+impl PolledHandle {
+    /// Polls every worker once; returns the packets received.
+    pub fn poll(&self) -> usize {
+        let mut ws = self.workers.lock().expect("workers lock");
+        ws.iter_mut().map(Worker::poll).sum()
+    }
+
+    /// Polls until a poll receives nothing, then once more (so frames
+    /// queued between nodes are flushed).
+    pub fn run(&self) {
+        while self.poll() > 0 {}
+        self.poll();
+    }
+}
+
+impl Workers for Polled {
+    fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    fn infos(&self) -> Vec<WorkerInfo> {
+        self.infos.clone()
+    }
+
+    fn add_port(&mut self, worker: usize, sw_if_index: u32, port: Box<dyn Port>, _mode: RxMode) {
+        self.with(|ws| ws[worker].ports_mut().insert(sw_if_index, port));
+    }
+
+    fn remove_port(&mut self, worker: usize, sw_if_index: u32) -> Option<Box<dyn Port>> {
+        self.with(|ws| ws[worker].remove_port(sw_if_index))
+    }
+
+    fn set_mode(&mut self, _worker: usize, _sw_if_index: u32, _mode: RxMode) {}
+
+    fn inject(&self, worker: usize, sw_if_index: u32, frame: Vec<u8>) -> bool {
+        self.shared.injectors[worker].send(Inject { sw_if_index, frame })
+    }
+
+    fn stop(&mut self) {
+        self.with(|ws| ws.clear());
     }
 }

@@ -28,7 +28,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dataplane::io::af_xdp::CopyMode;
+use dataplane::io::af_xdp::{CopyMode, RingSize};
 use nix::errno::Errno;
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,7 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 /// Default descriptors posted per loop.
 pub const DEFAULT_BATCH: u32 = 64;
 /// Default tx ring size.
-pub const DEFAULT_TX_SIZE: u32 = 2048;
+pub const DEFAULT_TX_SIZE: RingSize = RingSize::of(2048);
 
 /// What to send, where, how fast and for how long.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,8 +59,8 @@ pub struct GenConfig {
     pub duration: Option<Duration>,
     /// Most descriptors posted per loop.
     pub batch: u32,
-    /// Tx ring size (power of two in 256..=65535).
-    pub tx_size: u32,
+    /// Tx ring size.
+    pub tx_size: RingSize,
     /// Copy or zero-copy.
     pub mode: CopyMode,
     /// Frames one kick may send in copy mode (`XDP_MAX_TX_SKB_BUDGET`,
@@ -169,7 +169,7 @@ impl Generator {
     /// network namespace).
     pub fn open(config: &GenConfig) -> Result<Generator, GenError> {
         config.spec.validate()?;
-        if config.batch == 0 || config.batch > config.tx_size {
+        if config.batch == 0 || config.batch > config.tx_size.get() {
             return Err(GenError::Invalid(
                 "batch must be between 1 and the tx ring size",
             ));
@@ -364,7 +364,7 @@ mod tests {
         let mut c = GenConfig::new("nonexistent0", spec);
         c.batch = 0;
         assert!(matches!(Generator::open(&c), Err(GenError::Invalid(_))));
-        c.batch = c.tx_size + 1;
+        c.batch = c.tx_size.get() + 1;
         assert!(matches!(Generator::open(&c), Err(GenError::Invalid(_))));
         c.batch = 64;
         c.spec.inner_size = 10;

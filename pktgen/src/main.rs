@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use dataplane::io::af_xdp::CopyMode;
+use dataplane::io::af_xdp::{CopyMode, RingSize};
 use dataplane::wire::EthernetAddress;
 use nix::sys::signal::{SigSet, Signal};
 use pktgen::Event;
@@ -139,8 +139,8 @@ struct GenArgs {
     #[arg(long, default_value_t = DEFAULT_BATCH)]
     batch: u32,
     /// Tx ring size (power of two, 256..=65535).
-    #[arg(long, default_value_t = DEFAULT_TX_SIZE)]
-    tx_size: u32,
+    #[arg(long, default_value_t = DEFAULT_TX_SIZE, value_parser = RingSize::parse)]
+    tx_size: RingSize,
     /// Frames one kick may send in copy mode (XDP_MAX_TX_SKB_BUDGET, Linux >= 6.17; 32..=tx-size) [default: the kernel's, 32].
     #[arg(long)]
     tx_budget: Option<u32>,
@@ -215,8 +215,8 @@ struct ReflectArgs {
     #[arg(long)]
     count: Option<u64>,
     /// Rx and tx ring size (power of two, 256..=65535).
-    #[arg(long, default_value_t = reflect::DEFAULT_RING_SIZE)]
-    ring_size: u32,
+    #[arg(long, default_value_t = reflect::DEFAULT_RING_SIZE, value_parser = RingSize::parse)]
+    ring_size: RingSize,
     /// Buffers in the pool.
     #[arg(long, default_value_t = reflect::DEFAULT_BUFFERS)]
     buffers: u32,

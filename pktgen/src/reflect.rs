@@ -26,14 +26,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dataplane::io::af_xdp::{AfXdpError, AfXdpSocket, CopyMode, SocketConfig};
+use dataplane::io::af_xdp::{AfXdpError, AfXdpSocket, CopyMode, RingSize, SocketConfig};
 use dataplane::io::xdp_prog::{XdpError, XdpMode, XdpProgram};
 use dataplane::pool::{PageSize, Pool, PoolCache, PoolConfig, PoolError};
 use dataplane::port::Port;
 use serde::{Deserialize, Serialize};
 
 /// Default ring sizes (rx, fill, tx, completion).
-pub const DEFAULT_RING_SIZE: u32 = 2048;
+pub const DEFAULT_RING_SIZE: RingSize = RingSize::of(2048);
 /// Default pool size.
 pub const DEFAULT_BUFFERS: u32 = 8192;
 /// Most frames taken per poll (weft's vector size).
@@ -50,9 +50,9 @@ pub struct ReflectConfig {
     /// Queue id.
     pub queue: u32,
     /// Rx and fill ring size.
-    pub rx_size: u32,
+    pub rx_size: RingSize,
     /// Tx and completion ring size.
-    pub tx_size: u32,
+    pub tx_size: RingSize,
     /// Buffers in the pool.
     pub buffers: u32,
     /// Copy or zero-copy.

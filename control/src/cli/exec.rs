@@ -1,27 +1,8 @@
 //! [`Cli`]: the [`Executor`] over the command tree, the configuration and
 //! the runtime.
 //!
-//! ```
-//! use control::Config;
-//! use control::cli::{Cli, Command, Executor};
-//! use control::pg_runtime::PgRuntime;
-//! use dataplane::tables::new_handle;
-//!
-//! let handle = new_handle();
-//! let (runtime, _workers) = PgRuntime::new(&handle, 1);
-//! let cli = Cli::new(Config::new(handle), Box::new(runtime));
-//! assert_eq!(cli.execute("create loopback interface").unwrap(), "loop0\n");
-//! assert_eq!(
-//!     cli.execute("set int state loop7 up").unwrap_err(),
-//!     "set interface state: unknown interface `loop7 up'"
-//! );
-//! // Extra commands can be registered at any time.
-//! cli.register(Command::locked("show hello", "show hello", |_state, input| {
-//!     input.end()?;
-//!     Ok("hello\n".into())
-//! }));
-//! assert_eq!(cli.execute("sh hel").unwrap(), "hello\n");
-//! ```
+//! A [`Cli`] needs a [`Runtime`]: weftd's (`daemon::runtime::Runtime`),
+//! whose docs show a session over pg interfaces.
 //!
 //! # Design
 //!

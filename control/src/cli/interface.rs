@@ -1,6 +1,6 @@
 //! Interface commands (VPP's `src/vnet/interface_cli.c`,
-//! `src/vnet/ip/ip46_cli.c`, `src/vnet/ethernet/interface.c`,
-//! `src/plugins/af_xdp/cli.c`).
+//! `src/vnet/ip/ip46_cli.c`, `src/vnet/ethernet/interface.c`). Devices'
+//! own commands (`create interface af_xdp`) are in [`super::af_xdp`].
 //!
 //! ```text
 //! show interface [address|addr] [<interface> ...]
@@ -11,9 +11,6 @@
 //! set interface mac address <interface> <mac>
 //! create loopback interface [mac <mac>] [instance <n>]
 //! delete loopback interface intfc <interface>
-//! create interface af_xdp host-if <ifname> [name <name>] [rx-queue-size <n>]
-//!     [tx-queue-size <n>] [num-rx-queues <n>|all] [zero-copy|no-zero-copy]
-//! delete interface af_xdp <interface> | sw_if_index <n>
 //! show interface rx-placement
 //! set interface rx-mode <interface> [queue <n>] polling|interrupt|adaptive
 //! ```
@@ -24,7 +21,7 @@ use super::exec::State;
 use super::format::{center, left};
 use super::grammar::{Arg, CmdError, Command, Input};
 use crate::interface::{InterfaceConfig, InterfaceKind};
-use crate::runtime::{AfXdpArgs, RxMode};
+use crate::runtime::RxMode;
 use dataplane::tables::L2Mode;
 
 /// Interface counter names as `show interface` prints them, in VPP's
@@ -449,107 +446,6 @@ fn delete_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdE
     Ok(String::new())
 }
 
-/// `create interface af_xdp` arguments, as VPP's
-/// `unformat_af_xdp_create_if_args` reads them.
-fn parse_af_xdp(input: &mut Input<'_>) -> Result<AfXdpArgs, CmdError> {
-    let mut a = AfXdpArgs::default();
-    let unknown = |input: &Input<'_>| CmdError::Failed(format!("unknown input `{}'", input.rest()));
-    while !input.at_end() {
-        let at = input.save();
-        let w = input.word().unwrap_or_default();
-        match w {
-            "host-if" => match input.word() {
-                Some(v) => a.host_if = v.to_string(),
-                None => {
-                    input.restore(at);
-                    return Err(unknown(input));
-                }
-            },
-            "name" => match input.word() {
-                Some(v) => a.name = Some(v.to_string()),
-                None => {
-                    input.restore(at);
-                    return Err(unknown(input));
-                }
-            },
-            "rx-queue-size" | "tx-queue-size" => match input.u32() {
-                Some(n) if w == "rx-queue-size" => a.rx_queue_size = n,
-                Some(n) => a.tx_queue_size = n,
-                None => {
-                    input.restore(at);
-                    return Err(unknown(input));
-                }
-            },
-            "num-rx-queues" => {
-                if input.keyword("all") {
-                    a.num_rx_queues = None;
-                } else if let Some(n) = input.u32() {
-                    a.num_rx_queues = Some(n);
-                } else {
-                    input.restore(at);
-                    return Err(unknown(input));
-                }
-            }
-            "zero-copy" => a.zero_copy = Some(true),
-            "no-zero-copy" => a.zero_copy = Some(false),
-            _ => {
-                input.restore(at);
-                return Err(unknown(input));
-            }
-        }
-    }
-    Ok(a)
-}
-
-fn check_queue_size(n: u32) -> Result<(), CmdError> {
-    dataplane::io::af_xdp::check_queue_size(n).map_err(CmdError::failed)
-}
-
-fn create_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    let args = parse_af_xdp(input)?;
-    if args.host_if.is_empty() {
-        return Err(CmdError::failed("missing host interface"));
-    }
-    check_queue_size(args.rx_queue_size)?;
-    check_queue_size(args.tx_queue_size)?;
-    let st = &mut *st;
-    let sw = st
-        .runtime
-        .create_af_xdp(&mut st.config, &args)
-        .map_err(CmdError::Failed)?;
-    st.zero_if_counters(sw);
-    Ok(String::new())
-}
-
-fn delete_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    let mut sw = None;
-    while !input.at_end() {
-        if let Some(n) = input.keyword_u32("sw_if_index") {
-            sw = Some(n);
-        } else if let Some(i) = input.interface(&st.config) {
-            sw = Some(i);
-        } else {
-            return Err(CmdError::Failed(format!(
-                "unknown input `{}'",
-                input.rest()
-            )));
-        }
-    }
-    let Some(sw) = sw else {
-        return Err(CmdError::failed(
-            "please specify interface name or sw_if_index",
-        ));
-    };
-    if st.config.interface(sw).map(|i| i.kind) != Some(InterfaceKind::AfXdp) {
-        return Err(CmdError::failed("not an AVF interface"));
-    }
-    let st = &mut *st;
-    st.runtime
-        .delete_af_xdp(&mut st.config, sw)
-        .map_err(CmdError::Failed)?;
-    Ok(String::new())
-}
-
 fn show_rx_placement(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     input.end()?;
     let placement = st.runtime.rx_placement();
@@ -622,7 +518,7 @@ fn set_rx_mode(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError
     }
     st.runtime
         .set_rx_mode(sw, queue, mode)
-        .map_err(CmdError::Failed)?;
+        .map_err(CmdError::failed)?;
     Ok(String::new())
 }
 
@@ -681,7 +577,10 @@ pub fn commands() -> Vec<Command> {
             "set interface mac address <interface> <mac-address>",
             set_mac,
         )
-        .args(&[Arg::Interface, Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx")])
+        .args(&[
+            Arg::Interface,
+            Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx"),
+        ])
         .mutates(),
         Command::locked(
             "create loopback interface",
@@ -711,28 +610,6 @@ pub fn commands() -> Vec<Command> {
             "loopback delete-interface intfc <interface>",
             delete_loopback,
         )
-        .mutates(),
-        Command::locked(
-            "create interface af_xdp",
-            "create interface af_xdp host-if <linux-ifname> [name ifname] [rx-queue-size size] [tx-queue-size size] [num-rx-queues <num|all>] [zero-copy|no-zero-copy]",
-            create_af_xdp,
-        )
-        .args(&[
-            Arg::Keyword("host-if", "Linux interface"),
-            Arg::Keyword("name", "weft interface name"),
-            Arg::Keyword("rx-queue-size", "power of two, 256..65535"),
-            Arg::Keyword("tx-queue-size", "power of two, 256..65535"),
-            Arg::Keyword("num-rx-queues", "<n> or all"),
-            Arg::Keyword("zero-copy", "force zero-copy"),
-            Arg::Keyword("no-zero-copy", "force copy mode"),
-        ])
-        .mutates(),
-        Command::locked(
-            "delete interface af_xdp",
-            "delete interface af_xdp {<interface> | sw_if_index <sw_idx>}",
-            delete_af_xdp,
-        )
-        .args(&[Arg::Interface, Arg::Keyword("sw_if_index", "by index")])
         .mutates(),
         Command::locked(
             "show interface rx-placement",

@@ -8,13 +8,14 @@
 //! | [`grammar`] | the command tree, VPP's prefix matching, the `unformat`-like [`Input`] |
 //! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
-//! | [`interface`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
+//! | [`interface`], [`af_xdp`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
 //! it, `complete(prefix)` the words that can come next. docs/cli.md lists
 //! every command.
 
+pub mod af_xdp;
 pub mod exec;
 pub mod fib;
 pub mod format;
@@ -27,9 +28,6 @@ pub mod trace;
 pub mod version;
 pub mod vxlan;
 
-#[cfg(test)]
-mod tests;
-
 pub use console::Executor;
 pub use exec::{Cli, State};
 pub use grammar::{Arg, CmdError, Command, Input, Run};
@@ -40,6 +38,7 @@ pub fn builtin_commands() -> Vec<Command> {
     let mut v = Vec::new();
     v.extend(version::commands());
     v.extend(interface::commands());
+    v.extend(af_xdp::commands());
     v.extend(vxlan::commands());
     v.extend(l2::commands());
     v.extend(ip::commands());

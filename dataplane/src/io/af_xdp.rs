@@ -85,10 +85,10 @@ pub struct SocketConfig {
     pub ifname: String,
     /// Queue id.
     pub queue: u32,
-    /// Rx (and fill) ring size: a power of two in 256..=65535.
-    pub rx_size: u32,
-    /// Tx (and completion) ring size: a power of two in 256..=65535.
-    pub tx_size: u32,
+    /// Rx (and fill) ring size.
+    pub rx_size: RingSize,
+    /// Tx (and completion) ring size.
+    pub tx_size: RingSize,
     /// Copy or zero-copy.
     pub mode: CopyMode,
 }
@@ -99,8 +99,8 @@ impl SocketConfig {
         SocketConfig {
             ifname: ifname.to_string(),
             queue: 0,
-            rx_size: DEFAULT_QUEUE_SIZE,
-            tx_size: DEFAULT_QUEUE_SIZE,
+            rx_size: RingSize::DEFAULT,
+            tx_size: RingSize::DEFAULT,
             mode: CopyMode::Auto,
         }
     }
@@ -211,13 +211,56 @@ impl std::fmt::Debug for AfXdpSocket {
     }
 }
 
-/// Checks an AF_XDP ring size: a power of two in 256..=65535 (VPP's
-/// limits); the error carries VPP's message.
-pub fn check_queue_size(n: u32) -> Result<(), AfXdpError> {
-    if (256..=65535).contains(&n) && n.is_power_of_two() {
-        Ok(())
-    } else {
-        Err(AfXdpError::QueueSize)
+/// An AF_XDP ring size: a power of two in 256..=65535 (VPP's limits).
+///
+/// Checked once, where the number enters (the CLI, weft-pktgen's flags),
+/// and carried in this form down to the socket, which does not check it
+/// again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RingSize(u32);
+
+impl RingSize {
+    /// VPP's default (2 × VLIB_FRAME_SIZE).
+    pub const DEFAULT: RingSize = RingSize::of(DEFAULT_QUEUE_SIZE);
+
+    /// `n` as a ring size; the error carries VPP's message.
+    pub fn new(n: u32) -> Result<RingSize, AfXdpError> {
+        if Self::valid(n) {
+            Ok(RingSize(n))
+        } else {
+            Err(AfXdpError::QueueSize)
+        }
+    }
+
+    const fn valid(n: u32) -> bool {
+        n >= 256 && n <= 65535 && n.is_power_of_two()
+    }
+
+    /// A ring size known at compile time.
+    ///
+    /// # Panics
+    ///
+    /// At compile time (in a const context) if `n` is not a ring size.
+    pub const fn of(n: u32) -> RingSize {
+        assert!(Self::valid(n), "not an AF_XDP ring size");
+        RingSize(n)
+    }
+
+    /// The number of entries.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+
+    /// Parses a decimal ring size (for command-line parsers).
+    pub fn parse(s: &str) -> Result<RingSize, String> {
+        let n: u32 = s.parse().map_err(|e| format!("{s}: {e}"))?;
+        RingSize::new(n).map_err(|e| e.to_string())
+    }
+}
+
+impl std::fmt::Display for RingSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -358,8 +401,6 @@ impl AfXdpSocket {
     /// pool registered as its UMEM. No XDP program is loaded: the caller
     /// attaches weft's and inserts [`AfXdpSocket::fd`] in its `xsks_map`.
     pub fn open(pool: &Arc<Pool>, config: &SocketConfig) -> Result<AfXdpSocket, AfXdpError> {
-        check_queue_size(config.rx_size)?;
-        check_queue_size(config.tx_size)?;
         let headroom = pool.config().headroom;
         if headroom < sys::XDP_PACKET_HEADROOM {
             return Err(AfXdpError::Headroom(headroom));
@@ -375,9 +416,9 @@ impl AfXdpSocket {
             &Binding {
                 ifname: &config.ifname,
                 queue: config.queue,
-                fill_size: config.rx_size,
-                rx_size: Some(config.rx_size),
-                tx_size: config.tx_size,
+                fill_size: config.rx_size.get(),
+                rx_size: Some(config.rx_size.get()),
+                tx_size: config.tx_size.get(),
                 frame_headroom: headroom - sys::XDP_PACKET_HEADROOM,
                 mode: config.mode,
             },
@@ -474,7 +515,7 @@ impl AfXdpSocket {
     /// Returns completed tx buffers to the cache.
     fn reclaim(&mut self, cache: &mut PoolCache) {
         let mut idx = 0;
-        let size = self.config.tx_size;
+        let size = self.config.tx_size.get();
         // SAFETY: the completion ring was set up by xsk_umem__create; we
         // are its only consumer.
         let n = unsafe { sys::xsk_ring_cons__peek(&mut self.rings.comp, size, &mut idx) };
@@ -499,7 +540,7 @@ impl AfXdpSocket {
     /// fill ring empty ([`Self::kernel_losses`]).
     fn refill(&mut self, cache: &mut PoolCache) -> usize {
         const CHUNK: usize = 64;
-        let size = self.config.rx_size;
+        let size = self.config.rx_size.get();
         // SAFETY: we are the fill ring's only producer.
         let free = unsafe { sys::xsk_prod_nb_free(&mut self.rings.fill, size) } as usize;
         if free < CHUNK.min(size as usize) {
@@ -568,7 +609,7 @@ impl AfXdpSocket {
     /// one kick per budget's worth of frames just posted plus one (a kick
     /// that sends nothing, e.g. EAGAIN, does not spin here forever).
     fn drain_copy_mode(&mut self, posted: u32) {
-        let size = self.config.tx_size;
+        let size = self.config.tx_size.get();
         for _ in 0..posted.div_ceil(COPY_MODE_TX_BUDGET) + 1 {
             // SAFETY: we are the tx ring's only producer; asking for the
             // whole ring refreshes the cached consumer position.

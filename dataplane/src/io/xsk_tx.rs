@@ -43,7 +43,7 @@ use std::sync::Arc;
 use libxdp_sys as sys;
 
 use super::af_xdp::{
-    AfXdpError, Binding, CopyMode, Created, KernelStats, Rings, check_queue_size, create, delete,
+    AfXdpError, Binding, CopyMode, Created, KernelStats, RingSize, Rings, create, delete,
     socket_stats,
 };
 use crate::pool::{Buf, PageSize, Pool, PoolConfig};
@@ -66,8 +66,8 @@ pub struct TxConfig {
     pub ifname: String,
     /// Queue id.
     pub queue: u32,
-    /// Tx (and completion) ring size: a power of two in 256..=65535.
-    pub tx_size: u32,
+    /// Tx (and completion) ring size.
+    pub tx_size: RingSize,
     /// Copy or zero-copy.
     pub mode: CopyMode,
 }
@@ -116,7 +116,6 @@ impl TxSocket {
     /// If `templates` is empty or a template is longer than 1792 bytes.
     pub fn open(config: &TxConfig, templates: &[Vec<u8>]) -> Result<TxSocket, OpenError> {
         assert!(!templates.is_empty(), "at least one template");
-        check_queue_size(config.tx_size)?;
         let pool = Pool::new(PoolConfig {
             buffers: templates.len() as u32,
             data_size: DATA_SIZE,
@@ -157,7 +156,7 @@ impl TxSocket {
                 queue: config.queue,
                 fill_size: FILL_SIZE,
                 rx_size: None,
-                tx_size: config.tx_size,
+                tx_size: config.tx_size.get(),
                 frame_headroom: 0,
                 mode: config.mode,
             },
@@ -179,7 +178,7 @@ impl TxSocket {
             xsk,
             rings,
             fd,
-            tx_size: config.tx_size,
+            tx_size: config.tx_size.get(),
             zero_copy,
         })
     }

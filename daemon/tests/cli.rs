@@ -3,18 +3,23 @@
 //! command's text compared with VPP's layout.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use dataplane::fixtures::{self, VxlanFrame};
 use dataplane::io::pg::PgHandle;
 use dataplane::tables::new_handle;
 
-use super::{Cli, Executor};
-use crate::Config;
-use crate::pg_runtime::{PgRuntime, PgWorkers};
+use control::Config;
+use control::cli::{Cli, Executor};
+use daemon::device::pg::{PgDevice, PgDrivers};
+use daemon::runtime::Runtime;
+use daemon::worker::PolledHandle;
 
 struct Rig {
     cli: Cli,
-    workers: PgWorkers,
+    workers: PolledHandle,
+    /// eth0's device: what the runtime did to it.
+    eth0_dev: Arc<PgDevice>,
     eth0: Arc<PgHandle>,
     eth1: Arc<PgHandle>,
 }
@@ -24,14 +29,15 @@ impl Rig {
     fn bare() -> Rig {
         let handle = new_handle();
         let mut config = Config::new(handle.clone());
-        let (mut rt, workers) = PgRuntime::new(&handle, 1);
-        let (_, eth0) = rt.add_pg(&mut config, "eth0", 0).unwrap();
+        let (mut rt, workers) = Runtime::polled(&handle, 1, Box::new(PgDrivers::default()));
+        let (_, eth0_dev) = rt.add_pg(&mut config, "eth0", 0).unwrap();
         let (_, eth1) = rt.add_pg(&mut config, "eth1", 0).unwrap();
         Rig {
             cli: Cli::new(config, Box::new(rt)),
             workers,
-            eth0,
-            eth1,
+            eth0: eth0_dev.handle(),
+            eth1: eth1.handle(),
+            eth0_dev,
         }
     }
 
@@ -471,7 +477,7 @@ fn threads_buffers_placement_version() {
 
     assert_eq!(
         r.ok("show version"),
-        format!("{}\n", super::version::version_line())
+        format!("{}\n", control::cli::version::version_line())
     );
     assert!(r.ok("show version").starts_with(concat!(
         "weft v",
@@ -807,7 +813,11 @@ fn failed_commands_change_nothing() {
             .map(|l| l.get(12..).unwrap_or("").to_string())
             .collect::<Vec<_>>()
     };
-    let before = (snapshot(), neighbors(), r.workers.config_changes());
+    let before = (
+        snapshot(),
+        neighbors(),
+        r.eth0_dev.configures.load(Ordering::Relaxed),
+    );
     for line in [
         "set interface state eth0 up now",
         "set interface ip address eth1 10.99.0.9/24",
@@ -830,12 +840,16 @@ fn failed_commands_change_nothing() {
         r.err(line);
     }
     assert_eq!(
-        (snapshot(), neighbors(), r.workers.config_changes()),
+        (
+            snapshot(),
+            neighbors(),
+            r.eth0_dev.configures.load(Ordering::Relaxed)
+        ),
         before
     );
     // And a successful one calls the hook once.
     r.ok("set interface state eth1 up");
-    assert_eq!(r.workers.config_changes(), before.2 + 1);
+    assert_eq!(r.eth0_dev.configures.load(Ordering::Relaxed), before.2 + 1);
 }
 
 #[test]
@@ -1017,7 +1031,7 @@ fn json() {
 /// lock.
 #[test]
 fn registered_commands() {
-    use super::grammar::{CmdError, Command};
+    use control::cli::{CmdError, Command};
     let r = Rig::bare();
     r.cli
         .register(Command::unlocked("ping", "ping <ip>", |state, input| {
@@ -1026,7 +1040,7 @@ fn registered_commands() {
                 .ok_or_else(|| CmdError::failed("expected address"))?;
             input.end()?;
             // Locks briefly, as ping does between probes.
-            let n = super::exec::lock(state).config.interfaces().count();
+            let n = control::cli::exec::lock(state).config.interfaces().count();
             Ok(format!("{ip}: {n} interfaces\n"))
         }));
     assert_eq!(r.ok("ping 10.0.0.1"), "10.0.0.1: 3 interfaces\n");
@@ -1117,7 +1131,7 @@ fn neighbor_config_limit_golden() {
 fn vxlan_fastpath_toggles_and_publishes() {
     let r = Rig::koko();
     let snap = |r: &Rig| {
-        super::exec::lock(r.cli.state())
+        control::cli::exec::lock(r.cli.state())
             .config
             .tables()
             .load()

@@ -1,0 +1,108 @@
+//! Devices: the drivers behind weft's device interfaces, one trait for all
+//! of them.
+//!
+//! A [`Driver`] is what one device interface needs from its backend: open
+//! the Linux interface (one [`Port`] per receive queue, plus the
+//! interface's MAC, MTU and index), close it again, follow the
+//! interface's configuration (the addresses and L2 mode weft's XDP program
+//! steers by), and say what it got for `show hardware-interfaces`. The
+//! [`Runtime`](crate::runtime::Runtime) does the rest the same way for
+//! every driver: names, placement of queues on workers, rx modes, and the
+//! configuration model.
+//!
+//! A [`DriverFactory`] turns the CLI's [`DeviceArgs`] into a driver:
+//! [`Drivers`] makes the real ones ([`af_xdp`]); tests give the runtime a
+//! factory of [`pg`] drivers (in-memory) or fakes, so the runtime's logic
+//! runs without root.
+//!
+//! | driver | module | kind | input node |
+//! |---|---|---|---|
+//! | AF_XDP | [`af_xdp`] | `create interface af_xdp` | `af_xdp-input` |
+//! | pg | [`pg`] | tests and benchmarks | `pg-input` |
+
+pub mod af_xdp;
+pub mod pg;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use control::InterfaceConfig;
+use control::device::{DeviceArgs, DeviceError};
+use control::interface::InterfaceKind;
+use dataplane::pool::Pool;
+use dataplane::port::Port;
+use dataplane::wire::EthernetAddress;
+
+/// What [`Driver::open`] got: the queues and what the Linux interface is.
+pub struct Opened {
+    /// One port per receive queue, queue 0 first; queue `q` goes to worker
+    /// `q % workers` (see `Runtime::create_device`).
+    pub ports: Vec<Box<dyn Port>>,
+    /// The interface's MAC (weft's interface takes it).
+    pub mac: EthernetAddress,
+    /// The interface's L3 MTU.
+    pub mtu: u16,
+}
+
+impl Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("ports", &self.ports.len())
+            .field("mac", &self.mac)
+            .field("mtu", &self.mtu)
+            .finish()
+    }
+}
+
+/// One device interface's backend.
+pub trait Driver: Send + Debug {
+    /// The kind of weft interface it backs.
+    fn kind(&self) -> InterfaceKind;
+
+    /// The Linux interface it attaches to (`""` for in-memory devices).
+    fn host_if(&self) -> &str;
+
+    /// The driver's name as `delete` errors print it (`AF_XDP`).
+    fn name(&self) -> &'static str;
+
+    /// Attaches to the interface: one port per receive queue, each usable
+    /// by one worker (`workers` of them run).
+    fn open(&mut self, pool: &Arc<Pool>, workers: usize) -> Result<Opened, DeviceError>;
+
+    /// Lets go of the interface. The runtime has taken every port back
+    /// from the workers and dropped them first.
+    fn close(&mut self);
+
+    /// Follows the interface's configuration (what the kernel must steer
+    /// to weft: its addresses, L2 mode). Errors are logged, never fatal.
+    fn configure(&mut self, ifc: &InterfaceConfig);
+
+    /// `show hardware-interfaces` lines after the Ethernet address, one
+    /// string per line, without indent.
+    fn hardware_lines(&self) -> Vec<String>;
+}
+
+/// Makes drivers for `create` commands.
+pub trait DriverFactory: Send + Debug {
+    /// The driver `args` asks for, not opened yet.
+    fn driver(&self, args: &DeviceArgs) -> Result<Box<dyn Driver>, DeviceError>;
+
+    /// The input nodes the workers' graphs need for these drivers' ports.
+    fn input_nodes(&self) -> &'static [&'static str];
+}
+
+/// weftd's drivers.
+#[derive(Debug, Default)]
+pub struct Drivers;
+
+impl DriverFactory for Drivers {
+    fn driver(&self, args: &DeviceArgs) -> Result<Box<dyn Driver>, DeviceError> {
+        match args {
+            DeviceArgs::AfXdp(a) => Ok(Box::new(af_xdp::AfXdp::new(a.clone())?)),
+        }
+    }
+
+    fn input_nodes(&self) -> &'static [&'static str] {
+        &[dataplane::io::af_xdp::INPUT_NODE]
+    }
+}
