@@ -186,9 +186,16 @@ impl Driver for Pg {
 pub struct PgDrivers {
     devices: Mutex<BTreeMap<String, Arc<PgDevice>>>,
     made: AtomicUsize,
+    fail: Mutex<Vec<String>>,
 }
 
 impl PgDrivers {
+    /// The next device made for `host_if` fails to open, as a missing
+    /// Linux interface would.
+    pub fn fail_next_open(&self, host_if: &str) {
+        self.fail.lock().expect("pg lock").push(host_if.to_string());
+    }
+
     /// The pg device made for Linux interface `host_if` (the latest, if
     /// several were).
     pub fn device(&self, host_if: &str) -> Option<Arc<PgDevice>> {
@@ -209,6 +216,11 @@ impl DriverFactory for PgDrivers {
         };
         let mac = EthernetAddress([0x02, 0xfe, 0xaf, 0, 0, n]);
         let (pg, state) = Pg::new(args.host_if(), kind, queues, mac);
+        let mut fail = self.fail.lock().expect("pg lock");
+        if let Some(i) = fail.iter().position(|h| h == args.host_if()) {
+            fail.remove(i);
+            state.fail_open.store(true, Ordering::Relaxed);
+        }
         self.devices
             .lock()
             .expect("pg lock")
