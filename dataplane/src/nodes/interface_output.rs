@@ -1,5 +1,10 @@
 //! `interface-output`: hands buffers to the device of their transmit
 //! interface, one transmit call per device per vector, and counts tx.
+//!
+//! A frame longer than the interface's L3 MTU plus [`L2_OVERHEAD`] is
+//! dropped and counted (`frame exceeds interface MTU`): the kernel would
+//! drop it without a trace (veth's `is_skb_forwardable` allows exactly
+//! that much), so weft drops it first, where it can be counted.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
@@ -14,6 +19,16 @@ fn trace(tracer: &mut crate::trace::Tracer, node: &'static str, meta: &BufMeta, 
         format!("sw_if_index {} dropped", meta.tx_if)
     };
     tracer.add(meta, node, text);
+}
+
+/// Bytes a frame may carry beyond the interface's L3 MTU: the Ethernet
+/// header and one 802.1Q tag (Linux's bound on veth).
+pub const L2_OVERHEAD: u32 = 18;
+
+/// The longest frame an interface of L3 MTU `mtu` sends.
+#[inline]
+fn max_frame(mtu: u16) -> u32 {
+    u32::from(mtu) + L2_OVERHEAD
 }
 
 crate::next_nodes! {
@@ -31,6 +46,8 @@ crate::counters! {
         Down = ("interface is down", Error),
         /// The transmit interface has no device on this worker.
         NoDevice = ("no device for tx interface", Error),
+        /// The frame is longer than the interface's MTU allows.
+        TooBig = ("frame exceeds interface MTU", Error),
     }
 }
 
@@ -83,16 +100,17 @@ fn stage_all(ctx: &mut NodeCtx<'_>, v: &mut Vector) -> bool {
         return true;
     };
     let tx_if = pool.meta(first).tx_if;
-    let (mut same, mut bytes) = (true, 0u64);
+    let (mut same, mut bytes, mut longest) = (true, 0u64, 0u16);
     for b in &v.bufs {
         let m = pool.meta(b);
         same &= m.tx_if == tx_if && !m.is_traced();
         bytes += m.len as u64;
+        longest = longest.max(m.len);
     }
     if !same
-        || !tables
-            .interface(tx_if)
-            .is_some_and(|i| i.admin_up && i.output == Output::Device)
+        || !tables.interface(tx_if).is_some_and(|i| {
+            i.admin_up && i.output == Output::Device && u32::from(longest) <= max_frame(i.mtu)
+        })
     {
         return false;
     }
@@ -114,6 +132,7 @@ impl InterfaceOutput {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
+        let mut run_max = 0u32;
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
         for b in v.bufs.drain(..) {
@@ -124,7 +143,10 @@ impl InterfaceOutput {
                 ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
                 (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
                 run_ok = match tables.interface(tx_if) {
-                    Some(i) if i.admin_up && i.output == Output::Device => true,
+                    Some(i) if i.admin_up && i.output == Output::Device => {
+                        run_max = max_frame(i.mtu);
+                        true
+                    }
                     Some(i) if !i.admin_up => {
                         counts[Counter::Down as usize] += 1;
                         false
@@ -148,6 +170,11 @@ impl InterfaceOutput {
                 } as usize] += 1;
             }
             let staged = match &mut queue {
+                Some(_) if u32::from(len) > run_max => {
+                    counts[Counter::TooBig as usize] += 1;
+                    self.kept.push(b);
+                    false
+                }
                 Some(q) => {
                     q.push(b);
                     run_pkts += 1;

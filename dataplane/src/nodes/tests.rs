@@ -1078,6 +1078,42 @@ fn interface_output_sends_whole_and_mixed_vectors() {
     rig.assert_no_leak();
 }
 
+/// A frame longer than the L3 MTU + 18 is dropped and counted, alone in a
+/// vector (the whole-vector path) and among others (packet by packet);
+/// frames of exactly the limit leave.
+#[test]
+fn interface_output_counts_frames_beyond_the_mtu() {
+    let mut t = koko_tables();
+    let up = t.interfaces[UPLINK as usize].as_mut().unwrap();
+    up.mtu = 100;
+    let mut rig = Rig::new(t);
+    let frame = |len: usize| {
+        let mut f = arp_frame(
+            [0xff; 6], WEFT_MAC.0, 1, WEFT_MAC.0, WEFT_IP, [0; 6], KOKO2_IP,
+        );
+        f.resize(len, 0xa5);
+        f
+    };
+    let mut send = |lens: &[usize]| {
+        for &len in lens {
+            assert!(rig.worker.injector().send(crate::punt::Inject {
+                sw_if_index: UPLINK,
+                frame: frame(len),
+            }));
+        }
+        rig.run(&[])
+    };
+    assert_eq!(send(&[118, 118]), vec![frame(118), frame(118)]);
+    assert!(send(&[119]).is_empty());
+    assert_eq!(send(&[60, 119, 118, 1500]), vec![frame(60), frame(118)]);
+    assert_eq!(
+        rig.counter("interface-output", "frame exceeds interface MTU"),
+        3
+    );
+    assert_eq!(rig.ifc(UPLINK, IfCounter::TxPackets), 4);
+    rig.assert_no_leak();
+}
+
 /// `show errors` prints the reason in a 35-column field that truncates
 /// (vppinfra's `%=35s`): every reason weft words itself must fit. VPP's own
 /// longer strings are kept word for word (VPP truncates them too).
