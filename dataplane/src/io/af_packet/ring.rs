@@ -420,7 +420,10 @@ mod tests {
 
     /// A synthetic V3 block as the kernel fills it: descriptor, then frames
     /// aligned to 16 with a virtio-net header right before each frame.
-    fn block_with(frames: &[(&[u8], u32, Option<(u16, u16)>, VnetHdr)]) -> Vec<u8> {
+    /// A frame to put in a block: bytes, tp_len, stripped tag, vnet header.
+    type Spec<'a> = (&'a [u8], u32, Option<(u16, u16)>, VnetHdr);
+
+    fn block_with(frames: &[Spec<'_>]) -> Vec<u8> {
         let mut b = vec![0xa5u8; 4096];
         b[..BLOCK_DESC_LEN].fill(0);
         put_u32(&mut b, block::STATUS, TP_STATUS_USER);

@@ -70,7 +70,7 @@ fn tcp(seq: u32, flags: u8, opts: &[u8], check: u16) -> Vec<u8> {
     let mut h = vec![0x9e, 0xcc, 0x13, 0x89];
     h.extend_from_slice(&seq.to_be_bytes());
     h.extend_from_slice(&0xea20_785au32.to_be_bytes());
-    h.push(((20 + opts.len()) / 4 << 4) as u8);
+    h.push((((20 + opts.len()) / 4) << 4) as u8);
     h.push(flags);
     h.extend_from_slice(&[0x00, 0x40]);
     h.extend_from_slice(&check.to_be_bytes());
