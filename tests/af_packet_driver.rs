@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use common::rawsock::{PACKET_OUTGOING, RawSocket};
 use common::{Netns, privileged, veth};
 use etherparse::{Ipv4Header, SlicedPacket, TcpHeader, TransportSlice, UdpHeader};
+use nix::poll::{PollFd, PollFlags, poll};
 use weft::dataplane::io::af_packet::{
     AfPacketSocket, Config, Counter, HostIf, Options, STATS_INTERVAL, Version,
 };
@@ -161,9 +162,19 @@ fn kernel_frames_arrive_complete_and_own_transmissions_do_not() {
         RawSocket::open("pb0")
     };
 
+    // Nothing waiting: the socket is not readable.
+    let readable = |s: &AfPacketSocket, ms: u16| {
+        let fd = s.wait_fd().expect("a wake-up descriptor");
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+        poll(&mut fds, ms).unwrap() == 1
+    };
+    assert!(!readable(&s, 0));
+
     // UDP, odd length: veth leaves the checksum partial.
     let payload: Vec<u8> = (0..333u32).map(|i| (i * 13) as u8).collect();
     udp_send(&b, "10.99.7.2:4000", "10.99.7.1:9999", payload.clone());
+    // The block is retired within its timeout and wakes a sleeper.
+    assert!(readable(&s, 1000), "POLLIN after a frame arrived");
     let sent = outgoing(&raw, 1, Duration::from_secs(2));
     assert_eq!(sent.len(), 1);
     let sent = &sent[0];

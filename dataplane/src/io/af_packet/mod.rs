@@ -30,7 +30,8 @@
 //!   the caller has room for (a GSO super-frame) is resumed at the next
 //!   segment on the next call, so `max` is always honoured.
 //! * **`PACKET_VNET_HDR`** (on unless `cksum_gso` is off, VPP's
-//!   `cksum-gso-disable`): partial checksums are completed and GSO
+//!   `cksum-gso-disable`): partial checksums (Internet checksums, and
+//!   SCTP's CRC32c) are completed and GSO
 //!   super-frames (TCPv4/v6, UDP_L4, also inside VXLAN/Geneve/IP-in-IP) are
 //!   cut into `gso_size` segments, each in its own buffer, before the graph
 //!   sees them (see [`offload`]). A stripped 802.1Q/802.1ad tag

@@ -49,6 +49,10 @@
 //!   the last segment, CWR only on the first; checksum computed.
 //! * UDP (`UDP_L4`): length and checksum (0 sent as 0xffff).
 //!
+//! Every computed TCP checksum of 0 is sent as 0, as a NIC sends it (the
+//! kernel's software fallback writes 0xffff, the same ones'-complement
+//! value; strict checkers such as etherparse compute 0).
+//!
 //! Anything else is refused with a [`Refusal`] (the driver counts and drops
 //! the frame): an unknown header, a fragment, a `csum_start` that is not at
 //! the L4 header of the chain, a GSO type that does not match it, UFO
@@ -152,19 +156,70 @@ pub enum Refusal {
     GsoMismatch,
 }
 
-/// Completes a partial checksum: folds the ones'-complement sum of
-/// `frame[start..]` (whose field at `start + offset` holds the
-/// pseudo-header sum) and stores its complement there (0 as 0xffff, which
-/// is the same value and keeps a UDP checksum from reading "none").
+/// `offsetof(struct udphdr, check)`: the only 16-bit checksum field where
+/// a computed 0 must be sent as 0xffff.
+const UDP_CSUM_OFFSET: usize = 6;
+/// `offsetof(struct sctphdr, checksum)`: SCTP's CRC32c, which the kernel
+/// also leaves partial (`csum_not_inet`) with the same virtio-net header.
+const SCTP_CSUM_OFFSET: usize = 8;
+
+/// Completes a partial checksum.
+///
+/// * Internet checksum (every offset but SCTP's): folds the ones'-complement
+///   sum of `frame[start..]`, whose 16-bit field at `start + offset` holds
+///   the pseudo-header sum, and stores its complement there; for UDP
+///   (offset 6) a 0 is stored as 0xffff (the same value, and 0 would read
+///   "no checksum").
+/// * SCTP (offset 8): the CRC32c of `frame[start..]` with the 32-bit field
+///   zeroed, stored as the kernel's `sctp_compute_cksum` does.
 pub fn complete_checksum(frame: &mut [u8], start: usize, offset: usize) -> Result<(), Refusal> {
     let field = start + offset;
-    if start >= frame.len() || field + 2 > frame.len() {
+    let width = if offset == SCTP_CSUM_OFFSET { 4 } else { 2 };
+    if start >= frame.len() || field + width > frame.len() {
         return Err(Refusal::CsumOffsets);
     }
+    if offset == SCTP_CSUM_OFFSET {
+        frame[field..field + 4].fill(0);
+        let crc = crc32c(&frame[start..]);
+        frame[field..field + 4].copy_from_slice(&crc.to_le_bytes());
+        return Ok(());
+    }
     let c = !checksum::data(&frame[start..]);
-    let c = if c == 0 { 0xffff } else { c };
+    let c = if offset == UDP_CSUM_OFFSET {
+        udp_zero(c)
+    } else {
+        c
+    };
     frame[field..field + 2].copy_from_slice(&c.to_be_bytes());
     Ok(())
+}
+
+/// CRC32c (Castagnoli, reflected, RFC 3720 appendix B.4), table-driven.
+fn crc32c(bytes: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0x82f6_3b78
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
 }
 
 /// Puts an 802.1Q/802.1ad tag back in a frame: `buf[4..]` holds the frame
@@ -512,7 +567,8 @@ impl GsoPlan {
         dst[field..field + 2].fill(0);
         let sum = checksum::data(&dst[l4..]);
         let ip = inner_ip.expect("a plan has an IP layer");
-        let c = fill(!checksum::combine(&[pseudo(dst, ip, proto, len - l4), sum]));
+        let c = !checksum::combine(&[pseudo(dst, ip, proto, len - l4), sum]);
+        let c = if proto == 17 { udp_zero(c) } else { c };
         dst[field..field + 2].copy_from_slice(&c.to_be_bytes());
 
         // Tunnel UDP checksums, inner to outer: the sum of everything after
@@ -534,7 +590,7 @@ impl GsoPlan {
                     .find(|l| !matches!(l, Layer::Udp { .. }))
                     .copied()
                     .expect("a tunnel UDP header follows an IP header");
-                let c = fill(!checksum::combine(&[pseudo(dst, ip, 17, len - off), acc]));
+                let c = udp_zero(!checksum::combine(&[pseudo(dst, ip, 17, len - off), acc]));
                 dst[off + 6..off + 8].copy_from_slice(&c.to_be_bytes());
                 acc = checksum::combine(&[acc, c]);
             }
@@ -543,9 +599,10 @@ impl GsoPlan {
     }
 }
 
-/// A computed checksum of 0 is sent as 0xffff (the same value in ones'
-/// complement; 0 means "no checksum" for UDP).
-fn fill(c: u16) -> u16 {
+/// A computed UDP checksum of 0 is sent as 0xffff (the same value in
+/// ones' complement; 0 means "no checksum" for UDP). TCP sends 0 as is, as
+/// a NIC does.
+fn udp_zero(c: u16) -> u16 {
     if c == 0 { 0xffff } else { c }
 }
 

@@ -713,6 +713,65 @@ fn checksum_completion() {
 }
 
 #[test]
+fn zero_checksums() {
+    // TCP: a computed 0 is sent as 0, in completion and in segmentation.
+    let tcp_base = |w: u16| {
+        let mut pl = payload(200);
+        pl[..2].copy_from_slice(&w.to_be_bytes());
+        tcpv4_super(&pl, &[], ACK, 100)
+    };
+    let (f, h) = tcp_base(0);
+    let seg0 = |f: &[u8]| {
+        let plan = GsoPlan::new(f, &h).unwrap();
+        let mut d = vec![0u8; plan.segment_len(0)];
+        plan.write_segment(f, 0, &mut d);
+        d
+    };
+    let base = seg0(&f);
+    // The payload word that makes segment 0's checksum 0.
+    let stored = u16::from_be_bytes([base[50], base[51]]);
+    let w0 = u16::from_be_bytes([base[54], base[55]]);
+    let w = ref_fold(u32::from(w0) + u32::from(stored));
+    let (f, _) = tcp_base(w);
+    let s = seg0(&f);
+    assert_eq!(&s[50..52], &[0, 0], "a zero TCP checksum stays 0");
+    let ip = verify_ipv4(&s, 14, 0x6b0d);
+    verify_tcp4(&s, &ip, 34);
+    // Completion of the same segment with the pseudo-header in the field.
+    let mut p = s.clone();
+    let ph = ref_fold(ref_sum(&[&pseudo4(&p, 14, 6, p.len() - 34)]));
+    p[50..52].copy_from_slice(&ph.to_be_bytes());
+    complete_checksum(&mut p, 34, 16).unwrap();
+    assert_eq!(p, s);
+}
+
+#[test]
+fn sctp_crc32c_completion() {
+    // RFC 3720 B.4: 32 bytes of zeros, and 0..31, have CRC32c 0x8a9136aa
+    // and 0x46dd794e, stored as the kernel stores an SCTP checksum.
+    assert_eq!(crc32c(&[0u8; 32]), 0x8a91_36aa);
+    let inc: Vec<u8> = (0..32).collect();
+    assert_eq!(crc32c(&inc), 0x46dd_794e);
+    // An SCTP common header (ports, tag, checksum) and a chunk.
+    let mut f = eth(0x0800);
+    f.extend(ipv4(132, 20 + 12 + 20, 1, IN_A, IN_B, true));
+    f.extend([
+        0x04, 0xd2, 0x16, 0x2e, 0xde, 0xad, 0xbe, 0xef, 0x11, 0x22, 0x33, 0x44,
+    ]);
+    f.extend(payload(20));
+    let mut want = f.clone();
+    want[42..46].fill(0);
+    let crc = crc32c(&want[34..]);
+    want[42..46].copy_from_slice(&crc.to_le_bytes());
+    complete_checksum(&mut f, 34, 8).unwrap();
+    assert_eq!(f, want);
+    assert_eq!(
+        complete_checksum(&mut f[..44], 34, 8),
+        Err(Refusal::CsumOffsets)
+    );
+}
+
+#[test]
 fn vlan_reinsertion() {
     let frame = [&MAC_B[..], &MAC_A, &[0x08, 0x00, 0x45, 0x00]].concat();
     let mut buf = vec![0xa5u8; 4];
