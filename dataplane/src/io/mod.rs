@@ -1,5 +1,6 @@
 //! I/O drivers.
 
+pub mod af_packet;
 pub mod af_xdp;
 pub mod pg;
 pub mod xdp_prog;
