@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The koko + VPP demo with weft in VPP's place (shared/KOKO.md).
 #
-#   scripts/demo.sh [--keep] [--topology-only] [--no-build]
+#   scripts/demo.sh [--host-interface] [--keep] [--topology-only] [--no-build]
 #   scripts/demo.sh --clean
 #
 # Run as root on Debian 12. It installs what is missing (apt), builds weft in
@@ -11,6 +11,9 @@
 # over TCP between the containers (sha256 checked), shows weft's counters,
 # and tears everything down. The last line is PASS (exit 0) or FAIL (exit 1).
 #
+#   --host-interface attach weftd to eth0 with AF_PACKET (`create host-interface
+#                    name eth0`, interface host-eth0) instead of AF_XDP; the
+#                    bridge port keeps its tx checksum offload on
 #   --keep           leave the topology and weftd running, and print how to
 #                    reach them; `scripts/demo.sh --clean` removes them
 #   --topology-only  kernel part only: build the topology, check the
@@ -25,16 +28,18 @@
 #   koko1 eth0 10.99.0.1/24 --+                     test1: link1 10.100.0.1/24
 #   koko2 eth0 10.99.0.2/24 --+-- br0 (weftdemo-br)   vxlan VNI 11 -> 10.99.0.3
 #   vpp1  eth0 (no address) --+                     test2: link2 10.100.0.2/24
-#     weftd: AF_XDP on eth0, owns 10.99.0.3           vxlan VNI 12 -> 10.99.0.3
+#     weftd: AF_XDP (or AF_PACKET) on eth0,         vxlan VNI 12 -> 10.99.0.3
+#            owns 10.99.0.3
 set -euo pipefail
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
 
 # --- options -----------------------------------------------------------------
-keep=0 topology_only=0 build=1 clean_only=0
+keep=0 topology_only=0 build=1 clean_only=0 host_interface=0
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; }
 for arg in "$@"; do
   case "$arg" in
+    --host-interface) host_interface=1 ;;
     --keep) keep=1 ;;
     --topology-only) topology_only=1 ;;
     --no-build) build=0 ;;
@@ -66,6 +71,15 @@ WEFTD=$BIN_DIR/weftd
 WEFTCTL=$BIN_DIR/weftctl
 TCP_PORT=5001
 TRANSFER_MIB=16
+
+# The weft interface on vpp1's eth0, and the command that makes it.
+if [ "$host_interface" = 1 ]; then
+  UPLINK=host-eth0
+  CREATE_UPLINK="create host-interface name eth0"
+else
+  UPLINK=eth0/0
+  CREATE_UPLINK="create interface af_xdp host-if eth0"
+fi
 
 # --- output helpers ------------------------------------------------------------
 step_no=0
@@ -275,9 +289,14 @@ for host in koko1 koko2 vpp1; do
   run ip -n "$ns" link set eth0 up
 done
 # veth hands frames over with checksums left to "hardware" (the vxlan device
-# offloads the inner TCP checksum); weftd reads raw frames, so the bridge
-# port towards vpp1 finishes them, as a real wire would carry them.
-run_quiet ip netns exec "$NS_BR" ethtool -K vpp1 tx off
+# offloads the inner TCP checksum). AF_XDP carries no checksum metadata, so
+# for it the bridge port towards vpp1 finishes them, as a real wire would
+# carry them; AF_PACKET's virtio-net header says which checksums are still
+# to be done (and which frames are GSO super-frames), so weft completes
+# them itself and the offload stays on.
+if [ "$host_interface" = 0 ]; then
+  run_quiet ip netns exec "$NS_BR" ethtool -K vpp1 tx off
+fi
 run ip -n "$NS_KOKO1" addr add 10.99.0.1/24 dev eth0
 run ip -n "$NS_KOKO2" addr add 10.99.0.2/24 dev eth0
 echo "  # vpp1's eth0 gets no Linux address: weftd owns 10.99.0.3"
@@ -369,10 +388,10 @@ ok "weftd pid $weftd_pid listening on $SOCK"
 
 # --- 6. configure --------------------------------------------------------------
 step "Configure weft as the demo's VPP" \
-  "weft accepts the demo's VPP commands: AF_XDP on eth0, two VXLAN tunnels, L2 cross-connect"
-weft create interface af_xdp host-if eth0
-weft set interface ip address eth0/0 10.99.0.3/24
-weft set interface state eth0/0 up
+  "weft accepts the demo's VPP commands: $UPLINK on eth0, two VXLAN tunnels, L2 cross-connect"
+weft $CREATE_UPLINK
+weft set interface ip address $UPLINK 10.99.0.3/24
+weft set interface state $UPLINK up
 weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11
 weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12
 weft set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1

@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping};
+use common::koko::{
+    KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, tcp_transfer,
+};
 use common::show::buffers_used;
 use common::weftd::Weftd;
 use common::{Netns, privileged};
@@ -83,35 +83,6 @@ fn error_count(show: &str, node: &str, reason: &str) -> u64 {
         .filter(|l| l.contains(node) && l.contains(reason))
         .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
-}
-
-/// Sends `len` bytes from `from` to `to`:7000 over TCP; returns what the
-/// server received. Sockets are made inside the namespaces by threads that
-/// enter them.
-fn tcp_transfer(from: &Netns, to: &Netns, to_ip: &str, len: usize) -> (Vec<u8>, Vec<u8>) {
-    let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
-    let listener = {
-        let _in = to.enter();
-        TcpListener::bind("0.0.0.0:7000").unwrap()
-    };
-    let server = std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut got = Vec::new();
-        s.read_to_end(&mut got).unwrap();
-        got
-    });
-    let addr: SocketAddr = format!("{to_ip}:7000").parse().unwrap();
-    let mut stream = {
-        let _in = from.enter();
-        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap()
-    };
-    stream
-        .set_write_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stream.write_all(&data).unwrap();
-    drop(stream);
-    (data, server.join().unwrap())
 }
 
 #[test]

@@ -287,7 +287,7 @@ impl Config {
 
     /// A MAC that looks random: `02:fe:` and four bytes of a keyed hash
     /// (VPP's `ethernet_mac_address_generate`).
-    pub(crate) fn random_mac(&mut self) -> EthernetAddress {
+    pub fn random_mac(&mut self) -> EthernetAddress {
         let h = self.mac_hasher.hash_one(self.macs_made).to_be_bytes();
         self.macs_made += 1;
         EthernetAddress([0x02, 0xfe, h[0], h[1], h[2], h[3]])

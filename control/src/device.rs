@@ -1,5 +1,5 @@
-//! Devices: interfaces backed by a driver on a Linux interface (AF_XDP
-//! today), as the CLI asks for them and as the runtime refuses them.
+//! Devices: interfaces backed by a driver on a Linux interface (AF_XDP,
+//! AF_PACKET), as the CLI asks for them and as the runtime refuses them.
 //!
 //! A `create` command parses into one [`DeviceArgs`] value, every number
 //! already checked where it entered (an AF_XDP ring size is a
@@ -10,8 +10,10 @@
 
 use std::io;
 
+use dataplane::io::af_packet::{self, AfPacketError};
 use dataplane::io::af_xdp::{AfXdpError, RingSize};
 use dataplane::io::xdp_prog::XdpError;
+use dataplane::wire::EthernetAddress;
 
 use crate::config::ConfigError;
 use crate::interface::InterfaceKind;
@@ -46,11 +48,29 @@ impl Default for AfXdpArgs {
     }
 }
 
+/// `create host-interface` after parsing (VPP's `src/plugins/af_packet/cli.c`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AfPacketArgs {
+    /// `name <linux-ifname>`.
+    pub host_if: String,
+    /// The sockets' configuration: ring geometry (`v2`, `rx-size`,
+    /// `rx-per-block`, `tx-size`, `tx-per-block`), `num-rx-queues`,
+    /// `qdisc-bypass-disable`, `cksum-gso-disable`, validated by the parser.
+    pub socket: af_packet::Config,
+    /// `num-tx-queues <n>` (1 to num-rx-queues: each worker transmits
+    /// through the socket of the queue it polls).
+    pub tx_queues: u16,
+    /// `hw-addr <mac>`; default a random `02:fe:` MAC, as VPP's.
+    pub hw_addr: Option<EthernetAddress>,
+}
+
 /// What a `create` command asks the runtime for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeviceArgs {
     /// `create interface af_xdp ...`.
     AfXdp(AfXdpArgs),
+    /// `create host-interface ...`.
+    AfPacket(AfPacketArgs),
 }
 
 impl DeviceArgs {
@@ -58,14 +78,16 @@ impl DeviceArgs {
     pub fn host_if(&self) -> &str {
         match self {
             DeviceArgs::AfXdp(a) => &a.host_if,
+            DeviceArgs::AfPacket(a) => &a.host_if,
         }
     }
 
     /// The weft interface's name: `name <x>`, else VPP's default for the
-    /// driver (`<host-if>/0` for AF_XDP).
+    /// driver (`<host-if>/0` for AF_XDP, `host-<host-if>` for AF_PACKET).
     pub fn name(&self) -> String {
         match self {
             DeviceArgs::AfXdp(a) => a.name.clone().unwrap_or_else(|| format!("{}/0", a.host_if)),
+            DeviceArgs::AfPacket(a) => format!("host-{}", a.host_if),
         }
     }
 
@@ -73,6 +95,7 @@ impl DeviceArgs {
     pub fn kind(&self) -> InterfaceKind {
         match self {
             DeviceArgs::AfXdp(_) => InterfaceKind::AfXdp,
+            DeviceArgs::AfPacket(_) => InterfaceKind::AfPacket,
         }
     }
 }
@@ -137,6 +160,14 @@ pub enum DeviceError {
         queue: u32,
         /// What failed.
         source: AfXdpError,
+    },
+    /// An AF_PACKET socket could not be opened.
+    #[error("{host_if}: {source}")]
+    AfPacket {
+        /// The Linux interface.
+        host_if: String,
+        /// What failed.
+        source: AfPacketError,
     },
     /// `delete` of an interface that has no device.
     #[error("not a device interface")]

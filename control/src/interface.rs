@@ -40,6 +40,8 @@ pub enum InterfaceKind {
     /// An AF_XDP interface on a Linux netdev (the device itself is the
     /// runtime's; the model only knows it is an Ethernet device).
     AfXdp,
+    /// An AF_PACKET interface (`create host-interface`) on a Linux netdev.
+    AfPacket,
     /// A loopback interface (`create loopback interface`): Ethernet-like,
     /// with no device; what is sent to it is dropped.
     Loopback {
@@ -58,7 +60,7 @@ impl InterfaceKind {
     pub fn output(self) -> Output {
         match self {
             InterfaceKind::Local | InterfaceKind::Loopback { .. } => Output::Drop,
-            InterfaceKind::Pg | InterfaceKind::AfXdp => Output::Device,
+            InterfaceKind::Pg | InterfaceKind::AfXdp | InterfaceKind::AfPacket => Output::Device,
             InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
         }
     }
@@ -162,7 +164,10 @@ impl Config {
     /// right for them, so the same unknown-interface error is returned).
     pub fn delete_device_interface(&mut self, sw_if_index: u32) -> Result<(), ConfigError> {
         let ifc = self.existing(sw_if_index)?;
-        if !matches!(ifc.kind, InterfaceKind::Pg | InterfaceKind::AfXdp) {
+        if !matches!(
+            ifc.kind,
+            InterfaceKind::Pg | InterfaceKind::AfXdp | InterfaceKind::AfPacket
+        ) {
             return Err(ConfigError::UnknownInterface(ifc.name.clone()));
         }
         self.remove_interface(sw_if_index);

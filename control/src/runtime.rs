@@ -88,6 +88,21 @@ pub struct PingArgs {
     pub repeat: u32,
 }
 
+/// A driver's own counter on one worker thread (an AF_PACKET socket's
+/// "partial checksums completed"), shown by `show errors` under the
+/// driver's input node.
+#[derive(Clone, Debug)]
+pub struct DeviceCounter {
+    /// VPP's thread index of the worker that owns the queue.
+    pub thread_index: u32,
+    /// The input node it is shown under (`af-packet-input`).
+    pub node: &'static str,
+    /// What it counts.
+    pub desc: &'static dataplane::graph::CounterDesc,
+    /// The count, summed over the devices and queues of that worker.
+    pub count: u64,
+}
+
 /// The running dataplane, as the CLI sees it.
 ///
 /// Methods that change devices take the [`Config`] too: creating an AF_XDP
@@ -114,6 +129,12 @@ pub trait Runtime: Send {
     /// `Ethernet address` line), one string per line without indent; empty
     /// for interfaces with no device (loopback, tunnels).
     fn hardware_lines(&self, sw_if_index: u32) -> Vec<String>;
+
+    /// The drivers' own counters, per worker thread (see
+    /// [`DeviceCounter`]).
+    fn device_counters(&self) -> Vec<DeviceCounter> {
+        Vec::new()
+    }
 
     /// Every receive queue with its worker and mode.
     fn rx_placement(&self) -> Vec<RxQueue>;

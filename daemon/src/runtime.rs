@@ -26,7 +26,7 @@ use std::sync::Arc;
 use control::Config;
 use control::ConfigError;
 use control::device::{DeviceArgs, DeviceError};
-use control::runtime::{RxMode, RxQueue, WorkerInfo};
+use control::runtime::{DeviceCounter, RxMode, RxQueue, WorkerInfo};
 use dataplane::nodes::standard_graph;
 use dataplane::pool::{PageSize, Pool, PoolConfig};
 use dataplane::port::Port;
@@ -311,8 +311,9 @@ impl control::runtime::Runtime for Runtime {
         }
         let mut driver = self.drivers.driver(args)?;
         let opened = driver.open(&self.pool, self.workers.len())?;
+        let mac = opened.mac.unwrap_or_else(|| config.random_mac());
         let sw_if_index =
-            match config.create_device_interface(&name, driver.kind(), opened.mac, opened.mtu) {
+            match config.create_device_interface(&name, driver.kind(), mac, opened.mtu) {
                 Ok(sw) => sw,
                 Err(e) => {
                     drop(opened);
@@ -340,6 +341,34 @@ impl control::runtime::Runtime for Runtime {
             .get(&sw_if_index)
             .map(|d| d.driver.hardware_lines())
             .unwrap_or_default()
+    }
+
+    fn device_counters(&self) -> Vec<DeviceCounter> {
+        let infos = self.workers.infos();
+        let mut out: Vec<DeviceCounter> = Vec::new();
+        for dev in self.devices.values() {
+            for (queue, rows) in dev.queues.iter().zip(dev.driver.counters()) {
+                let thread_index = infos
+                    .get(queue.worker)
+                    .map_or(queue.worker as u32 + 1, |w| w.thread_index);
+                for (desc, count) in rows {
+                    match out.iter_mut().find(|d| {
+                        d.thread_index == thread_index
+                            && d.node == queue.input_node
+                            && std::ptr::eq(d.desc, desc)
+                    }) {
+                        Some(d) => d.count += count,
+                        None => out.push(DeviceCounter {
+                            thread_index,
+                            node: queue.input_node,
+                            desc,
+                            count,
+                        }),
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn rx_placement(&self) -> Vec<RxQueue> {

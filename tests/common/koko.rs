@@ -33,7 +33,10 @@
 //! worker run inline by the test) attaches to [`KokoTopology::vpp1_if`] in
 //! [`KokoTopology::vpp1`], owns [`VPP1_IP`] and answers ARP for it.
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use super::{Netns, veth};
 
@@ -375,4 +378,33 @@ pub fn netns_exists(name: &str) -> bool {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .any(|line| line.split_whitespace().next() == Some(name))
+}
+
+/// Sends `len` bytes from `from` to `to`:7000 over TCP; returns what the
+/// server received. Sockets are made inside the namespaces by threads that
+/// enter them.
+pub fn tcp_transfer(from: &Netns, to: &Netns, to_ip: &str, len: usize) -> (Vec<u8>, Vec<u8>) {
+    let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 251) as u8).collect();
+    let listener = {
+        let _in = to.enter();
+        TcpListener::bind("0.0.0.0:7000").unwrap()
+    };
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let addr: SocketAddr = format!("{to_ip}:7000").parse().unwrap();
+    let mut stream = {
+        let _in = from.enter();
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap()
+    };
+    stream
+        .set_write_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(&data).unwrap();
+    drop(stream);
+    (data, server.join().unwrap())
 }

@@ -36,6 +36,9 @@ pub struct Baselines {
     pub interfaces: HashMap<u32, [u64; IF_COUNTERS]>,
     /// `clear errors`: per (thread index, node index, counter index).
     pub errors: HashMap<(u32, usize, usize), u64>,
+    /// `clear errors`: the drivers' counters, per (thread index, node,
+    /// description).
+    pub device_errors: HashMap<(u32, &'static str, &'static str), u64>,
     /// `clear runtime`: per (thread index, node index), calls, vectors,
     /// clocks.
     pub runtime: HashMap<(u32, usize), [u64; 3]>,
@@ -50,6 +53,7 @@ impl Default for Baselines {
         Baselines {
             interfaces: HashMap::new(),
             errors: HashMap::new(),
+            device_errors: HashMap::new(),
             runtime: HashMap::new(),
             loops: HashMap::new(),
             runtime_since: Instant::now(),

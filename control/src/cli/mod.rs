@@ -8,13 +8,14 @@
 //! | [`grammar`] | the command tree, VPP's prefix matching, the `unformat`-like [`Input`] |
 //! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
-//! | [`interface`], [`af_xdp`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
+//! | [`interface`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
 //! it, `complete(prefix)` the words that can come next. docs/cli.md lists
 //! every command.
 
+pub mod af_packet;
 pub mod af_xdp;
 pub mod exec;
 pub mod fib;
@@ -39,6 +40,7 @@ pub fn builtin_commands() -> Vec<Command> {
     v.extend(version::commands());
     v.extend(interface::commands());
     v.extend(af_xdp::commands());
+    v.extend(af_packet::commands());
     v.extend(vxlan::commands());
     v.extend(l2::commands());
     v.extend(ip::commands());

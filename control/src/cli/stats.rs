@@ -35,6 +35,7 @@ struct ErrorRow {
 
 fn error_rows(st: &State) -> Vec<ErrorRow> {
     let mut rows = Vec::new();
+    let device = st.runtime.device_counters();
     for w in st.runtime.workers() {
         for (ni, info) in w.stats.node_infos.iter().enumerate() {
             for (ci, desc) in info.counters.iter().enumerate() {
@@ -54,6 +55,24 @@ fn error_rows(st: &State) -> Vec<ErrorRow> {
                         severity: desc.severity.as_str(),
                     });
                 }
+            }
+        }
+        for d in device.iter().filter(|d| d.thread_index == w.thread_index) {
+            let base = st
+                .baselines
+                .device_errors
+                .get(&(d.thread_index, d.node, d.desc.description))
+                .copied()
+                .unwrap_or(0);
+            let count = d.count.saturating_sub(base);
+            if count != 0 {
+                rows.push(ErrorRow {
+                    thread: d.thread_index,
+                    count,
+                    node: d.node,
+                    reason: d.desc.description,
+                    severity: d.desc.severity.as_str(),
+                });
             }
         }
     }
@@ -109,6 +128,11 @@ fn clear_errors(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErro
                     .insert((w.thread_index, ni, ci), w.stats.nodes[ni].counter(ci));
             }
         }
+    }
+    for d in st.runtime.device_counters() {
+        st.baselines
+            .device_errors
+            .insert((d.thread_index, d.node, d.desc.description), d.count);
     }
     Ok(String::new())
 }

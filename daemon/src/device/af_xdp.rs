@@ -139,7 +139,7 @@ impl Driver for AfXdp {
         });
         Ok(Opened {
             ports,
-            mac: link.mac,
+            mac: Some(link.mac),
             mtu: link.mtu,
         })
     }

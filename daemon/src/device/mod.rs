@@ -18,8 +18,10 @@
 //! | driver | module | kind | input node |
 //! |---|---|---|---|
 //! | AF_XDP | [`af_xdp`] | `create interface af_xdp` | `af_xdp-input` |
+//! | AF_PACKET | [`af_packet`] | `create host-interface` | `af-packet-input` |
 //! | pg | [`pg`] | tests and benchmarks | `pg-input` |
 
+pub mod af_packet;
 pub mod af_xdp;
 pub mod pg;
 
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use control::InterfaceConfig;
 use control::device::{DeviceArgs, DeviceError};
 use control::interface::InterfaceKind;
+use dataplane::graph::CounterDesc;
 use dataplane::pool::Pool;
 use dataplane::port::Port;
 use dataplane::wire::EthernetAddress;
@@ -38,8 +41,10 @@ pub struct Opened {
     /// One port per receive queue, queue 0 first; queue `q` goes to worker
     /// `q % workers` (see `Runtime::create_device`).
     pub ports: Vec<Box<dyn Port>>,
-    /// The interface's MAC (weft's interface takes it).
-    pub mac: EthernetAddress,
+    /// The MAC weft's interface takes: the Linux interface's (AF_XDP), or
+    /// `None` for one of weft's own, `02:fe:` and four random bytes
+    /// (AF_PACKET, as VPP's host-interface).
+    pub mac: Option<EthernetAddress>,
     /// The interface's L3 MTU.
     pub mtu: u16,
 }
@@ -80,6 +85,12 @@ pub trait Driver: Send + Debug {
     /// `show hardware-interfaces` lines after the Ethernet address, one
     /// string per line, without indent.
     fn hardware_lines(&self) -> Vec<String>;
+
+    /// The driver's own counters, per receive queue (queue 0 first), as
+    /// (description, count) rows of its input node in `show errors`.
+    fn counters(&self) -> Vec<Vec<(&'static CounterDesc, u64)>> {
+        Vec::new()
+    }
 }
 
 /// Makes drivers for `create` commands.
@@ -99,10 +110,14 @@ impl DriverFactory for Drivers {
     fn driver(&self, args: &DeviceArgs) -> Result<Box<dyn Driver>, DeviceError> {
         match args {
             DeviceArgs::AfXdp(a) => Ok(Box::new(af_xdp::AfXdp::new(a.clone())?)),
+            DeviceArgs::AfPacket(a) => Ok(Box::new(af_packet::AfPacket::new(a.clone())?)),
         }
     }
 
     fn input_nodes(&self) -> &'static [&'static str] {
-        &[dataplane::io::af_xdp::INPUT_NODE]
+        &[
+            dataplane::io::af_xdp::INPUT_NODE,
+            dataplane::io::af_packet::INPUT_NODE,
+        ]
     }
 }

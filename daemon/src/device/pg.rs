@@ -123,6 +123,7 @@ impl Driver for Pg {
     fn name(&self) -> &'static str {
         match self.kind {
             InterfaceKind::AfXdp => "AF_XDP",
+            InterfaceKind::AfPacket => "AF_PACKET",
             _ => "pg",
         }
     }
@@ -152,7 +153,7 @@ impl Driver for Pg {
         self.open = true;
         Ok(Opened {
             ports,
-            mac: self.mac,
+            mac: Some(self.mac),
             mtu: PG_MTU,
         })
     }
@@ -213,6 +214,7 @@ impl DriverFactory for PgDrivers {
                 }
                 (InterfaceKind::AfXdp, a.num_rx_queues.unwrap_or(1))
             }
+            DeviceArgs::AfPacket(a) => (InterfaceKind::AfPacket, u32::from(a.socket.rx_queues())),
         };
         let mac = EthernetAddress([0x02, 0xfe, 0xaf, 0, 0, n]);
         let (pg, state) = Pg::new(args.host_if(), kind, queues, mac);

@@ -1,4 +1,4 @@
-//! `pg-input`, `af_xdp-input`: input nodes. One node per driver; it polls
+//! `pg-input`, `af_xdp-input`, `af-packet-input`: input nodes. One node per driver; it polls
 //! every port of that driver the worker owns, and sends what it receives,
 //! with the receive interface set, to vxlan4-fastpath (which passes what it
 //! does not take to ethernet-input), or straight to ethernet-input when the
@@ -31,14 +31,22 @@ pub static PG_INPUT: NodeInfo = NodeInfo {
 
 /// The AF_XDP driver's input node.
 pub static AF_XDP_INPUT: NodeInfo = NodeInfo {
-    name: "af_xdp-input",
+    name: crate::io::af_xdp::INPUT_NODE,
+    kind: NodeKind::Input,
+    next_nodes: Next::NAMES,
+    counters: &[],
+};
+
+/// The AF_PACKET driver's input node (VPP's name, with a dash).
+pub static AF_PACKET_INPUT: NodeInfo = NodeInfo {
+    name: crate::io::af_packet::INPUT_NODE,
     kind: NodeKind::Input,
     next_nodes: Next::NAMES,
     counters: &[],
 };
 
 /// Every input node weft knows.
-pub static INPUT_NODES: [&NodeInfo; 2] = [&PG_INPUT, &AF_XDP_INPUT];
+pub static INPUT_NODES: [&NodeInfo; 3] = [&PG_INPUT, &AF_XDP_INPUT, &AF_PACKET_INPUT];
 
 /// An input node for one driver.
 #[derive(Debug)]
