@@ -1,6 +1,7 @@
 //! I/O drivers.
 
 pub mod af_xdp;
+pub mod netlink;
 pub mod pg;
 pub mod xdp_prog;
 pub mod xsk_tx;
