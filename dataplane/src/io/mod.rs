@@ -2,6 +2,7 @@
 
 pub mod af_xdp;
 pub mod netlink;
+pub mod owner;
 pub mod pg;
 pub mod xdp_prog;
 pub mod xsk_tx;
