@@ -1,6 +1,8 @@
 //! weft's XDP steering program on real (virtual) devices: attach and
-//! detach, native and generic mode, steering by address, stale-program
-//! replacement and refusal of foreign programs. Privileged: each test works
+//! detach through a bpf_link, native and generic mode, steering by address,
+//! nothing left behind by a SIGKILLed owner, replacement of a stale
+//! netlink-attached program, refusal of a live owner's and of foreign
+//! programs, deleted and re-created interfaces. Privileged: each test works
 //! in network namespaces of its own, with addresses in 10.99.0.0/16.
 //!
 //! No AF_XDP socket is used here: a frame steered to weft on a queue with no
@@ -40,19 +42,25 @@ fn ping(ns: &Netns, to: &str) -> bool {
     out.status.success()
 }
 
-/// A minimal XDP_PASS program named `not_weft`, compiled with clang into a
-/// file of this test's own (removed on drop).
+/// A minimal XDP_PASS program named `not_weft` (or another name), compiled
+/// with clang into a file of this test's own (removed on drop).
 struct ForeignObj(std::path::PathBuf);
 
 impl ForeignObj {
     fn build() -> ForeignObj {
+        ForeignObj::named("not_weft")
+    }
+
+    fn named(name: &str) -> ForeignObj {
         let dir = std::env::temp_dir();
-        let src = dir.join(format!("weft-xdp-foreign-{}.c", std::process::id()));
+        let src = dir.join(format!("weft-xdp-{name}-{}.c", std::process::id()));
         let obj = src.with_extension("o");
         std::fs::write(
             &src,
-            "__attribute__((section(\"xdp\"), used)) int not_weft(void *ctx) { return 2; }\n\
-             char _license[] __attribute__((section(\"license\"), used)) = \"MIT\";\n",
+            format!(
+                "__attribute__((section(\"xdp\"), used)) int {name}(void *ctx) {{ return 2; }}\n\
+                 char _license[] __attribute__((section(\"license\"), used)) = \"MIT\";\n"
+            ),
         )
         .expect("write foreign program source");
         let out = Command::new("clang")
@@ -98,6 +106,9 @@ fn attach_and_detach_native_on_veth() {
     assert_eq!(prog.mode(), XdpMode::Native, "veth supports native XDP");
     assert_eq!(prog.ifindex(), idx);
     assert_eq!(prog.replaced_stale(), None);
+    // Held by a bpf_link.
+    assert!(prog.link_id().is_some());
+    assert_eq!(xdp_prog::xdp_link_id(idx, prog.prog_id()), prog.link_id());
 
     let details = link_details(&b, "vb");
     assert!(
@@ -301,32 +312,144 @@ fn generic_mode_on_loopback_and_parse_cases() {
     assert!(xdp_prog::attached(idx).unwrap().is_none());
 }
 
+/// Environment variable that makes [`child_holds_the_program`] do its
+/// work: the ifindex to attach to.
+const CHILD_ENV: &str = "WEFT_XDP_TEST_CHILD";
+
 #[test]
-fn stale_weft_program_is_replaced() {
-    if !privileged("xdp_prog::stale_weft_program_is_replaced") {
+fn sigkilled_owner_leaves_nothing_and_a_live_one_is_never_replaced() {
+    if !privileged("xdp_prog::sigkilled_owner_leaves_nothing_and_a_live_one_is_never_replaced") {
         return;
     }
+    let a = Netns::new("xdp-kill-a");
+    let b = Netns::new("xdp-kill-b");
+    veth(&a, "va", &b, "vb");
+    let idx = ifindex(&b, "vb");
+    let lo = ifindex(&b, "lo");
+
+    for (dev, idx, mode) in [("vb", idx, XdpMode::Native), ("lo", lo, XdpMode::Generic)] {
+        // A weftd, in a process of its own.
+        let exe = std::env::current_exe().unwrap();
+        let mut child = common::Child(
+            b.command(&[
+                exe.to_str().unwrap(),
+                "child_holds_the_program",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, idx.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the child"),
+        );
+        let stdout = child.0.stdout.take().unwrap();
+        // libtest's "test child_holds_the_program ... " starts the line.
+        let id: u32 = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+            .map_while(Result::ok)
+            .find_map(|l| l.split_once("ATTACHED ")?.1.parse().ok())
+            .unwrap_or_else(|| panic!("{dev}: the child did not attach"));
+
+        let _in = b.enter();
+        assert_eq!(
+            xdp_prog::attached(idx).unwrap(),
+            Some((id, "weft_xdp".to_string(), mode)),
+            "{dev}"
+        );
+        let link = xdp_prog::xdp_link_id(idx, id).expect("attached through a bpf_link");
+
+        // A second weft on the same interface: refused, the first one's
+        // program untouched.
+        let e = XdpProgram::attach(idx).unwrap_err();
+        assert!(
+            matches!(e, XdpError::LinkOwned { ifindex, id: i, link: l }
+                if ifindex == idx && i == id && l == link),
+            "{dev}: {e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "ifindex {idx} has weft_xdp (id {id}) attached through a bpf_link (link id \
+                 {link}) by a live process; refusing (another weft owns this interface)"
+            )
+        );
+        assert_eq!(
+            xdp_prog::attached(idx).unwrap(),
+            Some((id, "weft_xdp".to_string(), mode)),
+            "{dev}"
+        );
+
+        // SIGKILL: nothing detaches explicitly, and nothing is left.
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        assert_eq!(xdp_prog::attached(idx).unwrap(), None, "{dev}");
+        assert!(!link_details(&b, dev).contains("prog/xdp"), "{dev}");
+        assert_eq!(xdp_prog::xdp_link_id(idx, id), None, "{dev}");
+
+        // And the next weft attaches as on a clean interface.
+        let next = XdpProgram::attach(idx).unwrap();
+        assert_eq!(next.replaced_stale(), None, "{dev}");
+        assert_eq!(next.mode(), mode, "{dev}");
+        next.detach().unwrap();
+    }
+}
+
+/// Not a test: the child process of
+/// [`sigkilled_owner_leaves_nothing_and_a_live_one_is_never_replaced`],
+/// which runs this binary with `--ignored --exact child_holds_the_program`
+/// inside its namespace and [`CHILD_ENV`] set. Attaches, says `ATTACHED
+/// <prog id>`, and waits to be killed (at most a minute).
+#[test]
+#[ignore = "child process of sigkilled_owner_leaves_nothing_and_a_live_one_is_never_replaced"]
+fn child_holds_the_program() {
+    let Ok(idx) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let prog = XdpProgram::attach(idx.parse().unwrap()).unwrap();
+    println!("ATTACHED {}", prog.prog_id());
+    std::thread::sleep(std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn stale_netlink_attached_weft_program_is_replaced() {
+    if !privileged("xdp_prog::stale_netlink_attached_weft_program_is_replaced") {
+        return;
+    }
+    // What an older weft left: a program named weft_xdp attached through
+    // netlink, which outlives its process.
+    let legacy = ForeignObj::named("weft_xdp");
     let a = Netns::new("xdp-stale-a");
     let b = Netns::new("xdp-stale-b");
     veth(&a, "va", &b, "vb");
     let idx = ifindex(&b, "vb");
     let lo = ifindex(&b, "lo");
-    let _in = b.enter();
 
-    for (dev, idx, mode) in [("vb", idx, XdpMode::Native), ("lo", lo, XdpMode::Generic)] {
-        let old = XdpProgram::attach(idx).unwrap();
-        let old_id = old.prog_id();
-        // A weftd killed by SIGKILL: nothing detaches.
-        std::mem::forget(old);
-        assert_eq!(
-            xdp_prog::attached(idx).unwrap(),
-            Some((old_id, "weft_xdp".to_string(), mode))
-        );
+    for (dev, idx, mode, ip_mode) in [
+        ("vb", idx, XdpMode::Native, "xdpdrv"),
+        ("lo", lo, XdpMode::Generic, "xdpgeneric"),
+    ] {
+        b.ip(&[
+            "link",
+            "set",
+            "dev",
+            dev,
+            ip_mode,
+            "obj",
+            legacy.path(),
+            "sec",
+            "xdp",
+        ]);
+        let _in = b.enter();
+        let (old_id, name, old_mode) = xdp_prog::attached(idx).unwrap().expect("legacy attached");
+        assert_eq!((name.as_str(), old_mode), ("weft_xdp", mode), "{dev}");
+        assert_eq!(xdp_prog::xdp_link_id(idx, old_id), None, "{dev}: no link");
 
         let new = XdpProgram::attach(idx).unwrap();
         assert_eq!(new.replaced_stale(), Some(old_id), "{dev}");
         assert_eq!(new.mode(), mode, "{dev}");
         assert_ne!(new.prog_id(), old_id);
+        assert!(new.link_id().is_some(), "{dev}");
         assert_eq!(
             xdp_prog::attached(idx).unwrap(),
             Some((new.prog_id(), "weft_xdp".to_string(), mode))
@@ -338,6 +461,57 @@ fn stale_weft_program_is_replaced() {
         new.detach().unwrap();
         assert!(xdp_prog::attached(idx).unwrap().is_none(), "{dev}");
     }
+}
+
+#[test]
+fn generic_link_when_native_mode_refuses() {
+    if !privileged("xdp_prog::generic_link_when_native_mode_refuses") {
+        return;
+    }
+    let a = Netns::new("xdp-fallback-a");
+    let b = Netns::new("xdp-fallback-b");
+    veth(&a, "va", &b, "vb");
+    // Native XDP on a veth needs its peer's frames to fit one page.
+    a.ip(&["link", "set", "va", "mtu", "9000"]);
+    let idx = ifindex(&b, "vb");
+    let _in = b.enter();
+
+    let prog = XdpProgram::attach(idx).unwrap();
+    assert_eq!(prog.mode(), XdpMode::Generic);
+    assert!(link_details(&b, "vb").contains(" xdpgeneric"));
+    assert!(prog.link_id().is_some());
+    assert_eq!(xdp_prog::xdp_link_id(idx, prog.prog_id()), prog.link_id());
+    drop(prog);
+    assert!(xdp_prog::attached(idx).unwrap().is_none());
+}
+
+#[test]
+fn deleted_and_recreated_interface() {
+    if !privileged("xdp_prog::deleted_and_recreated_interface") {
+        return;
+    }
+    let a = Netns::new("xdp-recreate-a");
+    let b = Netns::new("xdp-recreate-b");
+    veth(&a, "va", &b, "vb");
+    let old = ifindex(&b, "vb");
+    let _in = b.enter();
+
+    let prog = XdpProgram::attach(old).unwrap();
+    let id = prog.prog_id();
+    // The interface goes while attached: the kernel detaches the program,
+    // and detaching afterwards is no error.
+    b.ip(&["link", "del", "vb"]);
+    assert_eq!(xdp_prog::xdp_link_id(old, id), None);
+    prog.detach().unwrap();
+
+    // Same name, new ifindex: a new attach works.
+    veth(&a, "va", &b, "vb");
+    let new = ifindex(&b, "vb");
+    assert_ne!(new, old);
+    let prog = XdpProgram::attach(new).unwrap();
+    assert_eq!(prog.mode(), XdpMode::Native);
+    b.ip(&["link", "del", "vb"]);
+    drop(prog); // quietly
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 pub mod af_packet;
 pub mod af_xdp;
+pub mod netlink;
+pub mod owner;
 pub mod pg;
 pub mod xdp_prog;
 pub mod xsk_tx;

@@ -26,34 +26,65 @@
 //!   tests check the object itself.
 //! * One program is loaded per [`XdpProgram::attach`], so each interface has
 //!   its own maps.
-//! * An attached XDP program outlives the process. A weftd killed with
-//!   SIGKILL leaves `weft_xdp` attached; the next attach recognises it by its
-//!   name and replaces it (and logs so). A program with any other name
-//!   belongs to someone else and is never replaced.
-//! * No `unsafe`: every kernel call goes through libbpf-rs.
+//! * **Ownership.** The program is attached through a bpf_link
+//!   (`BPF_LINK_CREATE`), whose fd the [`XdpProgram`] owns: when the fd
+//!   closes, on drop or because the process died (even by SIGKILL), the
+//!   kernel detaches the program. It never outlives its weftd, and while
+//!   the link exists the kernel refuses anyone else's attach or detach
+//!   (`EBUSY`: "Can't replace active BPF XDP link"), netlink's included.
+//!   Which process may attach at all is decided before: the caller holds
+//!   the interface's [`DeviceLock`](super::owner::DeviceLock).
+//! * **Mode.** The link is created without flags, so the kernel picks the
+//!   mode: native if the driver implements XDP (`ndo_bpf`: veth, most
+//!   NICs), generic otherwise (loopback); [`XdpProgram::mode`] is what the
+//!   kernel then reports. If native mode refuses (a veth whose peer's MTU
+//!   is too large for XDP, say), a generic-mode link is created instead,
+//!   with a log line.
+//! * **What is found attached.** A `weft_xdp` attached through netlink
+//!   (weft before bpf_links, or any process using [`attach_prog`]) has no
+//!   owner once the caller holds the lock: it is stale, detached and
+//!   replaced, with a warning. A `weft_xdp` held by a bpf_link belongs to a
+//!   live process: [`XdpError::LinkOwned`], never touched. A program with
+//!   any other name belongs to someone else: [`XdpError::Foreign`], never
+//!   touched.
+//! * Closing the link detaches the program from whatever interface it is
+//!   on, from any thread or namespace; if the interface was deleted
+//!   meanwhile the kernel has already detached it and the close is a
+//!   no-op. A re-created interface (a new ifindex) takes a new attach.
+//! * Netlink attach ([`attach_prog`], [`detach_prog`]) stays for
+//!   weft-pktgen's sink, whose program may outlive it.
+//! * Dropping (or [`XdpProgram::detach`]) issues `BPF_LINK_DETACH` before
+//!   closing the link, so the program goes at once even while a child
+//!   process between `fork` and `exec` holds a copy of the link's fd.
+//! * Two `unsafe` calls into libbpf, which libbpf-rs 0.25 does not wrap for
+//!   a bare link fd: `bpf_link_create` for the generic-mode link and
+//!   `bpf_link_detach`; everything else goes through libbpf-rs.
 //! * libbpf's own messages (such as the kernel's reason a native attach
 //!   failed) go to `log` with target `libbpf` instead of stderr: the first
 //!   call into this module installs a process-wide libbpf print callback.
 //!
 //! # Limitations
 //!
-//! * The check between "what is attached" and "attach ours" is not atomic
-//!   except when replacing a stale native-mode program (`XDP_FLAGS_REPLACE`
-//!   with the old program's fd). libbpf-rs 0.25 cannot combine
-//!   `XDP_FLAGS_REPLACE` with a mode flag, so a stale generic-mode program is
-//!   replaced by a plain generic attach. A foreign program attached in that
-//!   window (microseconds) would be replaced.
-//! * A foreign program that happens to be named `weft_xdp` is taken for a
-//!   stale weft program.
+//! * Replacing a stale netlink-attached program is two steps (detach, then
+//!   create the link): a program someone else attached in that window
+//!   (microseconds) makes the attach fail, naming it; the stale program is
+//!   gone either way, and weft's traffic goes to the kernel meanwhile.
+//! * A foreign program that happens to be named `weft_xdp` and is attached
+//!   through netlink is taken for a stale weft program.
+//! * A bpf_link is shared by every process holding its fd: if weftd dies
+//!   (no drop runs) while a child it forked still holds the link (`fork`
+//!   without `exec`; the fd is close-on-exec), the program stays attached
+//!   until that child exits or execs.
 //! * Hardware-offloaded programs (`XDP_FLAGS_HW_MODE`) are not looked at.
 
 use std::fmt;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
-use libbpf_rs::query::ProgInfoIter;
+use libbpf_rs::query::{LinkInfoIter, LinkTypeInfo, ProgInfoIter, XdpLinkInfo};
 use libbpf_rs::{
-    MapCore, MapFlags, MapHandle, Object, ObjectBuilder, PrintLevel, Program, Xdp, XdpFlags,
+    Link, MapCore, MapFlags, MapHandle, Object, ObjectBuilder, PrintLevel, Program, ProgramMut,
+    Xdp, XdpFlags,
 };
 
 /// Name of the XDP program (its function name in `weft_xdp.bpf.c`). A
@@ -182,9 +213,26 @@ pub enum XdpError {
         /// How it is attached.
         mode: XdpMode,
     },
-    /// Attaching failed in both native and generic mode.
+    /// A `weft_xdp` attached through a bpf_link is on the interface: a live
+    /// process (another weft) holds it, and the kernel lets nobody else
+    /// replace it.
     #[error(
-        "cannot attach {PROG_NAME} to ifindex {ifindex}: native mode: {native}; generic mode: {generic}"
+        "ifindex {ifindex} has {PROG_NAME} (id {id}) attached through a bpf_link (link id \
+         {link}) by a live process; refusing (another weft owns this interface)"
+    )]
+    LinkOwned {
+        /// The interface.
+        ifindex: u32,
+        /// The program's id.
+        id: u32,
+        /// The bpf_link's id.
+        link: u32,
+    },
+    /// Attaching failed in both the kernel's default (native where the
+    /// driver supports it) and generic mode.
+    #[error(
+        "cannot attach {PROG_NAME} to ifindex {ifindex}: native mode: {native:#}; generic mode: \
+         {generic:#}"
     )]
     Attach {
         /// The interface.
@@ -208,13 +256,29 @@ pub enum XdpError {
         /// The libbpf error.
         source: libbpf_rs::Error,
     },
-    /// Detaching failed.
-    #[error("cannot detach {PROG_NAME} from ifindex {ifindex}: {source}")]
-    Detach {
+    /// The bpf_link was created but the kernel does not report the program
+    /// on the interface (it was deleted meanwhile?).
+    #[error(
+        "{PROG_NAME} (id {id}) is not attached to ifindex {ifindex} after its bpf_link was created"
+    )]
+    NotAttached {
         /// The interface.
         ifindex: u32,
-        /// The libbpf error.
-        source: libbpf_rs::Error,
+        /// The program's id.
+        id: u32,
+    },
+    /// The program is still attached after `BPF_LINK_DETACH` and closing
+    /// its bpf_link (a kernel without `BPF_LINK_DETACH`, before 5.9, and
+    /// another process holding a copy of the link's fd).
+    #[error(
+        "{PROG_NAME} (id {id}) is still attached to ifindex {ifindex} after its bpf_link was \
+         detached and closed (another process holds the link)"
+    )]
+    StillAttached {
+        /// The interface.
+        ifindex: u32,
+        /// The program's id.
+        id: u32,
     },
     /// The rx queue has no slot in `xsks_map`.
     #[error("rx queue {0} is out of range (weft supports queues 0..{MAX_QUEUES})")]
@@ -306,8 +370,15 @@ impl Loaded {
         })
     }
 
-    fn prog(&self) -> Result<Program<'_>, XdpError> {
-        find_prog(&self.obj)
+    /// The program, as libbpf-rs attaches and test-runs it (`ProgramMut`).
+    fn prog_mut(&self) -> Result<ProgramMut<'_>, XdpError> {
+        self.obj
+            .progs_mut()
+            .find(|p| p.name() == PROG_NAME)
+            .ok_or(XdpError::Missing {
+                what: "program",
+                name: PROG_NAME,
+            })
     }
 }
 
@@ -328,16 +399,41 @@ fn map_handle(obj: &Object, name: &'static str) -> Result<MapHandle, XdpError> {
     MapHandle::try_from(&map).map_err(|source| XdpError::MapHandle { map: name, source })
 }
 
-/// weft's XDP program, loaded and attached to one interface.
+/// The bpf_link holding weft's program on its interface: closing it (the
+/// last reference to it) detaches the program, and so does
+/// `BPF_LINK_DETACH` on it ([`link_detach`]).
+enum LinkFd {
+    /// From `bpf_program__attach_xdp` (no flags: the kernel's default mode).
+    Libbpf(Link),
+    /// From `bpf_link_create` with `XDP_FLAGS_SKB_MODE` (the generic-mode
+    /// fallback, which libbpf-rs 0.25 does not wrap).
+    Raw(OwnedFd),
+}
+
+impl AsFd for LinkFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            LinkFd::Libbpf(link) => link.as_fd(),
+            LinkFd::Raw(fd) => fd.as_fd(),
+        }
+    }
+}
+
+/// weft's XDP program, loaded and attached to one interface through a
+/// bpf_link this value owns.
 ///
-/// Dropping it detaches the program (logging any error); [`Self::detach`]
-/// does the same and reports the error.
+/// Dropping it detaches the program (the kernel does, when the link's fd
+/// closes; a process that dies, even by SIGKILL, detaches it too);
+/// [`Self::detach`] does the same and reports what went wrong.
 pub struct XdpProgram {
+    /// First, so that it closes (detaching the program) before the program
+    /// and its maps are closed.
+    link: Option<LinkFd>,
+    link_id: Option<u32>,
     loaded: Loaded,
     ifindex: u32,
     mode: XdpMode,
     stale: Option<u32>,
-    attached: bool,
 }
 
 impl fmt::Debug for XdpProgram {
@@ -346,59 +442,63 @@ impl fmt::Debug for XdpProgram {
             .field("ifindex", &self.ifindex)
             .field("mode", &self.mode)
             .field("prog_id", &self.loaded.prog_id)
-            .field("attached", &self.attached)
+            .field("link_id", &self.link_id)
+            .field("attached", &self.link.is_some())
             .finish()
     }
 }
 
 impl XdpProgram {
     /// Loads the program and attaches it to `ifindex` (in the calling
-    /// thread's network namespace): native (driver) mode first, falling back
-    /// to generic (SKB) mode with a `log::info!` line.
+    /// thread's network namespace) through a bpf_link: in the mode the
+    /// kernel picks (native if the driver implements XDP, generic
+    /// otherwise), falling back to generic (SKB) mode with a `log::info!`
+    /// line if native mode refuses.
     ///
-    /// If `weft_xdp` is already attached, it was left by a weftd that did not
-    /// exit cleanly: it is replaced, in the mode it was attached in, with a
-    /// `log::warn!` line. Any other attached program is someone else's and
-    /// the call fails with [`XdpError::Foreign`] naming it.
+    /// The caller owns the interface (it holds its
+    /// [`DeviceLock`](super::owner::DeviceLock)), so a `weft_xdp` attached
+    /// through netlink, as weft attached it before bpf_links, is stale: it
+    /// is detached and replaced, with a `log::warn!` line
+    /// ([`Self::replaced_stale`]). A `weft_xdp` attached through a bpf_link
+    /// belongs to a live process and is never touched
+    /// ([`XdpError::LinkOwned`]); any other program is someone else's
+    /// ([`XdpError::Foreign`]).
     pub fn attach(ifindex: u32) -> Result<XdpProgram, XdpError> {
         let c_ifindex = c_ifindex(ifindex)?;
-        // Refuse a foreign program before loading anything.
-        let current = match attached(ifindex)? {
-            Some((id, name, mode)) if name != PROG_NAME => {
-                return Err(XdpError::Foreign {
+        // Refuse what is not ours to replace before loading anything.
+        let stale = stale_or_refuse(ifindex)?;
+        let loaded = Loaded::load()?;
+        let prog_id = loaded.prog_id;
+        let prog = loaded.prog_mut()?;
+        if let Some((id, mode)) = stale {
+            // A link cannot replace a program attached through netlink:
+            // detach it first. weft's traffic goes to the kernel until the
+            // link is there, as it did since the stale owner died.
+            Xdp::new(prog.as_fd())
+                .detach(c_ifindex, mode.flags())
+                .map_err(|source| XdpError::ReplaceStale {
                     ifindex,
                     id,
-                    name,
                     mode,
-                });
-            }
-            current => current,
-        };
-        let loaded = Loaded::load()?;
-        let prog = loaded.prog()?;
-        let stale = current.map(|(id, _, mode)| (id, mode));
-        let Attached { mode, stale } =
-            attach_prog(&prog, PROG_NAME, loaded.prog_id, ifindex, c_ifindex, stale).map_err(
-                |e| match e {
-                    AttachFailure::ReplaceStale { id, mode, source } => XdpError::ReplaceStale {
-                        ifindex,
-                        id,
-                        mode,
-                        source,
-                    },
-                    AttachFailure::Attach { native, generic } => XdpError::Attach {
-                        ifindex,
-                        native,
-                        generic,
-                    },
-                },
-            )?;
+                    source,
+                })?;
+        }
+        let (link, mode) = attach_link(&prog, prog_id, ifindex, c_ifindex)?;
+        if let Some((id, old_mode)) = stale {
+            log::warn!(
+                "ifindex {ifindex}: replaced a stale {PROG_NAME} XDP program (id {id}, \
+                 {old_mode} mode, attached through netlink by an older weft) with a new one \
+                 (id {prog_id}, {mode} mode, through a bpf_link)"
+            );
+        }
+        let link_id = xdp_link_id(ifindex, prog_id);
         Ok(XdpProgram {
+            link: Some(link),
+            link_id,
             loaded,
             ifindex,
             mode,
-            stale,
-            attached: true,
+            stale: stale.map(|(id, _)| id),
         })
     }
 
@@ -418,8 +518,14 @@ impl XdpProgram {
         self.loaded.prog_id
     }
 
-    /// The id of the stale weft program [`Self::attach`] replaced, if it
-    /// replaced one.
+    /// The kernel's id of the bpf_link holding the program (as
+    /// `bpftool link` prints it), if it could be read.
+    pub fn link_id(&self) -> Option<u32> {
+        self.link_id
+    }
+
+    /// The id of the stale weft program (attached through netlink by an
+    /// older weft) that [`Self::attach`] replaced, if it replaced one.
     pub fn replaced_stale(&self) -> Option<u32> {
         self.stale
     }
@@ -505,15 +611,7 @@ impl XdpProgram {
     /// XDP action (`XDP_PASS` = 2, `XDP_REDIRECT` = 4). The run is counted in
     /// [`Self::stats`]. For tests and diagnostics.
     pub fn test_run(&self, frame: &[u8]) -> Result<u32, XdpError> {
-        let prog = self
-            .loaded
-            .obj
-            .progs_mut()
-            .find(|p| p.name() == PROG_NAME)
-            .ok_or(XdpError::Missing {
-                what: "program",
-                name: PROG_NAME,
-            })?;
+        let prog = self.loaded.prog_mut()?;
         let input = libbpf_rs::ProgramInput {
             data_in: Some(frame),
             ..Default::default()
@@ -523,32 +621,43 @@ impl XdpProgram {
             .map_err(|source| XdpError::TestRun { source })
     }
 
-    /// Detaches the program from the interface and unloads it.
+    /// Detaches the program from the interface (`BPF_LINK_DETACH`, then
+    /// closes its bpf_link) and unloads it.
     ///
-    /// If the interface is gone, or someone else replaced or removed the
-    /// program meanwhile, there is nothing to detach and this succeeds (a
-    /// replaced program is left alone and logged).
+    /// If the interface is gone there is nothing to detach and this
+    /// succeeds. It fails only if the program is still attached afterwards
+    /// ([`XdpError::StillAttached`]).
     pub fn detach(mut self) -> Result<(), XdpError> {
         self.detach_inner()
     }
 
     fn detach_inner(&mut self) -> Result<(), XdpError> {
-        if !self.attached {
+        let Some(link) = self.link.take() else {
             return Ok(());
+        };
+        // BPF_LINK_DETACH detaches the program now, even if another process
+        // holds a copy of the link's fd: a child between fork and exec
+        // (weftd's own `Command`s, a test harness spawning a process). On
+        // an interface that is gone the link is defunct and this is a
+        // no-op. Closing the link would detach too, but only once its last
+        // copy goes.
+        if let Err(e) = link_detach(link.as_fd()) {
+            log::debug!(
+                "ifindex {}: BPF_LINK_DETACH: {e:#}; relying on closing the link",
+                self.ifindex
+            );
         }
-        self.attached = false;
-        let ifindex = self.ifindex;
-        let current = query(ifindex)?;
-        let prog = self.loaded.prog()?;
-        detach_prog(
-            &prog,
-            PROG_NAME,
-            self.loaded.prog_id,
-            ifindex,
-            c_ifindex(ifindex)?,
-            current,
-        )
-        .map_err(|source| XdpError::Detach { ifindex, source })
+        drop(link);
+        match query(self.ifindex) {
+            Ok(Some((id, _))) if id == self.loaded.prog_id => Err(XdpError::StillAttached {
+                ifindex: self.ifindex,
+                id,
+            }),
+            // Detached; or the interface is gone (with the program), or
+            // the query was answered in another namespace, where this
+            // program cannot be.
+            _ => Ok(()),
+        }
     }
 }
 
@@ -558,6 +667,126 @@ impl Drop for XdpProgram {
             log::error!("{e}");
         }
     }
+}
+
+/// What is attached to `ifindex`, for [`XdpProgram::attach`]: nothing
+/// (`None`), a stale netlink-attached `weft_xdp` (its id and mode), or an
+/// error naming what may not be replaced.
+fn stale_or_refuse(ifindex: u32) -> Result<Option<(u32, XdpMode)>, XdpError> {
+    match attached(ifindex)? {
+        None => Ok(None),
+        Some((id, name, mode)) if name != PROG_NAME => Err(XdpError::Foreign {
+            ifindex,
+            id,
+            name,
+            mode,
+        }),
+        Some((id, _, mode)) => match xdp_link_id(ifindex, id) {
+            Some(link) => Err(XdpError::LinkOwned { ifindex, id, link }),
+            None => Ok(Some((id, mode))),
+        },
+    }
+}
+
+/// Attaches `prog` (kernel id `prog_id`) to `ifindex` through a bpf_link,
+/// in the kernel's default mode, else in generic mode; returns the link and
+/// the mode the kernel reports.
+fn attach_link(
+    prog: &ProgramMut<'_>,
+    prog_id: u32,
+    ifindex: u32,
+    c_ifindex: i32,
+) -> Result<(LinkFd, XdpMode), XdpError> {
+    // No flags: native mode if the driver has ndo_bpf, generic otherwise.
+    let native = match prog.attach_xdp(c_ifindex) {
+        Ok(link) => return Ok((LinkFd::Libbpf(link), mode_of(ifindex, prog_id)?)),
+        Err(e) => e,
+    };
+    // Someone attached a program since we looked: say whose.
+    stale_or_refuse(ifindex)?;
+    match link_create_generic(prog.as_fd(), c_ifindex) {
+        Ok(fd) => {
+            log::info!(
+                "ifindex {ifindex}: native XDP not available ({native:#}); \
+                 {PROG_NAME} attached in generic (SKB) mode, which is slower"
+            );
+            Ok((LinkFd::Raw(fd), mode_of(ifindex, prog_id)?))
+        }
+        Err(generic) => Err(XdpError::Attach {
+            ifindex,
+            native,
+            generic,
+        }),
+    }
+}
+
+/// `bpf_link_create(prog, ifindex, BPF_XDP, flags = XDP_FLAGS_SKB_MODE)`.
+// JUSTIFICATION: libbpf-rs 0.25 creates XDP links only without flags
+// (`Program::attach_xdp`), which on a driver with native XDP means native
+// mode; the generic-mode fallback needs the flag, so this one libbpf call
+// is made directly.
+#[allow(unsafe_code)]
+fn link_create_generic(prog: BorrowedFd<'_>, c_ifindex: i32) -> Result<OwnedFd, libbpf_rs::Error> {
+    // SAFETY: `bpf_link_create_opts` is plain data (integers, raw pointers
+    // and a union of them), for which all-zero bytes are a valid value:
+    // null pointers and no options, as libbpf's LIBBPF_OPTS does.
+    let mut opts: libbpf_sys::bpf_link_create_opts = unsafe { std::mem::zeroed() };
+    opts.sz = std::mem::size_of::<libbpf_sys::bpf_link_create_opts>() as _;
+    opts.flags = libbpf_sys::XDP_FLAGS_SKB_MODE;
+    // SAFETY: a plain libbpf call: `prog` is a valid program fd for the
+    // call's duration, `opts` a valid, initialised options struct that
+    // libbpf only reads during the call, and `sz` tells libbpf its size.
+    let fd = unsafe {
+        libbpf_sys::bpf_link_create(prog.as_raw_fd(), c_ifindex, libbpf_sys::BPF_XDP, &opts)
+    };
+    if fd < 0 {
+        return Err(libbpf_rs::Error::from_raw_os_error(-fd));
+    }
+    // SAFETY: `fd` is a new file descriptor the kernel just returned for
+    // the link; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `bpf_link_detach(link)`: the kernel detaches the link's program from its
+/// interface, whoever else holds the link.
+// JUSTIFICATION: libbpf-rs 0.25's `Link::detach` needs a libbpf
+// `struct bpf_link`, which the generic-mode link (a bare fd from
+// `bpf_link_create`) does not have; one call serves both kinds.
+#[allow(unsafe_code)]
+fn link_detach(link: BorrowedFd<'_>) -> Result<(), libbpf_rs::Error> {
+    // SAFETY: a plain libbpf call on a file descriptor that is valid for
+    // the call's duration (borrowed); libbpf keeps nothing.
+    let ret = unsafe { libbpf_sys::bpf_link_detach(link.as_raw_fd()) };
+    if ret < 0 {
+        return Err(libbpf_rs::Error::from_raw_os_error(-ret));
+    }
+    Ok(())
+}
+
+/// The mode `prog_id` is attached to `ifindex` in, as the kernel reports it.
+fn mode_of(ifindex: u32, prog_id: u32) -> Result<XdpMode, XdpError> {
+    match query(ifindex)? {
+        Some((id, mode)) if id == prog_id => Ok(mode),
+        _ => Err(XdpError::NotAttached {
+            ifindex,
+            id: prog_id,
+        }),
+    }
+}
+
+/// The id of the XDP bpf_link that attaches program `prog_id` to
+/// `ifindex`, if there is one. Links carry no network namespace, but the
+/// program id makes the match unique (unless one program is attached twice,
+/// in two namespaces, once with a link and once without).
+pub fn xdp_link_id(ifindex: u32, prog_id: u32) -> Option<u32> {
+    // libbpf-rs 0.25 reads link info only through this iterator over every
+    // link of the system; fine for a control-path call.
+    LinkInfoIter::default()
+        .find(|l| {
+            l.prog_id == prog_id
+                && matches!(l.info, LinkTypeInfo::Xdp(XdpLinkInfo { ifindex: i }) if i == ifindex)
+        })
+        .map(|l| l.id)
 }
 
 /// What [`attach_prog`] did.
@@ -591,8 +820,10 @@ pub enum AttachFailure {
 }
 
 /// Attaches the loaded program `prog` (named `name`, kernel id `prog_id`)
-/// to `ifindex` (`c_ifindex` for libbpf), the way weft's program and
-/// weft-pktgen's sink both attach: if `stale` names a program of the same
+/// to `ifindex` (`c_ifindex` for libbpf) through netlink, as weft-pktgen's
+/// sink does (weft's own program uses a bpf_link, [`XdpProgram::attach`]).
+/// A program attached this way stays attached after the process exits,
+/// until [`detach_prog`] or the interface goes. If `stale` names a program of the same
 /// name left attached (the caller has refused anyone else's), it is
 /// replaced in the mode it was attached in, with a `log::warn!` line;
 /// otherwise native (driver) mode is tried first and generic (SKB) mode is
@@ -653,10 +884,10 @@ pub fn attach_prog(
     Ok(Attached { mode, stale: None })
 }
 
-/// Detaches program `prog` (kernel id `prog_id`, named `name`) from
-/// `ifindex` if it is still the one attached there; a program that replaced
-/// it meanwhile is left alone, with a `log::warn!` line. Shared by weft's
-/// program and weft-pktgen's sink. `Err` carries the libbpf error of the
+/// Detaches program `prog` (kernel id `prog_id`, named `name`), attached
+/// by [`attach_prog`], from `ifindex` if it is still the one attached
+/// there; a program that replaced it meanwhile is left alone, with a
+/// `log::warn!` line. Used by weft-pktgen's sink. `Err` carries the libbpf error of the
 /// detach itself.
 pub fn detach_prog(
     prog: &Program<'_>,
@@ -852,6 +1083,33 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("; generic mode: "), "{s}");
+        assert_eq!(
+            XdpError::LinkOwned {
+                ifindex: 4,
+                id: 90,
+                link: 12
+            }
+            .to_string(),
+            "ifindex 4 has weft_xdp (id 90) attached through a bpf_link (link id 12) by a live \
+             process; refusing (another weft owns this interface)"
+        );
+        assert_eq!(
+            XdpError::StillAttached { ifindex: 4, id: 90 }.to_string(),
+            "weft_xdp (id 90) is still attached to ifindex 4 after its bpf_link was detached \
+             and closed (another process holds the link)"
+        );
+        let e = XdpError::Attach {
+            ifindex: 3,
+            native: libbpf_rs::Error::from_raw_os_error(34),
+            generic: libbpf_rs::Error::from_raw_os_error(16),
+        };
+        assert!(
+            e.to_string().ends_with(
+                "native mode: Numerical result out of range (os error 34); generic mode: \
+                 Device or resource busy (os error 16)"
+            ),
+            "{e}"
+        );
         assert_eq!(
             XdpError::QueueRange(64).to_string(),
             "rx queue 64 is out of range (weft supports queues 0..64)"
