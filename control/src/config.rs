@@ -214,6 +214,7 @@ impl Config {
             name: "local0".to_string(),
             kind: InterfaceKind::Local,
             admin_up: false,
+            link_up: true,
             mac: EthernetAddress::default(),
             mtu: 0,
             l2: L2Mode::L3,
@@ -315,7 +316,7 @@ impl Config {
             .map(|slot| {
                 slot.as_ref().map(|i| Interface {
                     sw_if_index: i.sw_if_index,
-                    admin_up: i.admin_up,
+                    up: i.admin_up && i.link_up,
                     mac: i.mac,
                     mtu: i.mtu,
                     l2: i.l2,
@@ -489,7 +490,7 @@ mod tests {
             t.interfaces,
             vec![Some(Interface {
                 sw_if_index: 0,
-                admin_up: false,
+                up: false,
                 mac: EthernetAddress([0; 6]),
                 mtu: 0,
                 l2: L2Mode::L3,
@@ -549,7 +550,7 @@ mod tests {
             vec![
                 Some(Interface {
                     sw_if_index: 0,
-                    admin_up: false,
+                    up: false,
                     mac: EthernetAddress([0; 6]),
                     mtu: 0,
                     l2: L2Mode::L3,
@@ -557,7 +558,7 @@ mod tests {
                 }),
                 Some(Interface {
                     sw_if_index: 1,
-                    admin_up: true,
+                    up: true,
                     mac: ETH0_MAC,
                     mtu: 1500,
                     l2: L2Mode::L3,
@@ -565,7 +566,7 @@ mod tests {
                 }),
                 Some(Interface {
                     sw_if_index: 2,
-                    admin_up: true,
+                    up: true,
                     mac: mac0,
                     mtu: 0,
                     l2: L2Mode::Xconnect { peer: 3 },
@@ -573,7 +574,7 @@ mod tests {
                 }),
                 Some(Interface {
                     sw_if_index: 3,
-                    admin_up: true,
+                    up: true,
                     mac: mac1,
                     mtu: 0,
                     l2: L2Mode::Xconnect { peer: 2 },

@@ -12,6 +12,8 @@ use std::io;
 
 use dataplane::io::af_packet::{self, AfPacketError};
 use dataplane::io::af_xdp::{AfXdpError, RingSize};
+use dataplane::io::netlink::NetlinkError;
+use dataplane::io::owner::OwnerError;
 use dataplane::io::xdp_prog::XdpError;
 use dataplane::wire::EthernetAddress;
 
@@ -169,6 +171,35 @@ pub enum DeviceError {
         /// What failed.
         source: AfPacketError,
     },
+    /// Another process (a second weftd) owns the Linux interface.
+    #[error(transparent)]
+    Owner(#[from] OwnerError),
+    /// Reading or changing the Linux interface through rtnetlink failed
+    /// (the kernel's reason included).
+    #[error("{host_if}: {source}")]
+    Netlink {
+        /// The Linux interface.
+        host_if: String,
+        /// What failed.
+        source: NetlinkError,
+    },
+    /// An MTU larger than weft's buffers hold.
+    #[error(
+        "mtu {mtu} is more than weft's buffers hold: at most {max} (buffers {{ default data-size }} sets the buffer size)"
+    )]
+    MtuTooBig {
+        /// Asked for.
+        mtu: u16,
+        /// The largest.
+        max: u16,
+    },
+    /// The device cannot change its MTU.
+    #[error("the MTU of {0} cannot be changed")]
+    MtuFixed(String),
+    /// The device is not attached to its Linux interface (deleted, waiting
+    /// for it to come back).
+    #[error("{0} is not attached (its Linux interface is gone)")]
+    NotAttached(String),
     /// `delete` of an interface that has no device.
     #[error("not a device interface")]
     NotADevice,

@@ -77,6 +77,10 @@ pub struct InterfaceConfig {
     pub kind: InterfaceKind,
     /// Administratively up.
     pub admin_up: bool,
+    /// The link is up: for a device, what the kernel last said of the
+    /// Linux interface (running, and present); always true for interfaces
+    /// without a device. Up in the dataplane means both.
+    pub link_up: bool,
     /// MAC address (zero for local0).
     pub mac: EthernetAddress,
     /// L3 MTU in bytes.
@@ -112,6 +116,7 @@ impl Config {
                 name: name.to_string(),
                 kind: InterfaceKind::Pg,
                 admin_up: false,
+                link_up: true,
                 mac: EthernetAddress([0x02, 0xfe, a, b, c, d]),
                 mtu: PG_MTU,
                 l2: L2Mode::L3,
@@ -145,6 +150,7 @@ impl Config {
             name: name.to_string(),
             kind,
             admin_up: false,
+            link_up: true,
             mac,
             mtu,
             l2: L2Mode::L3,
@@ -225,6 +231,7 @@ impl Config {
             name: format!("loop{instance}"),
             kind: InterfaceKind::Loopback { instance },
             admin_up: false,
+            link_up: true,
             mac,
             mtu: LOOPBACK_MTU,
             l2: L2Mode::L3,
@@ -253,6 +260,17 @@ impl Config {
     pub fn set_interface_state(&mut self, sw_if_index: u32, up: bool) -> Result<(), ConfigError> {
         self.existing_mut(sw_if_index)?.admin_up = up;
         self.publish();
+        Ok(())
+    }
+
+    /// Sets the link state of a device interface, as the kernel reports
+    /// it (no publish when it does not change).
+    pub fn set_link_state(&mut self, sw_if_index: u32, up: bool) -> Result<(), ConfigError> {
+        let ifc = self.existing_mut(sw_if_index)?;
+        if ifc.link_up != up {
+            ifc.link_up = up;
+            self.publish();
+        }
         Ok(())
     }
 
@@ -306,6 +324,7 @@ mod tests {
                 name: "eth1".into(),
                 kind: InterfaceKind::Pg,
                 admin_up: false,
+                link_up: true,
                 mac: EthernetAddress([0x02, 0xfe, 0, 0, 0, 2]),
                 mtu: 1500,
                 l2: L2Mode::L3,
@@ -318,7 +337,7 @@ mod tests {
             t.interface(eth0),
             Some(&Interface {
                 sw_if_index: 1,
-                admin_up: false,
+                up: false,
                 mac: EthernetAddress([0x02, 0xfe, 0, 0, 0, 1]),
                 mtu: 1500,
                 l2: L2Mode::L3,
@@ -388,14 +407,14 @@ mod tests {
         assert_eq!((ifc.mac, ifc.mtu), (mac, 9000));
         let t = snapshot(&c);
         let i = t.interface(eth0).unwrap();
-        assert!(i.admin_up);
+        assert!(i.up);
         assert_eq!((i.mac, i.mtu), (mac, 9000));
         c.set_interface_state(eth0, false).unwrap();
-        assert!(!snapshot(&c).interface(eth0).unwrap().admin_up);
+        assert!(!snapshot(&c).interface(eth0).unwrap().up);
         // local0 can go up and take an MTU.
         c.set_interface_state(0, true).unwrap();
         c.set_interface_mtu(0, 1500).unwrap();
-        assert!(snapshot(&c).interface(0).unwrap().admin_up);
+        assert!(snapshot(&c).interface(0).unwrap().up);
     }
 
     #[test]

@@ -136,6 +136,29 @@ pub trait Runtime: Send {
         Vec::new()
     }
 
+    /// A Linux interface changed (rtnetlink): devices on it follow its
+    /// link state and MTU, let go of it when it is deleted, and attach
+    /// again when an interface of that name comes back.
+    fn link_event(&mut self, _config: &mut Config, _event: &dataplane::io::netlink::LinkEvent) {}
+
+    /// The largest L3 MTU device interface `sw_if_index` can have (its
+    /// Linux interface's MTU, or less if weft's buffers hold less), if it
+    /// is one and it is attached.
+    fn device_mtu(&self, _sw_if_index: u32) -> Option<u16> {
+        None
+    }
+
+    /// `set interface mtu <n> <if>` on a device interface: changes the
+    /// Linux interface's MTU, and weft's L3 MTU with it.
+    fn set_device_mtu(
+        &mut self,
+        _config: &mut Config,
+        _sw_if_index: u32,
+        _mtu: u16,
+    ) -> Result<(), DeviceError> {
+        Err(DeviceError::NotADevice)
+    }
+
     /// Every receive queue with its worker and mode.
     fn rx_placement(&self) -> Vec<RxQueue>;
 

@@ -210,6 +210,7 @@ impl Config {
             name,
             kind: InterfaceKind::Vxlan4 { tunnel: index },
             admin_up: true,
+            link_up: true,
             mac,
             mtu: 0,
             l2: L2Mode::L3,
@@ -506,7 +507,7 @@ mod tests {
         let t = snapshot(&c);
         let i = t.interface(sw).unwrap();
         assert_eq!(i.output, Output::Vxlan4 { tunnel: 0 });
-        assert!(i.admin_up);
+        assert!(i.up);
         assert_eq!(i.l2, L2Mode::L3);
         let key = Vxlan4Key {
             remote: DST,

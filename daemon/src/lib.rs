@@ -6,7 +6,8 @@
 //! |---|---|
 //! | [`runtime`] | [`runtime::Runtime`]: workers and devices, the `control::runtime::Runtime` the CLI drives |
 //! | [`device`] | the [`device::Driver`] trait and the drivers (AF_XDP, pg) |
-//! | [`linux`] | what drivers read of a Linux interface |
+//! | [`linux`] | what drivers read of a Linux interface, and the lock that makes weftd its owner |
+//! | [`link`] | the link thread: rtnetlink events to the runtime |
 //! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
 //! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
 //! | [`punt`] | the punt thread and `ping` |
@@ -18,6 +19,7 @@
 
 pub mod commands;
 pub mod device;
+pub mod link;
 pub mod linux;
 pub mod neighbor;
 pub mod punt;

@@ -1,7 +1,11 @@
-//! What the drivers read of a Linux interface when they open it: index,
-//! MAC, MTU and receive queues, in the calling thread's network namespace.
+//! What the drivers read of a Linux interface when they open it, in the
+//! calling thread's network namespace: index, MAC, MTU and link state from
+//! rtnetlink, receive queues from sysfs; and the lock that makes one weftd
+//! the interface's owner.
 
 use control::device::DeviceError;
+use dataplane::io::netlink::{self, LinkInfo};
+use dataplane::io::owner::DeviceLock;
 use dataplane::wire::EthernetAddress;
 
 /// A Linux interface as a driver opens it.
@@ -11,8 +15,10 @@ pub struct Link {
     pub ifindex: u32,
     /// Its MAC address.
     pub mac: EthernetAddress,
-    /// Its MTU (1500 when it cannot be read; at most 65535).
+    /// Its MTU (at most 65535).
     pub mtu: u16,
+    /// Up: administratively up and running.
+    pub up: bool,
     /// Its receive queues (at least 1).
     pub rx_queues: u32,
 }
@@ -20,49 +26,44 @@ pub struct Link {
 impl Link {
     /// Reads interface `name`.
     pub fn get(name: &str) -> Result<Link, DeviceError> {
-        let ifindex =
-            nix::net::if_::if_nametoindex(name).map_err(|e| DeviceError::NoSuchHostIf {
+        let info = netlink::link_by_name(name)
+            .map_err(|e| DeviceError::Netlink {
                 host_if: name.to_string(),
-                source: e.into(),
+                source: e,
+            })?
+            .ok_or_else(|| DeviceError::NoSuchHostIf {
+                host_if: name.to_string(),
+                source: std::io::Error::from_raw_os_error(nix::errno::Errno::ENODEV as i32),
             })?;
-        let mac = mac(name).ok_or_else(|| DeviceError::NoMac(name.to_string()))?;
-        let mtu = sysfs(name, "mtu")
-            .and_then(|m| m.parse::<u32>().ok())
-            .map_or(1500, |m| m.min(u32::from(u16::MAX)) as u16);
+        let mac = info
+            .mac
+            .filter(|m| *m != [0; 6])
+            .map(EthernetAddress)
+            .ok_or_else(|| DeviceError::NoMac(name.to_string()))?;
         Ok(Link {
-            ifindex,
+            ifindex: info.ifindex,
             mac,
-            mtu,
+            mtu: mtu16(info.mtu),
+            up: is_up(&info),
             rx_queues: rx_queues(name),
         })
     }
 }
 
-/// The interface's MAC address, from getifaddrs(3).
-fn mac(name: &str) -> Option<EthernetAddress> {
-    let addrs = nix::ifaddrs::getifaddrs().ok()?;
-    for a in addrs {
-        if a.interface_name != name {
-            continue;
-        }
-        if let Some(mac) = a
-            .address
-            .as_ref()
-            .and_then(|s| s.as_link_addr())
-            .and_then(|l| l.addr())
-        {
-            return Some(EthernetAddress(mac));
-        }
-    }
-    None
+/// An MTU in weft's 16 bits.
+pub fn mtu16(mtu: u32) -> u16 {
+    mtu.min(u32::from(u16::MAX)) as u16
 }
 
-/// A sysfs attribute of the interface (this network namespace's sysfs, as
-/// `ip netns exec` mounts it).
-fn sysfs(name: &str, attr: &str) -> Option<String> {
-    std::fs::read_to_string(format!("/sys/class/net/{name}/{attr}"))
-        .ok()
-        .map(|s| s.trim().to_string())
+/// Whether weft may use the link: administratively up and running.
+pub fn is_up(info: &LinkInfo) -> bool {
+    info.admin_up && info.oper_up
+}
+
+/// Makes this weftd the owner of interface `host_if` (index `ifindex`):
+/// refused, naming the owner, when a live process holds it.
+pub fn claim(ifindex: u32, host_if: &str) -> Result<DeviceLock, DeviceError> {
+    Ok(DeviceLock::acquire(ifindex, host_if)?)
 }
 
 /// The interface's receive queues.

@@ -25,8 +25,10 @@ use std::sync::Arc;
 
 use control::Config;
 use control::ConfigError;
+use control::InterfaceKind;
 use control::device::{DeviceArgs, DeviceError};
 use control::runtime::{DeviceCounter, RxMode, RxQueue, WorkerInfo};
+use dataplane::io::netlink::{self, LinkEvent, LinkInfo};
 use dataplane::nodes::standard_graph;
 use dataplane::pool::{PageSize, Pool, PoolConfig};
 use dataplane::port::Port;
@@ -36,6 +38,7 @@ use dataplane::worker::Worker;
 
 use crate::device::pg::{Pg, PgDevice};
 use crate::device::{Driver, DriverFactory, Drivers};
+use crate::linux::{self, mtu16};
 use crate::worker::{Polled, PolledHandle, Threads, WorkerHandle, Workers};
 
 /// One receive queue of a device.
@@ -51,7 +54,15 @@ struct Queue {
 #[derive(Debug)]
 struct Device {
     driver: Box<dyn Driver>,
+    /// Empty while detached.
     queues: Vec<Queue>,
+    /// The Linux interface it is attached to; `None` while detached (or
+    /// for in-memory devices).
+    ifindex: Option<u32>,
+    /// The Linux interface's MTU when last seen.
+    mtu: u16,
+    /// Open: its ports are with the workers.
+    attached: bool,
 }
 
 /// weftd's runtime; see the [module docs](self).
@@ -221,9 +232,20 @@ impl Runtime {
             Device {
                 driver: Box::new(driver),
                 queues: vec![queue],
+                ifindex: None,
+                mtu: control::interface::PG_MTU,
+                attached: true,
             },
         );
         Ok((sw_if_index, device))
+    }
+
+    /// The largest L3 MTU weft's buffers hold: a frame is one buffer, so a
+    /// packet may be a buffer's data less an Ethernet header (3826 bytes
+    /// with the default `buffers { default data-size }`).
+    pub fn max_mtu(&self) -> u16 {
+        let data = self.pool.frame_size() - self.pool.config().headroom as usize;
+        mtu16((data - 14) as u32)
     }
 
     /// Pretends the main thread is pinned to `core` (for `show threads`).
@@ -245,34 +267,151 @@ impl Runtime {
         self.workers.stop();
     }
 
-    /// Hands `ports` (queue 0 first) to their workers.
-    fn place(&mut self, sw_if_index: u32, ports: Vec<Box<dyn Port>>) -> Vec<Queue> {
-        let mut queues = Vec::with_capacity(ports.len());
-        for (queue, port) in (0..).zip(ports) {
-            let worker = worker_for_queue(queue, self.workers.len());
-            queues.push(Queue {
-                queue,
-                worker,
-                mode: RxMode::Adaptive,
-                input_node: port.input_node(),
-            });
-            self.workers
-                .add_port(worker, sw_if_index, port, RxMode::Adaptive);
+    /// Takes the device's ports back from their workers (dropping them
+    /// closes them), then closes the device and forgets it.
+    fn take_down(&mut self, sw_if_index: u32) {
+        if let Some(mut dev) = self.devices.remove(&sw_if_index) {
+            detach(&mut *self.workers, sw_if_index, &mut dev);
         }
-        queues
     }
 
-    /// Takes the device's ports back from their workers (dropping them
-    /// closes them), then closes the device.
-    fn take_down(&mut self, sw_if_index: u32) {
-        let Some(mut dev) = self.devices.remove(&sw_if_index) else {
+    /// The device interfaces on Linux interface `name`.
+    fn on_host_if(&self, name: &str) -> Vec<u32> {
+        self.devices
+            .iter()
+            .filter(|(_, d)| d.driver.host_if() == name)
+            .map(|(&sw, _)| sw)
+            .collect()
+    }
+
+    /// The Linux interface under device `sw_if_index` is there, as `info`
+    /// says: attach again if it had gone (or was replaced by a new one of
+    /// the same name), and follow its link state and MTU.
+    fn link_changed(&mut self, config: &mut Config, sw_if_index: u32, info: &LinkInfo) {
+        let max_mtu = self.max_mtu();
+        let Some(dev) = self.devices.get_mut(&sw_if_index) else {
             return;
         };
-        for q in &dev.queues {
-            drop(self.workers.remove_port(q.worker, sw_if_index));
+        let name = config
+            .interface(sw_if_index)
+            .map_or_else(|| sw_if_index.to_string(), |i| i.name.clone());
+        if dev.attached && dev.ifindex.is_some_and(|i| i != info.ifindex) {
+            log::warn!(
+                "{name}: {} was replaced (ifindex {} -> {}); attaching to the new one",
+                info.name,
+                dev.ifindex.unwrap_or(0),
+                info.ifindex
+            );
+            detach(&mut *self.workers, sw_if_index, dev);
         }
-        dev.driver.close();
+        if !dev.attached {
+            match dev.driver.open(&self.pool, self.workers.len()) {
+                Ok(opened) => {
+                    dev.ifindex = opened.ifindex;
+                    dev.mtu = opened.mtu;
+                    dev.attached = true;
+                    dev.queues = place(&mut *self.workers, sw_if_index, opened.ports);
+                    let mtu = effective_mtu(max_mtu, &name, opened.mtu);
+                    if config.interface(sw_if_index).is_some_and(|i| i.mtu != mtu) {
+                        let _ = config.set_interface_mtu(sw_if_index, mtu);
+                    }
+                    if let Some(ifc) = config.interface(sw_if_index) {
+                        dev.driver.configure(ifc);
+                    }
+                    log::info!(
+                        "{name}: {} is back (ifindex {}); attached again",
+                        info.name,
+                        info.ifindex
+                    );
+                }
+                Err(e) => {
+                    log::warn!("{name}: {} is back but cannot be attached: {e}", info.name);
+                    return;
+                }
+            }
+        }
+        let up = linux::is_up(info);
+        if config
+            .interface(sw_if_index)
+            .is_some_and(|i| i.link_up != up)
+        {
+            log::info!("{name}: link {}", if up { "up" } else { "down" });
+            let _ = config.set_link_state(sw_if_index, up);
+        }
+        let mtu = linux::mtu16(info.mtu);
+        if mtu != dev.mtu {
+            log::info!("{name}: {} MTU {} -> {mtu}", info.name, dev.mtu);
+            dev.mtu = mtu;
+            let _ = config.set_interface_mtu(sw_if_index, effective_mtu(max_mtu, &name, mtu));
+        }
     }
+
+    fn effective_mtu(&self, name: &str, linux: u16) -> u16 {
+        effective_mtu(self.max_mtu(), name, linux)
+    }
+
+    /// The Linux interface under device `sw_if_index` is gone: its queues
+    /// come back from the workers and the device closes; the weft
+    /// interface stays, link down, with its configuration.
+    fn link_gone(&mut self, config: &mut Config, sw_if_index: u32) {
+        let Some(dev) = self.devices.get_mut(&sw_if_index) else {
+            return;
+        };
+        if !dev.attached {
+            return;
+        }
+        let name = config
+            .interface(sw_if_index)
+            .map_or_else(|| sw_if_index.to_string(), |i| i.name.clone());
+        log::warn!(
+            "{name}: {} is gone; detached, waiting for it to come back",
+            dev.driver.host_if()
+        );
+        detach(&mut *self.workers, sw_if_index, dev);
+        let _ = config.set_link_state(sw_if_index, false);
+    }
+}
+
+/// weft's L3 MTU for a Linux interface of MTU `linux`: the same, unless
+/// weft's buffers hold less (then that, with a warning: larger frames are
+/// dropped and counted by the driver).
+fn effective_mtu(max: u16, name: &str, linux: u16) -> u16 {
+    if linux > max {
+        log::warn!(
+            "{name}: the Linux MTU {linux} is more than weft's buffers hold; weft's MTU is {max} \
+             and larger frames are dropped and counted (buffers {{ default data-size }} sets the size)"
+        );
+        max
+    } else {
+        linux
+    }
+}
+
+/// Hands `ports` (queue 0 first) to their workers.
+fn place(workers: &mut dyn Workers, sw_if_index: u32, ports: Vec<Box<dyn Port>>) -> Vec<Queue> {
+    let mut queues = Vec::with_capacity(ports.len());
+    for (queue, port) in (0..).zip(ports) {
+        let worker = worker_for_queue(queue, workers.len());
+        queues.push(Queue {
+            queue,
+            worker,
+            mode: RxMode::Adaptive,
+            input_node: port.input_node(),
+        });
+        workers.add_port(worker, sw_if_index, port, RxMode::Adaptive);
+    }
+    queues
+}
+
+/// Takes `dev`'s ports back from the workers (dropping them closes them)
+/// and closes it; it stays known, detached.
+fn detach(workers: &mut dyn Workers, sw_if_index: u32, dev: &mut Device) {
+    for q in dev.queues.drain(..) {
+        drop(workers.remove_port(q.worker, sw_if_index));
+    }
+    dev.driver.close();
+    dev.attached = false;
+    dev.ifindex = None;
 }
 
 impl Drop for Runtime {
@@ -312,17 +451,30 @@ impl control::runtime::Runtime for Runtime {
         let mut driver = self.drivers.driver(args)?;
         let opened = driver.open(&self.pool, self.workers.len())?;
         let mac = opened.mac.unwrap_or_else(|| config.random_mac());
-        let sw_if_index =
-            match config.create_device_interface(&name, driver.kind(), mac, opened.mtu) {
-                Ok(sw) => sw,
-                Err(e) => {
-                    drop(opened);
-                    driver.close();
-                    return Err(e.into());
-                }
-            };
-        let queues = self.place(sw_if_index, opened.ports);
-        self.devices.insert(sw_if_index, Device { driver, queues });
+        let mtu = self.effective_mtu(&name, opened.mtu);
+        let sw_if_index = match config.create_device_interface(&name, driver.kind(), mac, mtu) {
+            Ok(sw) => sw,
+            Err(e) => {
+                drop(opened);
+                driver.close();
+                return Err(e.into());
+            }
+        };
+        if !opened.up {
+            log::info!("{name}: link down");
+            let _ = config.set_link_state(sw_if_index, false);
+        }
+        let queues = place(&mut *self.workers, sw_if_index, opened.ports);
+        self.devices.insert(
+            sw_if_index,
+            Device {
+                driver,
+                queues,
+                ifindex: opened.ifindex,
+                mtu: opened.mtu,
+                attached: true,
+            },
+        );
         Ok(sw_if_index)
     }
 
@@ -341,6 +493,85 @@ impl control::runtime::Runtime for Runtime {
             .get(&sw_if_index)
             .map(|d| d.driver.hardware_lines())
             .unwrap_or_default()
+    }
+
+    fn link_event(&mut self, config: &mut Config, event: &LinkEvent) {
+        match event {
+            LinkEvent::Changed(info) => {
+                for sw in self.on_host_if(&info.name) {
+                    self.link_changed(config, sw, info);
+                }
+                // An interface renamed away from a device's name.
+                let renamed: Vec<u32> = self
+                    .devices
+                    .iter()
+                    .filter(|(_, d)| {
+                        d.ifindex == Some(info.ifindex) && d.driver.host_if() != info.name
+                    })
+                    .map(|(&sw, _)| sw)
+                    .collect();
+                for sw in renamed {
+                    self.link_gone(config, sw);
+                }
+            }
+            LinkEvent::Deleted { ifindex, .. } => {
+                let gone: Vec<u32> = self
+                    .devices
+                    .iter()
+                    .filter(|(_, d)| d.ifindex == Some(*ifindex))
+                    .map(|(&sw, _)| sw)
+                    .collect();
+                for sw in gone {
+                    self.link_gone(config, sw);
+                }
+            }
+            LinkEvent::Resync => match netlink::links() {
+                Ok(links) => {
+                    let devices: Vec<(u32, String)> = self
+                        .devices
+                        .iter()
+                        .filter(|(_, d)| d.driver.kind() != InterfaceKind::Pg)
+                        .map(|(&sw, d)| (sw, d.driver.host_if().to_string()))
+                        .collect();
+                    for (sw, host_if) in devices {
+                        match links.iter().find(|l| l.name == host_if) {
+                            Some(info) => self.link_changed(config, sw, info),
+                            None => self.link_gone(config, sw),
+                        }
+                    }
+                }
+                Err(e) => log::error!("link resync: {e}"),
+            },
+        }
+    }
+
+    fn device_mtu(&self, sw_if_index: u32) -> Option<u16> {
+        self.devices
+            .get(&sw_if_index)
+            .filter(|d| d.attached)
+            .map(|d| d.mtu.min(self.max_mtu()))
+    }
+
+    fn set_device_mtu(
+        &mut self,
+        config: &mut Config,
+        sw_if_index: u32,
+        mtu: u16,
+    ) -> Result<(), DeviceError> {
+        let max = self.max_mtu();
+        let dev = self
+            .devices
+            .get_mut(&sw_if_index)
+            .ok_or(DeviceError::NotADevice)?;
+        if mtu > max {
+            return Err(DeviceError::MtuTooBig { mtu, max });
+        }
+        dev.driver.set_mtu(mtu)?;
+        // The kernel's event follows; weft's MTU changes now, so the
+        // command's effect shows at once.
+        dev.mtu = mtu;
+        config.set_interface_mtu(sw_if_index, mtu)?;
+        Ok(())
     }
 
     fn device_counters(&self) -> Vec<DeviceCounter> {

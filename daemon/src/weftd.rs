@@ -154,6 +154,8 @@ fn run(startup: &Startup) -> Result<(), String> {
     let stop = Arc::new(AtomicBool::new(false));
     let punt_thread = punt::spawn(cp.clone(), punt_rx, with.clone(), stop.clone())
         .map_err(|e| format!("punt thread: {e}"))?;
+    let link_thread =
+        crate::link::spawn(with.clone(), stop.clone()).map_err(|e| format!("link thread: {e}"))?;
 
     let server = Server::bind(
         &startup.unix.cli_listen,
@@ -180,6 +182,7 @@ fn run(startup: &Startup) -> Result<(), String> {
     stop.store(true, Ordering::Relaxed);
     with(&mut |_config, rt| rt.shutdown());
     let _ = punt_thread.join();
+    let _ = link_thread.join();
     log::info!("weftd stopped");
     Ok(())
 }

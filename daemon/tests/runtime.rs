@@ -12,6 +12,7 @@ use control::runtime::{Runtime as _, RxMode};
 use daemon::device::pg::PgDrivers;
 use daemon::runtime::Runtime;
 use daemon::worker::PolledHandle;
+use dataplane::io::netlink::{LinkEvent, LinkInfo};
 use dataplane::tables::new_handle;
 
 struct Rig {
@@ -242,4 +243,141 @@ fn hardware_lines_come_from_the_driver() {
         ["netdev veth0 (pg stand-in)", "flags: initialized"]
     );
     assert!(r.runtime.hardware_lines(0).is_empty());
+}
+
+fn link(ifindex: u32, name: &str, up: bool, mtu: u32) -> LinkEvent {
+    LinkEvent::Changed(LinkInfo {
+        ifindex,
+        name: name.into(),
+        admin_up: true,
+        oper_up: up,
+        mtu,
+        mac: Some([2, 0, 0, 0, 0, 1]),
+    })
+}
+
+/// What the kernel says of a Linux interface reaches the device: link
+/// state, MTU, deletion (detached, configuration kept) and return
+/// (attached again by itself, configuration re-applied), and a new
+/// interface of the same name while attached (re-attached to it).
+#[test]
+fn devices_follow_their_linux_interface() {
+    let mut r = rig(1);
+    let a = r.create(&af_xdp("veth0", 1)).unwrap();
+    let dev = r.drivers.device("veth0").unwrap();
+    let ifindex = dev.ifindex.lock().unwrap().unwrap();
+    r.config
+        .add_del_ip4_address(a, "10.99.0.3".parse().unwrap(), 24, false)
+        .unwrap();
+    r.config.set_interface_state(a, true).unwrap();
+    let up = |r: &Rig| r.config.tables().load().interface(a).unwrap().up;
+    assert!(up(&r));
+
+    // Running goes away: link down in the model and the dataplane.
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex, "veth0", false, 1500));
+    assert!(!r.config.interface(a).unwrap().link_up);
+    assert!(!up(&r));
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex, "veth0", true, 1500));
+    assert!(up(&r));
+
+    // The MTU follows the kernel's.
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex, "veth0", true, 9000));
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex, "veth0", true, 3000));
+    assert_eq!(r.config.interface(a).unwrap().mtu, 3000);
+    assert_eq!(r.runtime.device_mtu(a), Some(3000));
+    // Beyond what a buffer holds, weft's MTU stops at that.
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex, "veth0", true, 9000));
+    assert_eq!(r.runtime.max_mtu(), 3826);
+    assert_eq!(r.config.interface(a).unwrap().mtu, 3826);
+    assert_eq!(r.runtime.device_mtu(a), Some(3826));
+    // Events for other interfaces change nothing.
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex + 50, "veth9", false, 1280));
+    assert!(up(&r));
+
+    // Deleted: detached, down, configuration intact.
+    r.runtime.link_event(
+        &mut r.config,
+        &LinkEvent::Deleted {
+            ifindex,
+            name: "veth0".into(),
+        },
+    );
+    assert_eq!(dev.closes.load(Ordering::Relaxed), 1);
+    assert!(r.runtime.rx_placement().is_empty());
+    assert_eq!(r.runtime.device_mtu(a), None);
+    let ifc = r.config.interface(a).unwrap();
+    assert!(!ifc.link_up && ifc.admin_up && ifc.ip4.len() == 1);
+    assert!(!up(&r));
+    assert!(!r.runtime.send_frame(a, vec![0; 60]));
+
+    // Back, with a new ifindex: attached again, configured again.
+    *dev.ifindex.lock().unwrap() = Some(ifindex + 1);
+    let configures = dev.configures.load(Ordering::Relaxed);
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex + 1, "veth0", true, 1500));
+    assert_eq!(dev.opens.load(Ordering::Relaxed), 2);
+    assert_eq!(dev.configures.load(Ordering::Relaxed), configures + 1);
+    assert_eq!(r.placement(), [(a, 0, 0, RxMode::Adaptive)]);
+    assert!(up(&r));
+    assert_eq!(r.config.interface(a).unwrap().mtu, 1500);
+    dev.handle().inject(&[0u8; 60]);
+    r.workers.run();
+    assert!(r.runtime.workers()[0].stats.interfaces.snapshot(a)[0] >= 1);
+
+    // A new interface of the same name while attached (the delete was
+    // missed): let go of the old one, attach to the new.
+    *dev.ifindex.lock().unwrap() = Some(ifindex + 2);
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex + 2, "veth0", true, 1500));
+    assert_eq!(dev.opens.load(Ordering::Relaxed), 3);
+    assert_eq!(dev.closes.load(Ordering::Relaxed), 2);
+    assert_eq!(r.placement(), [(a, 0, 0, RxMode::Adaptive)]);
+
+    // A device whose interface comes back but cannot be opened stays
+    // detached, and tries again at the next event.
+    r.runtime.link_event(
+        &mut r.config,
+        &LinkEvent::Deleted {
+            ifindex: ifindex + 2,
+            name: "veth0".into(),
+        },
+    );
+    dev.fail_open.store(true, Ordering::Relaxed);
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex + 2, "veth0", true, 1500));
+    assert!(r.runtime.rx_placement().is_empty());
+    r.runtime
+        .link_event(&mut r.config, &link(ifindex + 2, "veth0", true, 1500));
+    assert_eq!(r.placement(), [(a, 0, 0, RxMode::Adaptive)]);
+}
+
+#[test]
+fn mtu_of_a_device_changes_through_the_driver() {
+    let mut r = rig(1);
+    let a = r.create(&af_xdp("veth0", 1)).unwrap();
+    let dev = r.drivers.device("veth0").unwrap();
+    r.runtime.set_device_mtu(&mut r.config, a, 2000).unwrap();
+    assert_eq!(*dev.mtu.lock().unwrap(), 2000);
+    assert_eq!(r.config.interface(a).unwrap().mtu, 2000);
+    assert_eq!(r.runtime.device_mtu(a), Some(2000));
+    let e = r
+        .runtime
+        .set_device_mtu(&mut r.config, a, 4000)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "mtu 4000 is more than weft's buffers hold: at most 3826 (buffers { default data-size } sets the buffer size)"
+    );
+    assert_eq!(*dev.mtu.lock().unwrap(), 2000);
+    let e = r
+        .runtime
+        .set_device_mtu(&mut r.config, 0, 3000)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "not a device interface");
 }

@@ -64,7 +64,7 @@ pub fn koko_tables_pairs(pairs: u32) -> Tables {
     t.interfaces = vec![
         Some(Interface {
             sw_if_index: 0,
-            admin_up: false,
+            up: false,
             mac: EthernetAddress([0; 6]),
             mtu: 0,
             l2: L2Mode::L3,
@@ -72,7 +72,7 @@ pub fn koko_tables_pairs(pairs: u32) -> Tables {
         }),
         Some(Interface {
             sw_if_index: UPLINK,
-            admin_up: true,
+            up: true,
             mac: WEFT_MAC,
             mtu: 1500,
             l2: L2Mode::L3,
@@ -92,7 +92,7 @@ pub fn koko_tables_pairs(pairs: u32) -> Tables {
         let sw_if_index = TUNNEL0 + k as u32;
         t.interfaces.push(Some(Interface {
             sw_if_index,
-            admin_up: true,
+            up: true,
             mac: EthernetAddress([0x02, 0xfe, 0xaa, 0xbb, 0xcc, k as u8]),
             mtu: 9000,
             l2: L2Mode::Xconnect { peer },

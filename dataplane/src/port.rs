@@ -17,6 +17,10 @@ pub struct RxResult {
     pub no_buf: usize,
     /// Frames lost because the device had nowhere to put them (`rx-miss`).
     pub miss: usize,
+    /// Of `miss`, frames larger than a buffer, for drivers that have no
+    /// counters of their own: the input node counts them under `frame
+    /// larger than a buffer`.
+    pub too_big: usize,
 }
 
 /// Result of one transmit call.

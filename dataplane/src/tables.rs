@@ -57,8 +57,10 @@ pub enum Output {
 pub struct Interface {
     /// Index (VPP's sw_if_index).
     pub sw_if_index: u32,
-    /// Administratively up.
-    pub admin_up: bool,
+    /// Up: administratively up and, for a device, its link up (VPP's
+    /// `vnet_sw_interface_is_up`). Nothing is sent out of an interface
+    /// that is not.
+    pub up: bool,
     /// MAC address.
     pub mac: EthernetAddress,
     /// L3 MTU in bytes (the largest IPv4 packet it sends).

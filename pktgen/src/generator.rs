@@ -183,11 +183,13 @@ impl Generator {
             tx_size: config.tx_size,
             mode: config.mode,
         };
-        let socket = crate::retry_busy(&config.dev, || TxSocket::open(&tx_config, &templates))
-            .map_err(|source| GenError::Open {
-                dev: config.dev.clone(),
-                source,
-            })?;
+        let socket = dataplane::io::af_xdp::retry_busy(&config.dev, || {
+            TxSocket::open(&tx_config, &templates)
+        })
+        .map_err(|source| GenError::Open {
+            dev: config.dev.clone(),
+            source,
+        })?;
         if let Some(budget) = config.tx_budget {
             socket
                 .set_tx_budget(budget)

@@ -44,49 +44,6 @@ impl<T: Serialize> Event<T> {
     }
 }
 
-/// How long [`retry_busy`] keeps trying.
-const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Runs `open` (an AF_XDP socket creation on `dev`) again while it fails
-/// with `EBUSY`, for up to 2 s: the kernel releases a closed socket's hold
-/// on its queue asynchronously, so a socket opened right after another one
-/// on the same queue closed (two runs back to back) can find the queue
-/// still taken for a few milliseconds. A queue held by a live socket still
-/// fails after the 2 s.
-pub(crate) fn retry_busy<T, E: Busy>(
-    dev: &str,
-    mut open: impl FnMut() -> Result<T, E>,
-) -> Result<T, E> {
-    let deadline = std::time::Instant::now() + BUSY_RETRY;
-    loop {
-        match open() {
-            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
-                log::info!("{dev}: AF_XDP queue busy, retrying");
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            r => return r,
-        }
-    }
-}
-
-/// An error that may mean "the queue is still taken" ([`retry_busy`]).
-pub(crate) trait Busy {
-    /// True for `EBUSY` from the kernel.
-    fn busy(&self) -> bool;
-}
-
-impl Busy for dataplane::io::af_xdp::AfXdpError {
-    fn busy(&self) -> bool {
-        matches!(self, Self::Sys { source, .. } if source.raw_os_error() == Some(libc::EBUSY))
-    }
-}
-
-impl Busy for dataplane::io::xsk_tx::OpenError {
-    fn busy(&self) -> bool {
-        matches!(self, Self::Socket(e) if e.busy())
-    }
-}
-
 /// Pins the calling thread to CPU `core`.
 pub fn pin_to_core(core: usize) -> Result<(), String> {
     let ids = core_affinity::get_core_ids().unwrap_or_default();

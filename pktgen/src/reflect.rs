@@ -189,11 +189,13 @@ impl Reflector {
             tx_size: config.tx_size,
             mode: config.mode,
         };
-        let socket = crate::retry_busy(&config.dev, || AfXdpSocket::open(&pool, &socket_config))
-            .map_err(|source| ReflectError::Socket {
-                dev: config.dev.clone(),
-                source,
-            })?;
+        let socket = dataplane::io::af_xdp::retry_busy(&config.dev, || {
+            AfXdpSocket::open(&pool, &socket_config)
+        })
+        .map_err(|source| ReflectError::Socket {
+            dev: config.dev.clone(),
+            source,
+        })?;
         prog.set_socket(config.queue, socket.fd())?;
         Ok(Reflector {
             prog: Some(prog),

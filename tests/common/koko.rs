@@ -202,6 +202,20 @@ impl KokoTopology {
         );
     }
 
+    /// Plugs vpp1's eth0 in again after it was deleted (`ip link del
+    /// eth0` in vpp1 also deletes its peer in the bridge): a new veth pair,
+    /// the bridge port set up as [`Self::new`] does. The new eth0 has a
+    /// new ifindex.
+    pub fn replug_vpp1(&self) {
+        veth(&self.vpp1, ETH0, &self.bridge, VPP1_PORT);
+        self.bridge
+            .ip(&["link", "set", VPP1_PORT, "master", BRIDGE]);
+        if self.opts.wire_checksums {
+            self.bridge
+                .exec_ok(&["ethtool", "-K", VPP1_PORT, "tx", "off"]);
+        }
+    }
+
     /// All six namespaces, containers first.
     pub fn namespaces(&self) -> [&Netns; 6] {
         [

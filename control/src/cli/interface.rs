@@ -9,6 +9,7 @@
 //! set interface state <interface> up|down
 //! set interface ip address [del] <interface> <a.b.c.d/len> | del <interface> all
 //! set interface mac address <interface> <mac>
+//! set interface mtu [packet] <value> <interface>
 //! create loopback interface [mac <mac>] [instance <n>]
 //! delete loopback interface intfc <interface>
 //! show interface rx-placement
@@ -197,6 +198,7 @@ fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
                     "name": i.name,
                     "sw_if_index": i.sw_if_index,
                     "admin_up": i.admin_up,
+                    "link_up": i.link_up,
                     "mtu": i.mtu,
                     "mac": i.mac.to_string(),
                     "ip4": i.ip4.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
@@ -208,12 +210,14 @@ fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
     ))
 }
 
-/// Link state as `show hardware-interfaces` prints it.
+/// Link state as `show hardware-interfaces` prints it: a device's is the
+/// Linux interface's (up, running, and there), once weft's interface is
+/// administratively up.
 fn link_up(i: &InterfaceConfig) -> bool {
     match i.kind {
         InterfaceKind::Local => false,
         InterfaceKind::Vxlan4 { .. } => true,
-        _ => i.admin_up,
+        _ => i.admin_up && i.link_up,
     }
 }
 
@@ -391,6 +395,70 @@ fn set_mac(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     };
     input.end()?;
     st.config.set_interface_mac(sw, mac)?;
+    Ok(String::new())
+}
+
+/// `set interface mtu [packet] <value> <interface>` (VPP's `mtu_cmd`).
+///
+/// * Without `packet` (VPP's hardware MTU): on a device interface
+///   (AF_XDP, host-interface) the Linux interface's MTU changes, through
+///   rtnetlink, and weft's L3 MTU with it; the kernel's refusal is the
+///   error. On pg and loopback interfaces only weft's MTU changes.
+/// * `packet`: weft's L3 MTU only, at most the Linux interface's.
+/// * `ip4`, `ip6`, `mpls`: refused; weft keeps one MTU per interface.
+fn set_mtu(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let packet = input.keyword("packet");
+    if !packet {
+        for kw in ["ip4", "ip6", "mpls"] {
+            if input.keyword(kw) {
+                return Err(CmdError::Failed(format!(
+                    "{kw} MTU: weft keeps one L3 MTU per interface; use `set interface mtu packet <value> <interface>`"
+                )));
+            }
+        }
+    }
+    let at = input.save();
+    let (Some(mtu), Some(sw)) = (input.u32(), input.interface(&st.config)) else {
+        input.restore(at);
+        return Err(CmdError::Failed(format!(
+            "unknown input `{}'",
+            input.rest()
+        )));
+    };
+    input.end()?;
+    let Some(ifc) = st.config.interface(sw) else {
+        return Err(CmdError::failed("unknown interface"));
+    };
+    if matches!(
+        ifc.kind,
+        InterfaceKind::Local | InterfaceKind::Vxlan4 { .. }
+    ) {
+        return Err(CmdError::failed("not supported"));
+    }
+    let name = ifc.name.clone();
+    let mtu = u16::try_from(mtu)
+        .ok()
+        .filter(|&m| m >= 68)
+        .ok_or_else(|| CmdError::Failed(format!("mtu {mtu}: must be between 68 and 65535")))?;
+    let device = st.runtime.device_mtu(sw);
+    if packet {
+        if let Some(dev) = device
+            && mtu > dev
+        {
+            return Err(CmdError::Failed(format!(
+                "mtu {mtu} is larger than the MTU {dev} of the Linux interface under {name} \
+                 (`set interface mtu {mtu} {name}` changes that)"
+            )));
+        }
+        st.config.set_interface_mtu(sw, mtu)?;
+    } else if matches!(ifc.kind, InterfaceKind::AfXdp | InterfaceKind::AfPacket) {
+        let st = &mut *st;
+        st.runtime
+            .set_device_mtu(&mut st.config, sw, mtu)
+            .map_err(CmdError::failed)?;
+    } else {
+        st.config.set_interface_mtu(sw, mtu)?;
+    }
     Ok(String::new())
 }
 
@@ -580,6 +648,17 @@ pub fn commands() -> Vec<Command> {
         .args(&[
             Arg::Interface,
             Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx"),
+        ])
+        .mutates(),
+        Command::locked(
+            "set interface mtu",
+            "set interface mtu [packet|ip4|ip6|mpls] <value> <interface>",
+            set_mtu,
+        )
+        .args(&[
+            Arg::Keyword("packet", "weft's L3 MTU only"),
+            Arg::Value("<value>", "bytes, 68..65535"),
+            Arg::Interface,
         ])
         .mutates(),
         Command::locked(

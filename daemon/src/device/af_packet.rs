@@ -17,7 +17,8 @@ use control::InterfaceConfig;
 use control::device::{AfPacketArgs, DeviceError};
 use control::interface::InterfaceKind;
 use dataplane::graph::CounterDesc;
-use dataplane::io::af_packet::{AfPacketSocket, Counters, Version};
+use dataplane::io::af_packet::{AfPacketSocket, Counters, HostIf, Version};
+use dataplane::io::owner::DeviceLock;
 use dataplane::pool::Pool;
 use dataplane::port::Port;
 
@@ -33,6 +34,8 @@ pub struct AfPacket {
 
 #[derive(Debug)]
 struct Attached {
+    /// This weftd owns the interface while open.
+    _lock: DeviceLock,
     ifindex: u32,
     /// Each queue's counters (the sockets are the workers').
     counters: Vec<Arc<Counters>>,
@@ -65,6 +68,7 @@ impl Driver for AfPacket {
     fn open(&mut self, pool: &Arc<Pool>, workers: usize) -> Result<Opened, DeviceError> {
         let host_if = &self.args.host_if;
         let link = linux::Link::get(host_if)?;
+        let lock = linux::claim(link.ifindex, host_if)?;
         let queues = self.args.socket.rx_queues();
         if usize::from(queues) > workers {
             return Err(DeviceError::TooManyQueuesForWorkers {
@@ -72,12 +76,14 @@ impl Driver for AfPacket {
                 workers,
             });
         }
-        let sockets = AfPacketSocket::open_queues(pool, &self.args.socket).map_err(|source| {
-            DeviceError::AfPacket {
+        // Bound by index: the interface this lock is for, even if another
+        // of the same name appears meanwhile.
+        let socket = self.args.socket.on(HostIf::Index(link.ifindex));
+        let sockets =
+            AfPacketSocket::open_queues(pool, &socket).map_err(|source| DeviceError::AfPacket {
                 host_if: host_if.clone(),
                 source,
-            }
-        })?;
+            })?;
         let fanout = sockets.first().and_then(AfPacketSocket::fanout_group);
         let counters = sockets.iter().map(|s| s.counters().clone()).collect();
         log::info!(
@@ -90,6 +96,7 @@ impl Driver for AfPacket {
             .map(|s| Box::new(s) as Box<dyn Port>)
             .collect();
         self.open = Some(Attached {
+            _lock: lock,
             ifindex: link.ifindex,
             counters,
             fanout,
@@ -98,11 +105,25 @@ impl Driver for AfPacket {
             ports,
             mac: self.args.hw_addr,
             mtu: link.mtu,
+            ifindex: Some(link.ifindex),
+            up: link.up,
         })
     }
 
     fn close(&mut self) {
         self.open = None;
+    }
+
+    fn set_mtu(&mut self, mtu: u16) -> Result<(), DeviceError> {
+        let Some(a) = &self.open else {
+            return Err(DeviceError::NotAttached(self.args.host_if.clone()));
+        };
+        dataplane::io::netlink::set_mtu(a.ifindex, mtu.into()).map_err(|source| {
+            DeviceError::Netlink {
+                host_if: self.args.host_if.clone(),
+                source,
+            }
+        })
     }
 
     fn counters(&self) -> Vec<Vec<(&'static CounterDesc, u64)>> {

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use control::InterfaceConfig;
 use control::device::{AfXdpArgs, DeviceError};
 use control::interface::InterfaceKind;
-use dataplane::io::af_xdp::{AfXdpSocket, CopyMode, SocketConfig};
+use dataplane::io::af_xdp::{self, AfXdpSocket, CopyMode, SocketConfig};
+use dataplane::io::owner::DeviceLock;
 use dataplane::io::xdp_prog::{XdpMode, XdpProgram};
 use dataplane::pool::Pool;
 use dataplane::port::Port;
@@ -36,6 +37,8 @@ pub struct AfXdp {
 /// What an open device holds besides the sockets (which the workers have).
 #[derive(Debug)]
 struct Attached {
+    /// This weftd owns the interface while open.
+    _lock: DeviceLock,
     ifindex: u32,
     prog: XdpProgram,
     /// Zero-copy, per queue.
@@ -79,6 +82,9 @@ impl Driver for AfXdp {
     fn open(&mut self, pool: &Arc<Pool>, workers: usize) -> Result<Opened, DeviceError> {
         let host_if = &self.args.host_if;
         let link = linux::Link::get(host_if)?;
+        // Before anything touches the interface: a live weftd that owns it
+        // keeps it, untouched.
+        let lock = linux::claim(link.ifindex, host_if)?;
         let available = link.rx_queues;
         let queues = self.args.num_rx_queues.unwrap_or(available);
         if queues > available {
@@ -99,9 +105,6 @@ impl Driver for AfXdp {
             Some(false) => CopyMode::Copy,
         };
         let prog = XdpProgram::attach(link.ifindex).map_err(self.err_xdp())?;
-        if let Some(stale) = prog.replaced_stale() {
-            log::warn!("{host_if}: replaced a stale weft XDP program (id {stale})");
-        }
         if prog.mode() == XdpMode::Generic {
             log::info!("{host_if}: native XDP unavailable, using generic (SKB) mode");
         }
@@ -115,11 +118,14 @@ impl Driver for AfXdp {
                 tx_size: self.args.tx_queue_size,
                 mode,
             };
-            let socket = AfXdpSocket::open(pool, &sc).map_err(|source| DeviceError::AfXdp {
-                host_if: host_if.clone(),
-                queue,
-                source,
-            })?;
+            let socket =
+                af_xdp::retry_busy(host_if, || AfXdpSocket::open(pool, &sc)).map_err(|source| {
+                    DeviceError::AfXdp {
+                        host_if: host_if.clone(),
+                        queue,
+                        source,
+                    }
+                })?;
             prog.set_socket(queue, socket.fd())
                 .map_err(self.err_xdp())?;
             zero_copy.push(socket.zero_copy());
@@ -131,6 +137,7 @@ impl Driver for AfXdp {
             prog.mode()
         );
         self.open = Some(Attached {
+            _lock: lock,
             ifindex: link.ifindex,
             prog,
             zero_copy,
@@ -141,6 +148,8 @@ impl Driver for AfXdp {
             ports,
             mac: Some(link.mac),
             mtu: link.mtu,
+            ifindex: Some(link.ifindex),
+            up: link.up,
         })
     }
 
@@ -151,6 +160,18 @@ impl Driver for AfXdp {
                 Err(e) => log::error!("{}: {e}", self.args.host_if),
             }
         }
+    }
+
+    fn set_mtu(&mut self, mtu: u16) -> Result<(), DeviceError> {
+        let Some(a) = &self.open else {
+            return Err(DeviceError::NotAttached(self.args.host_if.clone()));
+        };
+        dataplane::io::netlink::set_mtu(a.ifindex, mtu.into()).map_err(|source| {
+            DeviceError::Netlink {
+                host_if: self.args.host_if.clone(),
+                source,
+            }
+        })
     }
 
     fn configure(&mut self, ifc: &InterfaceConfig) {
@@ -183,10 +204,11 @@ impl Driver for AfXdp {
         };
         let all_zero_copy = a.zero_copy.iter().all(|&z| z);
         let mut lines = vec![
-            format!("netdev {} ifindex {}", self.args.host_if, a.ifindex),
             format!(
-                "flags: initialized admin-up link-up{}",
-                if all_zero_copy { " zero-copy" } else { "" }
+                "netdev {} ifindex {}{}",
+                self.args.host_if,
+                a.ifindex,
+                if all_zero_copy { ", zero-copy" } else { "" }
             ),
             format!(
                 "xdp program: weft_xdp, {} mode{}",

@@ -47,6 +47,10 @@ pub struct Opened {
     pub mac: Option<EthernetAddress>,
     /// The interface's L3 MTU.
     pub mtu: u16,
+    /// The Linux interface's index (`None` for in-memory devices).
+    pub ifindex: Option<u32>,
+    /// The link is up (administratively and running).
+    pub up: bool,
 }
 
 impl Debug for Opened {
@@ -55,6 +59,8 @@ impl Debug for Opened {
             .field("ports", &self.ports.len())
             .field("mac", &self.mac)
             .field("mtu", &self.mtu)
+            .field("ifindex", &self.ifindex)
+            .field("up", &self.up)
             .finish()
     }
 }
@@ -85,6 +91,12 @@ pub trait Driver: Send + Debug {
     /// `show hardware-interfaces` lines after the Ethernet address, one
     /// string per line, without indent.
     fn hardware_lines(&self) -> Vec<String>;
+
+    /// Sets the Linux interface's MTU (`set interface mtu <n> <if>`). The
+    /// kernel's refusal is the error.
+    fn set_mtu(&mut self, _mtu: u16) -> Result<(), DeviceError> {
+        Err(DeviceError::MtuFixed(self.host_if().to_string()))
+    }
 
     /// The driver's own counters, per receive queue (queue 0 first), as
     /// (description, count) rows of its input node in `show errors`.

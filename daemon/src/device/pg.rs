@@ -23,7 +23,7 @@ use super::{Driver, DriverFactory, Opened};
 
 /// The test's side of one pg device: its queues' handles and what the
 /// runtime did to it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PgDevice {
     /// The handle of each queue of the current opening (queue 0 first).
     handles: Mutex<Vec<Arc<PgHandle>>>,
@@ -37,6 +37,27 @@ pub struct PgDevice {
     pub fail_open: AtomicBool,
     /// The last configuration `configure` saw.
     pub last_config: Mutex<Option<InterfaceConfig>>,
+    /// The device's MTU (what `open` reports, `set_mtu` changes).
+    pub mtu: Mutex<u16>,
+    /// The "Linux" ifindex `open` reports (`None`: an in-memory device;
+    /// the stand-ins of [`PgDrivers`] get one, so link events can name
+    /// them).
+    pub ifindex: Mutex<Option<u32>>,
+}
+
+impl Default for PgDevice {
+    fn default() -> Self {
+        PgDevice {
+            handles: Mutex::default(),
+            opens: AtomicUsize::default(),
+            closes: AtomicUsize::default(),
+            configures: AtomicUsize::default(),
+            fail_open: AtomicBool::default(),
+            last_config: Mutex::default(),
+            mtu: Mutex::new(PG_MTU),
+            ifindex: Mutex::new(None),
+        }
+    }
 }
 
 impl PgDevice {
@@ -154,7 +175,9 @@ impl Driver for Pg {
         Ok(Opened {
             ports,
             mac: Some(self.mac),
-            mtu: PG_MTU,
+            mtu: *self.state.mtu.lock().expect("pg lock"),
+            ifindex: *self.state.ifindex.lock().expect("pg lock"),
+            up: true,
         })
     }
 
@@ -163,6 +186,11 @@ impl Driver for Pg {
             self.state.handles.lock().expect("pg lock").clear();
             self.state.closes.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    fn set_mtu(&mut self, mtu: u16) -> Result<(), DeviceError> {
+        *self.state.mtu.lock().expect("pg lock") = mtu;
+        Ok(())
     }
 
     fn configure(&mut self, ifc: &InterfaceConfig) {
@@ -218,6 +246,7 @@ impl DriverFactory for PgDrivers {
         };
         let mac = EthernetAddress([0x02, 0xfe, 0xaf, 0, 0, n]);
         let (pg, state) = Pg::new(args.host_if(), kind, queues, mac);
+        *state.ifindex.lock().expect("pg lock") = Some(1000 + u32::from(n));
         let mut fail = self.fail.lock().expect("pg lock");
         if let Some(i) = fail.iter().position(|h| h == args.host_if()) {
             fail.remove(i);

@@ -188,6 +188,8 @@ pub struct AfXdpSocket {
     held: usize,
     zero_copy: bool,
     polls: u32,
+    /// `polls` when the kernel's statistics were last read.
+    stats_poll: u32,
     last_stats: KernelStats,
     /// Descriptors the kernel returned for indices it was not given.
     pub bad_descs: u64,
@@ -261,6 +263,48 @@ impl RingSize {
 impl std::fmt::Display for RingSize {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// How long [`retry_busy`] keeps trying.
+const BUSY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `open` (an AF_XDP socket creation on `dev`) again while it fails
+/// with `EBUSY`, for up to 2 s: the kernel releases a closed socket's hold
+/// on its queue asynchronously (the buffer pool goes in deferred work), so
+/// a socket opened right after another one on the same queue closed (a
+/// delete then a create, two runs back to back) can find the queue still
+/// taken for a few milliseconds. A queue held by a live socket still fails
+/// after the 2 s; weftd refuses that case before, by the interface's
+/// owner lock.
+pub fn retry_busy<T, E: Busy>(dev: &str, mut open: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    let deadline = std::time::Instant::now() + BUSY_RETRY;
+    loop {
+        match open() {
+            Err(e) if e.busy() && std::time::Instant::now() < deadline => {
+                log::info!("{dev}: AF_XDP queue busy, retrying");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// An error that may mean "the queue is still taken" ([`retry_busy`]).
+pub trait Busy {
+    /// True for `EBUSY` from the kernel.
+    fn busy(&self) -> bool;
+}
+
+impl Busy for AfXdpError {
+    fn busy(&self) -> bool {
+        matches!(self, Self::Sys { source, .. } if source.raw_os_error() == Some(libc::EBUSY))
+    }
+}
+
+impl Busy for super::xsk_tx::OpenError {
+    fn busy(&self) -> bool {
+        matches!(self, Self::Socket(e) if e.busy())
     }
 }
 
@@ -445,6 +489,7 @@ impl AfXdpSocket {
             held: 0,
             zero_copy,
             polls: 0,
+            stats_poll: 0,
             last_stats: KernelStats::default(),
             bad_descs: 0,
         })
@@ -628,23 +673,24 @@ impl AfXdpSocket {
     }
 
     /// Frames the kernel lost since the last call, from its statistics,
-    /// as `(rx-no-buf, rx-miss)`:
+    /// as `(rx-no-buf, rx-miss, of which too big)`:
     ///
     /// * `rx-no-buf`: frames that found the fill ring empty (no weft buffer
     ///   to copy into: the pool is exhausted or weft is behind). In
     ///   zero-copy mode the driver counts its failed refills instead, as
     ///   DPDK's `rx_nombuf` does.
     /// * `rx-miss`: the other drops, i.e. rx ring full and frames larger
-    ///   than a buffer. In copy mode the kernel counts a frame that found
+    ///   than a buffer (the third value: the input node counts them as
+    ///   `frame larger than a buffer`). In copy mode the kernel counts a frame that found
     ///   the fill ring empty in `rx_dropped` too; it is counted once, as
     ///   `rx-no-buf`.
     ///
     /// (`rx-no-buf` used to be the fill-ring slots `refill` left empty,
     /// added on every poll: it grew without any traffic while the pool was
     /// dry, and for ever with a pool smaller than the fill ring.)
-    fn kernel_losses(&mut self) -> (usize, usize) {
+    fn kernel_losses(&mut self) -> (usize, usize, usize) {
         let Ok(s) = self.kernel_stats() else {
-            return (0, 0);
+            return (0, 0, 0);
         };
         let last = std::mem::replace(&mut self.last_stats, s);
         let no_buf = s
@@ -652,10 +698,8 @@ impl AfXdpSocket {
             .wrapping_sub(last.rx_fill_ring_empty_descs);
         let dropped = s.rx_dropped.wrapping_sub(last.rx_dropped);
         let full = s.rx_ring_full.wrapping_sub(last.rx_ring_full);
-        (
-            no_buf as usize,
-            (dropped.saturating_sub(no_buf) + full) as usize,
-        )
+        let too_big = dropped.saturating_sub(no_buf);
+        (no_buf as usize, (too_big + full) as usize, too_big as usize)
     }
 }
 
@@ -759,8 +803,14 @@ impl Port for AfXdpSocket {
         }
         self.refill(cache);
         self.polls = self.polls.wrapping_add(1);
-        if self.polls.is_multiple_of(1024) {
-            (r.no_buf, r.miss) = self.kernel_losses();
+        // The kernel's losses are read every 1024 polls under load, and
+        // after 16 polls that found nothing when idle, so a drop shows in
+        // the counters soon even on a quiet link (a getsockopt costs about
+        // what a poll does).
+        let since = self.polls.wrapping_sub(self.stats_poll);
+        if since >= 1024 || (n == 0 && since >= 16) {
+            self.stats_poll = self.polls;
+            (r.no_buf, r.miss, r.too_big) = self.kernel_losses();
         }
         r
     }

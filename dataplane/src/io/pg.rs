@@ -99,6 +99,7 @@ impl Port for PgPort {
                 // Larger than a buffer: the device could not take it.
                 cache.free(b);
                 r.miss += 1;
+                r.too_big += 1;
             }
         }
         r

@@ -97,7 +97,7 @@ impl Node for EthernetInput {
             let mut p = pool.packet_mut(b);
             if p.meta.rx_if != last_if {
                 last_if = p.meta.rx_if;
-                last = tables.interface(last_if).filter(|i| i.admin_up);
+                last = tables.interface(last_if).filter(|i| i.up);
             }
             let next = 'decide: {
                 let Some(ifc) = last else {

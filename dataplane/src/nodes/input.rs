@@ -21,12 +21,21 @@ crate::next_nodes! {
     }
 }
 
+crate::counters! {
+    /// Counters of the pg and AF_XDP input nodes (AF_PACKET's socket
+    /// keeps its own, shown under af-packet-input).
+    pub enum Counter {
+        /// Frames the device dropped because they do not fit a buffer.
+        TooBig = ("frame larger than a buffer", Error),
+    }
+}
+
 /// The pg driver's input node.
 pub static PG_INPUT: NodeInfo = NodeInfo {
     name: crate::io::pg::INPUT_NODE,
     kind: NodeKind::Input,
     next_nodes: Next::NAMES,
-    counters: &[],
+    counters: Counter::DESCS,
 };
 
 /// The AF_XDP driver's input node.
@@ -34,7 +43,7 @@ pub static AF_XDP_INPUT: NodeInfo = NodeInfo {
     name: crate::io::af_xdp::INPUT_NODE,
     kind: NodeKind::Input,
     next_nodes: Next::NAMES,
-    counters: &[],
+    counters: Counter::DESCS,
 };
 
 /// The AF_PACKET driver's input node (VPP's name, with a dash).
@@ -91,6 +100,7 @@ impl crate::graph::Node for InputNode {
         } else {
             Next::EthernetInput
         };
+        let mut too_big = 0;
         ports.for_each_rx(name, |sw_if_index, port| {
             let room = VECTOR_SIZE - v.bufs.len();
             if room == 0 {
@@ -115,7 +125,11 @@ impl crate::graph::Node for InputNode {
             );
             ifc.add(sw_if_index, IfCounter::RxNoBuf, r.no_buf as u64);
             ifc.add(sw_if_index, IfCounter::RxMiss, r.miss as u64);
+            too_big += r.too_big as u64;
         });
+        if too_big > 0 && !self.info.counters.is_empty() {
+            ctx.count(Counter::TooBig as usize, too_big);
+        }
         v.nexts.resize(v.bufs.len(), next as u16);
     }
 }

@@ -109,7 +109,7 @@ fn stage_all(ctx: &mut NodeCtx<'_>, v: &mut Vector) -> bool {
     }
     if !same
         || !tables.interface(tx_if).is_some_and(|i| {
-            i.admin_up && i.output == Output::Device && u32::from(longest) <= max_frame(i.mtu)
+            i.up && i.output == Output::Device && u32::from(longest) <= max_frame(i.mtu)
         })
     {
         return false;
@@ -143,11 +143,11 @@ impl InterfaceOutput {
                 ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
                 (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
                 run_ok = match tables.interface(tx_if) {
-                    Some(i) if i.admin_up && i.output == Output::Device => {
+                    Some(i) if i.up && i.output == Output::Device => {
                         run_max = max_frame(i.mtu);
                         true
                     }
-                    Some(i) if !i.admin_up => {
+                    Some(i) if !i.up => {
                         counts[Counter::Down as usize] += 1;
                         false
                     }
@@ -162,7 +162,7 @@ impl InterfaceOutput {
                     None
                 };
             } else if !run_ok {
-                let down = tables.interface(tx_if).is_some_and(|i| !i.admin_up);
+                let down = tables.interface(tx_if).is_some_and(|i| !i.up);
                 counts[if down {
                     Counter::Down
                 } else {

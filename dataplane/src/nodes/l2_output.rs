@@ -76,7 +76,7 @@ impl Node for L2Output {
                     counts[Counter::BadInterface as usize] += 1;
                     Next::Drop
                 }
-                Some(i) if !i.admin_up => {
+                Some(i) if !i.up => {
                     counts[Counter::Down as usize] += 1;
                     Next::Drop
                 }

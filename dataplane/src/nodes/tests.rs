@@ -538,7 +538,7 @@ fn decap_error_cases_are_counted() {
 #[test]
 fn interface_down_drops() {
     let mut t = koko_tables();
-    t.interfaces[UPLINK as usize].as_mut().unwrap().admin_up = false;
+    t.interfaces[UPLINK as usize].as_mut().unwrap().up = false;
     let mut rig = Rig::new(t);
     let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
     assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
@@ -1251,7 +1251,7 @@ fn differential_configs() -> Vec<(&'static str, Tables)> {
     t.interfaces[TUNNEL0 as usize].as_mut().unwrap().l2 = L2Mode::L3;
     v.push(("tunnel0 not xconnected", t));
     let mut t = koko_tables();
-    t.interfaces[TUNNEL1 as usize].as_mut().unwrap().admin_up = false;
+    t.interfaces[TUNNEL1 as usize].as_mut().unwrap().up = false;
     v.push(("tunnel1 down", t));
     let mut t = koko_tables();
     t.tunnels[1].as_mut().unwrap().encap = None;
@@ -1262,7 +1262,7 @@ fn differential_configs() -> Vec<(&'static str, Tables)> {
     }
     v.push(("uplink mtu 136", t));
     let mut t = koko_tables();
-    t.interfaces[UPLINK as usize].as_mut().unwrap().admin_up = false;
+    t.interfaces[UPLINK as usize].as_mut().unwrap().up = false;
     v.push(("uplink down", t));
     let mut t = koko_tables();
     t.interfaces[UPLINK as usize].as_mut().unwrap().l2 = L2Mode::Xconnect { peer: TUNNEL0 };
@@ -1390,10 +1390,7 @@ fn fastpath_equals_node_path_with_many_tunnels() {
     t.tunnels[9].as_mut().unwrap().encap = None;
     configs.push(("pair 4's koko2 end unresolved", t));
     let mut t = koko_tables_pairs(PAIRS);
-    t.interfaces[(TUNNEL0 + 10) as usize]
-        .as_mut()
-        .unwrap()
-        .admin_up = false;
+    t.interfaces[(TUNNEL0 + 10) as usize].as_mut().unwrap().up = false;
     configs.push(("pair 5's koko1 end down", t));
     for (name, tables) in configs {
         let (mut fast, mut slow) = Rig::fast_and_node_path(tables);

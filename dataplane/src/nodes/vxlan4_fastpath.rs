@@ -109,7 +109,7 @@ fn resolve<'t>(tables: &'t Tables, key: &Vxlan4Key) -> Option<Plan<'t>> {
     let Output::Vxlan4 { tunnel } = out.output else {
         return None;
     };
-    if !out.admin_up {
+    if !out.up {
         return None;
     }
     // vxlan4-encap: its next hop is resolved.
@@ -320,7 +320,7 @@ impl<'t> Run<'t> {
         self.rx_if = rx_if;
         self.mac = tables
             .interface(rx_if)
-            .filter(|i| i.admin_up && i.l2 == L2Mode::L3)
+            .filter(|i| i.up && i.l2 == L2Mode::L3)
             .map_or(u64::MAX, |i| mac_word(&i.mac.0));
     }
 

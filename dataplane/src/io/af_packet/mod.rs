@@ -357,6 +357,15 @@ impl Config {
         self.layout.tx
     }
 
+    /// The same configuration for another interface (the daemon binds by
+    /// index once it holds the interface's lock).
+    pub fn on(&self, host_if: HostIf) -> Config {
+        Config {
+            host_if,
+            ..self.clone()
+        }
+    }
+
     /// Number of rx queues (sockets in the fanout group).
     pub fn rx_queues(&self) -> u16 {
         self.rx_queues
