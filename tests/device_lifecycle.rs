@@ -142,9 +142,12 @@ fn link_follows(topo: &KokoTopology, weftd: &Weftd, up: &Uplink) {
     eprintln!("{ifname}: re-attached after {t:?}");
     assert!(log(weftd).contains("eth0 is back"));
     // The new veth is created down, then set up: weft follows both.
-    within(Duration::from_secs(1), "link up after re-attach", weftd, || {
-        hw_link(weftd, ifname) == "up"
-    });
+    within(
+        Duration::from_secs(1),
+        "link up after re-attach",
+        weftd,
+        || hw_link(weftd, ifname) == "up",
+    );
     forwards(topo, weftd);
     let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 1 << 20);
     assert!(got == sent, "1 MiB after re-attach");
