@@ -3,7 +3,7 @@
 # against a no-op AF_XDP reflector, on one hairpin topology, in one run.
 #
 #   benches/e2e.sh [--quick] [--runs N] [--duration S] [--sizes "60 512 1400"]
-#                  [--duts "limit weft kernel"] [--flows N] [--no-build]
+#                  [--duts "limit weft weft-hif kernel"] [--flows N] [--no-build]
 #                  [--out DIR] [--no-docs] [--bin-dir DIR] [--prefix P]
 #
 # Needs root (network namespaces, XDP). Installs what is missing with apt,
@@ -16,6 +16,8 @@
 #   │   VXLAN VNI 11, A -> DUT     ├─veth──┤  limit:  reflector       │
 #   │ weft-pktgen sink (XDP, drop) │       │  weft:   weftd, VNI 11   │
 #   │   counts VNI 12 (B) frames   │       │          xconnect VNI 12 │
+#   │                              │       │  weft-hif: the same over │
+#   │                              │       │     create host-interface│
 #   │ A 10.99.0.2, B 10.99.0.3     │       │  kernel: vxlan11 + tc    │
 #   └──────────────────────────────┘       │    mirred -> vxlan12     │
 #                                          │ 10.99.0.1                │
@@ -40,7 +42,7 @@ ROOT=$PWD
 RUNS=5
 DURATION=2
 SIZES="60 512 1400"
-DUTS="limit weft kernel"
+DUTS="limit weft weft-hif kernel"
 FLOWS=64
 BUILD=1
 DOCS=1
@@ -183,7 +185,9 @@ weftctl() { in_dut "$BIN/weftctl" -s "$SOCK" "$@"; }
 # Configuration commands: their output (tunnel names) goes to the log.
 configure() { weftctl "$@" >>"$WORK/weftctl.log"; }
 
-dut_start_weft() {
+# weftd with the demo's commands on an interface made by CREATE, named IF.
+dut_start_weftd() {
+  local create=$1 ifc=$2
   rm -f "$SOCK"
   cat >"$WORK/startup.conf" <<EOF
 unix {
@@ -204,16 +208,25 @@ EOF
     sleep 0.1
   done
   # The demo's commands (scripts/demo.sh), with this topology's addresses.
-  configure create interface af_xdp host-if "$IF_DUT"
-  configure set interface ip address "$IF_DUT/0" "$IP_DUT/24"
-  configure set interface state "$IF_DUT/0" up
-  configure set interface rx-mode "$IF_DUT/0" polling
+  # shellcheck disable=SC2086
+  configure $create
+  configure set interface ip address "$ifc" "$IP_DUT/24"
+  configure set interface state "$ifc" up
+  configure set interface rx-mode "$ifc" polling
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_A" vni 11
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_B" vni 12
   configure set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
   configure set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
-  configure ip neighbor "$IF_DUT/0" "$IP_A" "$MAC_GEN" static
-  configure ip neighbor "$IF_DUT/0" "$IP_B" "$MAC_GEN" static
+  configure ip neighbor "$ifc" "$IP_A" "$MAC_GEN" static
+  configure ip neighbor "$ifc" "$IP_B" "$MAC_GEN" static
+}
+
+dut_start_weft() { dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0"; }
+# AF_PACKET: weft's MAC is its own (02:fe:...), so the generator's frames
+# for MAC_DUT reach it only because the socket is promiscuous; hw-addr
+# keeps the topology's MAC instead.
+dut_start_weft-hif() {
+  dut_start_weftd "create host-interface name $IF_DUT hw-addr $MAC_DUT" "host-$IF_DUT"
 }
 
 dut_start_kernel() {
@@ -304,10 +317,10 @@ for run in $(seq "$RUNS"); do
     for size in $SIZES; do
       measure "$dut" "$size" "$run"
     done
-    if [ "$dut" = weft ] && [ "$run" = "$RUNS" ]; then
-      weftctl show runtime >"$OUT/weft-show-runtime.txt" || true
-      weftctl show errors >"$OUT/weft-show-errors.txt" || true
-      weftctl show hardware-interfaces >"$OUT/weft-show-hardware.txt" || true
+    if [[ $dut == weft* ]] && [ "$run" = "$RUNS" ]; then
+      weftctl show runtime >"$OUT/$dut-show-runtime.txt" || true
+      weftctl show errors >"$OUT/$dut-show-errors.txt" || true
+      weftctl show hardware-interfaces >"$OUT/$dut-show-hardware.txt" || true
     fi
     dut_stop
   done

@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The DUTs in the order the report shows them.
-pub const DUTS: [&str; 3] = ["limit", "weft", "kernel"];
+pub const DUTS: [&str; 4] = ["limit", "weft", "weft-hif", "kernel"];
 
 /// One run, as a CSV row.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,13 +201,16 @@ pub fn markdown(cells: &BTreeMap<(u32, String), Cell>) -> String {
             }
         }
     }
-    out.push_str("\n| inner frame | weft / kernel | weft / limit |\n|---|---|---|\n");
+    out.push_str(
+        "\n| inner frame | weft / kernel | weft / limit | weft-hif / kernel |\n|---|---|---|---|\n",
+    );
     for size in sizes(cells) {
         let _ = writeln!(
             out,
-            "| {size} B | {} | {} |",
+            "| {size} B | {} | {} | {} |",
             ratio(cells, size, "weft", "kernel"),
-            ratio(cells, size, "weft", "limit")
+            ratio(cells, size, "weft", "limit"),
+            ratio(cells, size, "weft-hif", "kernel")
         );
     }
     out
@@ -248,6 +251,7 @@ pub fn chart(cells: &BTreeMap<(u32, String), Cell>, png: &Path) -> Result<()> {
     let colors = [
         RGBColor(120, 120, 120),
         RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
         RGBColor(214, 39, 40),
     ];
     let groups = sizes.len() as f64;
