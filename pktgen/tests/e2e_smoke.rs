@@ -75,7 +75,7 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
     let col = |n: &str| header.iter().position(|c| *c == n).unwrap();
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let duts: Vec<&str> = rows.iter().map(|r| r[col("dut")]).collect();
-    assert_eq!(duts, ["limit", "weft", "kernel"], "{csv}");
+    assert_eq!(duts, ["limit", "weft", "weft-hif", "kernel"], "{csv}");
     for r in &rows {
         let sent: u64 = r[col("sent")].parse().unwrap();
         let delivered: u64 = r[col("delivered_frames")].parse().unwrap();
@@ -90,15 +90,21 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
 
     let table = std::fs::read_to_string(out.join("table.md")).unwrap();
     assert!(
-        table.contains("| inner frame | weft / kernel | weft / limit |"),
+        table.contains("| inner frame | weft / kernel | weft / limit | weft-hif / kernel |"),
         "{table}"
     );
     assert!(table.contains("| 60 B | weft |"), "{table}");
+    assert!(table.contains("| 60 B | weft-hif |"), "{table}");
     let png = std::fs::read(out.join("e2e.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     // weftd forwarded through its graph (its show errors was saved).
-    let errors = std::fs::read_to_string(out.join("weft-show-errors.txt")).unwrap();
-    assert!(errors.contains("good packets encapsulated"), "{errors}");
+    for dut in ["weft", "weft-hif"] {
+        let errors = std::fs::read_to_string(out.join(format!("{dut}-show-errors.txt"))).unwrap();
+        assert!(
+            errors.contains("good packets encapsulated"),
+            "{dut}: {errors}"
+        );
+    }
 
     assert_eq!(
         std::fs::read_to_string(root.join("docs/performance.md")).unwrap(),
