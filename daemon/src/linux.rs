@@ -60,10 +60,23 @@ pub fn is_up(info: &LinkInfo) -> bool {
     info.admin_up && info.oper_up
 }
 
-/// Makes this weftd the owner of interface `host_if` (index `ifindex`):
-/// refused, naming the owner, when a live process holds it.
-pub fn claim(ifindex: u32, host_if: &str) -> Result<DeviceLock, DeviceError> {
-    Ok(DeviceLock::acquire(ifindex, host_if)?)
+/// Reads interface `host_if` and makes this weftd its owner, before a
+/// driver touches it: refused, naming the owner, when a live process holds
+/// it, which keeps that one's device untouched.
+pub fn claim(host_if: &str) -> Result<(Link, DeviceLock), DeviceError> {
+    let link = Link::get(host_if)?;
+    let lock = DeviceLock::acquire(link.ifindex, host_if)?;
+    Ok((link, lock))
+}
+
+/// Sets the MTU of the attached interface `ifindex` (`None`: not
+/// attached), for the drivers' `set_mtu`.
+pub fn set_mtu(host_if: &str, ifindex: Option<u32>, mtu: u16) -> Result<(), DeviceError> {
+    let ifindex = ifindex.ok_or_else(|| DeviceError::NotAttached(host_if.to_string()))?;
+    netlink::set_mtu(ifindex, mtu.into()).map_err(|source| DeviceError::Netlink {
+        host_if: host_if.to_string(),
+        source,
+    })
 }
 
 /// The interface's receive queues.

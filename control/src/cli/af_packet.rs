@@ -101,12 +101,7 @@ fn parse_create(input: &mut Input<'_>) -> Result<AfPacketArgs, CmdError> {
 
 fn create(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     let args = DeviceArgs::AfPacket(parse_create(input)?);
-    let st = &mut *st;
-    let sw = st
-        .runtime
-        .create_device(&mut st.config, &args)
-        .map_err(CmdError::failed)?;
-    st.zero_if_counters(sw);
+    st.create_device(&args)?;
     Ok(format!("{}\n", args.name()))
 }
 
@@ -131,10 +126,7 @@ fn delete(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
         .interface_index(&format!("host-{host_if}"))
         .filter(|&sw| st.config.interface(sw).map(|i| i.kind) == Some(InterfaceKind::AfPacket))
         .ok_or_else(|| CmdError::Failed(format!("no host-interface on `{host_if}'")))?;
-    let st = &mut *st;
-    st.runtime
-        .delete_device(&mut st.config, sw)
-        .map_err(CmdError::failed)?;
+    st.delete_device(sw)?;
     Ok(String::new())
 }
 

@@ -78,12 +78,7 @@ fn create_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
     if args.host_if.is_empty() {
         return Err(CmdError::failed("missing host interface"));
     }
-    let st = &mut *st;
-    let sw = st
-        .runtime
-        .create_device(&mut st.config, &DeviceArgs::AfXdp(args))
-        .map_err(CmdError::failed)?;
-    st.zero_if_counters(sw);
+    st.create_device(&DeviceArgs::AfXdp(args))?;
     Ok(String::new())
 }
 
@@ -109,10 +104,7 @@ fn delete_af_xdp(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
     if st.config.interface(sw).map(|i| i.kind) != Some(InterfaceKind::AfXdp) {
         return Err(CmdError::failed("not an AVF interface"));
     }
-    let st = &mut *st;
-    st.runtime
-        .delete_device(&mut st.config, sw)
-        .map_err(CmdError::failed)?;
+    st.delete_device(sw)?;
     Ok(String::new())
 }
 

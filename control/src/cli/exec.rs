@@ -26,6 +26,7 @@ use dataplane::stats::IF_COUNTERS;
 
 use super::grammar::{Arg, CmdError, Command, Resolved, Run, Tree};
 use crate::config::Config;
+use crate::device::DeviceArgs;
 use crate::runtime::Runtime;
 use console::Executor;
 
@@ -104,6 +105,24 @@ impl State {
             }
         }
         sum
+    }
+
+    /// Creates the device `args` asks for (`create interface af_xdp`,
+    /// `create host-interface`), its counters starting at zero.
+    pub fn create_device(&mut self, args: &DeviceArgs) -> Result<u32, CmdError> {
+        let sw = self
+            .runtime
+            .create_device(&mut self.config, args)
+            .map_err(CmdError::failed)?;
+        self.zero_if_counters(sw);
+        Ok(sw)
+    }
+
+    /// Deletes device interface `sw_if_index`.
+    pub fn delete_device(&mut self, sw_if_index: u32) -> Result<(), CmdError> {
+        self.runtime
+            .delete_device(&mut self.config, sw_if_index)
+            .map_err(CmdError::failed)
     }
 
     /// Starts the counters of a new interface at zero (an index may be

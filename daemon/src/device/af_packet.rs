@@ -67,8 +67,7 @@ impl Driver for AfPacket {
 
     fn open(&mut self, pool: &Arc<Pool>, workers: usize) -> Result<Opened, DeviceError> {
         let host_if = &self.args.host_if;
-        let link = linux::Link::get(host_if)?;
-        let lock = linux::claim(link.ifindex, host_if)?;
+        let (link, lock) = linux::claim(host_if)?;
         let queues = self.args.socket.rx_queues();
         if usize::from(queues) > workers {
             return Err(DeviceError::TooManyQueuesForWorkers {
@@ -115,15 +114,11 @@ impl Driver for AfPacket {
     }
 
     fn set_mtu(&mut self, mtu: u16) -> Result<(), DeviceError> {
-        let Some(a) = &self.open else {
-            return Err(DeviceError::NotAttached(self.args.host_if.clone()));
-        };
-        dataplane::io::netlink::set_mtu(a.ifindex, mtu.into()).map_err(|source| {
-            DeviceError::Netlink {
-                host_if: self.args.host_if.clone(),
-                source,
-            }
-        })
+        linux::set_mtu(
+            &self.args.host_if,
+            self.open.as_ref().map(|a| a.ifindex),
+            mtu,
+        )
     }
 
     fn counters(&self) -> Vec<Vec<(&'static CounterDesc, u64)>> {

@@ -81,10 +81,7 @@ impl Driver for AfXdp {
 
     fn open(&mut self, pool: &Arc<Pool>, workers: usize) -> Result<Opened, DeviceError> {
         let host_if = &self.args.host_if;
-        let link = linux::Link::get(host_if)?;
-        // Before anything touches the interface: a live weftd that owns it
-        // keeps it, untouched.
-        let lock = linux::claim(link.ifindex, host_if)?;
+        let (link, lock) = linux::claim(host_if)?;
         let available = link.rx_queues;
         let queues = self.args.num_rx_queues.unwrap_or(available);
         if queues > available {
@@ -163,15 +160,11 @@ impl Driver for AfXdp {
     }
 
     fn set_mtu(&mut self, mtu: u16) -> Result<(), DeviceError> {
-        let Some(a) = &self.open else {
-            return Err(DeviceError::NotAttached(self.args.host_if.clone()));
-        };
-        dataplane::io::netlink::set_mtu(a.ifindex, mtu.into()).map_err(|source| {
-            DeviceError::Netlink {
-                host_if: self.args.host_if.clone(),
-                source,
-            }
-        })
+        linux::set_mtu(
+            &self.args.host_if,
+            self.open.as_ref().map(|a| a.ifindex),
+            mtu,
+        )
     }
 
     fn configure(&mut self, ifc: &InterfaceConfig) {
