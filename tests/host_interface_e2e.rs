@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::koko::{KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping, tcp_transfer};
+use common::koko::{
+    KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, ping, tcp_transfer, wait_resolved,
+};
 use common::privileged;
 use common::show::{buffers_used, errors, interface_counters, moved, reason};
 use common::weftd::Weftd;
@@ -23,17 +25,6 @@ fn demo(weftd: &Weftd) {
     ] {
         weftd.ok(cmd);
     }
-}
-
-fn wait_resolved(weftd: &Weftd) {
-    for _ in 0..150 {
-        let n = weftd.ok("show ip neighbors");
-        if n.contains(" 10.99.0.1 ") && n.contains(" 10.99.0.2 ") {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("remotes not resolved{}", weftd.diagnostics());
 }
 
 fn count(m: &Counters, a: &str, b: &str) -> u64 {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::koko::{
     KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, tcp_transfer,
+    wait_neighbors, wait_resolved,
 };
 use common::show::buffers_used;
 use common::weftd::Weftd;
@@ -28,27 +29,6 @@ fn demo_commands(a: u32, b: u32, port: Option<u16>) -> Vec<String> {
         "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1".into(),
         "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0".into(),
     ]
-}
-
-/// Waits until weft has resolved both koko hosts (`show ip neighbors`).
-fn wait_resolved(weftd: &Weftd) {
-    wait_neighbors(weftd, &["10.99.0.1", "10.99.0.2"]);
-}
-
-/// Waits until weft has resolved every address in `addrs`.
-fn wait_neighbors(weftd: &Weftd, addrs: &[&str]) {
-    for _ in 0..100 {
-        let n = weftd.ok("show ip neighbors");
-        if addrs.iter().all(|a| n.contains(&format!(" {a} "))) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!(
-        "weft did not resolve the tunnel remotes: {}{}",
-        weftd.ok("show ip neighbors"),
-        weftd.diagnostics()
-    );
 }
 
 /// Counters of one interface from `show interface` (VPP layout: counter

@@ -25,7 +25,6 @@ use std::sync::Arc;
 
 use control::Config;
 use control::ConfigError;
-use control::InterfaceKind;
 use control::device::{DeviceArgs, DeviceError};
 use control::runtime::{DeviceCounter, RxMode, RxQueue, WorkerInfo};
 use dataplane::io::netlink::{self, LinkEvent, LinkInfo};
@@ -63,6 +62,9 @@ struct Device {
     mtu: u16,
     /// Open: its ports are with the workers.
     attached: bool,
+    /// It sits on a Linux interface (opened with an ifindex): a link dump
+    /// that does not list its interface means it is gone.
+    on_linux: bool,
 }
 
 /// weftd's runtime; see the [module docs](self).
@@ -235,6 +237,7 @@ impl Runtime {
                 ifindex: None,
                 mtu: control::interface::PG_MTU,
                 attached: true,
+                on_linux: false,
             },
         );
         Ok((sw_if_index, device))
@@ -346,10 +349,6 @@ impl Runtime {
         }
     }
 
-    fn effective_mtu(&self, name: &str, linux: u16) -> u16 {
-        effective_mtu(self.max_mtu(), name, linux)
-    }
-
     /// The Linux interface under device `sw_if_index` is gone: its queues
     /// come back from the workers and the device closes; the weft
     /// interface stays, link down, with its configuration.
@@ -451,7 +450,7 @@ impl control::runtime::Runtime for Runtime {
         let mut driver = self.drivers.driver(args)?;
         let opened = driver.open(&self.pool, self.workers.len())?;
         let mac = opened.mac.unwrap_or_else(|| config.random_mac());
-        let mtu = self.effective_mtu(&name, opened.mtu);
+        let mtu = effective_mtu(self.max_mtu(), &name, opened.mtu);
         let sw_if_index = match config.create_device_interface(&name, driver.kind(), mac, mtu) {
             Ok(sw) => sw,
             Err(e) => {
@@ -473,6 +472,7 @@ impl control::runtime::Runtime for Runtime {
                 ifindex: opened.ifindex,
                 mtu: opened.mtu,
                 attached: true,
+                on_linux: opened.ifindex.is_some(),
             },
         );
         Ok(sw_if_index)
@@ -530,7 +530,7 @@ impl control::runtime::Runtime for Runtime {
                     let devices: Vec<(u32, String)> = self
                         .devices
                         .iter()
-                        .filter(|(_, d)| d.driver.kind() != InterfaceKind::Pg)
+                        .filter(|(_, d)| d.on_linux)
                         .map(|(&sw, d)| (sw, d.driver.host_if().to_string()))
                         .collect();
                     for (sw, host_if) in devices {

@@ -38,6 +38,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use super::weftd::Weftd;
 use super::{Netns, veth};
 
 /// koko1's underlay address.
@@ -421,4 +422,25 @@ pub fn tcp_transfer(from: &Netns, to: &Netns, to_ip: &str, len: usize) -> (Vec<u
     stream.write_all(&data).unwrap();
     drop(stream);
     (data, server.join().unwrap())
+}
+
+/// Waits until weft has resolved both koko hosts (`show ip neighbors`).
+pub fn wait_resolved(weftd: &Weftd) {
+    wait_neighbors(weftd, &["10.99.0.1", "10.99.0.2"]);
+}
+
+/// Waits until weft has resolved every address in `addrs`.
+pub fn wait_neighbors(weftd: &Weftd, addrs: &[&str]) {
+    for _ in 0..100 {
+        let n = weftd.ok("show ip neighbors");
+        if addrs.iter().all(|a| n.contains(&format!(" {a} "))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "weft did not resolve the tunnel remotes: {}{}",
+        weftd.ok("show ip neighbors"),
+        weftd.diagnostics()
+    );
 }

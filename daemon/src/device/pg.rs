@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use control::InterfaceConfig;
 use control::device::{DeviceArgs, DeviceError};
-use control::interface::InterfaceKind;
+use control::interface::{InterfaceKind, PG_MTU};
 use dataplane::io::pg::{PgHandle, PgPort};
 use dataplane::pool::Pool;
 use dataplane::port::Port;
@@ -128,9 +128,6 @@ impl Pg {
         (pg, state)
     }
 }
-
-/// L3 MTU of a pg device.
-pub const PG_MTU: u16 = 1500;
 
 impl Driver for Pg {
     fn kind(&self) -> InterfaceKind {
