@@ -31,7 +31,6 @@
 //!   containing it. Routes come in a later issue.
 //! - Only device interfaces (pg today) can be uplinks; a tunnel is never
 //!   carried over another tunnel, so an encap can never loop.
-//! - Bridge domains are not modelled: an interface is L3 or xconnected.
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
@@ -181,6 +180,8 @@ pub struct Config {
     pub(crate) tunnels: Vec<Option<TunnelConfig>>,
     /// Static IPv4 routes (`ip route add`), by prefix.
     pub(crate) routes: BTreeMap<crate::fib::Prefix, crate::fib::Route>,
+    /// Bridge domains and the MAC table ([`crate::bridge`]).
+    pub(crate) bridges: crate::bridge::Bridges,
     /// Whether workers use vxlan4-fastpath (`set vxlan fastpath`).
     vxlan4_fastpath: bool,
     /// Keyed hasher that makes tunnel MACs look random.
@@ -205,6 +206,7 @@ impl Config {
             neighbor_stats: NeighborStats::default(),
             tunnels: Vec::new(),
             routes: BTreeMap::new(),
+            bridges: crate::bridge::Bridges::default(),
             vxlan4_fastpath: true,
             mac_hasher: RandomState::new(),
             macs_made: 0,
@@ -276,6 +278,7 @@ impl Config {
     /// its neighbours, and the xconnects towards it (those interfaces go
     /// back to L3, as VPP does). Its addresses go with it.
     pub(crate) fn remove_interface(&mut self, sw_if_index: u32) -> Option<InterfaceConfig> {
+        self.leave_bridge(sw_if_index);
         let removed = take(&mut self.interfaces, sw_if_index)?;
         self.neighbors.retain(|&(i, _), _| i != sw_if_index);
         for ifc in self.interfaces.iter_mut().flatten() {
@@ -320,7 +323,7 @@ impl Config {
                     mac: i.mac,
                     mtu: i.mtu,
                     l2: i.l2,
-                    output: i.kind.output(),
+                    output: i.output(),
                 })
             })
             .collect();
@@ -348,6 +351,7 @@ impl Config {
         }
         t.vxlan4_ports.sort_unstable();
         t.vxlan4_ports.dedup();
+        t.l2 = self.build_l2();
         t
     }
 

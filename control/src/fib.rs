@@ -177,19 +177,29 @@ impl Config {
     /// thousands of tunnel interfaces a scan of all interfaces per tunnel
     /// made every publish quadratic in the number of tunnels.
     pub(crate) fn connected(&self) -> Connected {
+        self.connected_through(|o| o == Output::Device)
+    }
+
+    /// The connected prefixes of the interfaces whose output `keep`s.
+    fn connected_through(&self, keep: impl Fn(Output) -> bool) -> Connected {
         Connected(
             self.interfaces()
-                .filter(|ifc| ifc.kind.output() == Output::Device)
+                .filter(|ifc| keep(ifc.output()))
                 .flat_map(|ifc| ifc.ip4.iter().map(|a| (ifc.sw_if_index, *a)))
                 .collect(),
         )
     }
 
-    /// The egress for `dst`: longest-prefix match over the connected
-    /// prefixes of device interfaces and static routes. `None` when nothing
-    /// covers `dst` or a route's next hop is not on a connected prefix.
+    /// The egress for `dst` of what weft itself sends (ping, ARP):
+    /// longest-prefix match over the connected prefixes of device
+    /// interfaces and BVIs, and static routes. `None` when nothing covers
+    /// `dst` or a route's next hop is not on a connected prefix. Tunnels
+    /// never go out through a BVI (see [`Config::connected`]).
     pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
-        self.egress_in(&self.connected(), dst)
+        self.egress_in(
+            &self.connected_through(|o| matches!(o, Output::Device | Output::Bvi)),
+            dst,
+        )
     }
 
     /// [`egress_for`](Self::egress_for) with the connected prefixes

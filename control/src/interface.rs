@@ -66,6 +66,17 @@ impl InterfaceKind {
     }
 }
 
+impl InterfaceConfig {
+    /// How packets sent out of it leave: its kind's output, or into its
+    /// bridge for a BVI.
+    pub fn output(&self) -> Output {
+        match self.l2 {
+            L2Mode::Bridge { bvi: true, .. } => Output::Bvi,
+            _ => self.kind.output(),
+        }
+    }
+}
+
 /// One interface as configured.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterfaceConfig {
@@ -287,7 +298,10 @@ impl Config {
         if ifc.kind == InterfaceKind::Local {
             return Err(ConfigError::MacChangeNotSupported(sw_if_index));
         }
-        ifc.mac = mac;
+        let old = std::mem::replace(&mut ifc.mac, mac);
+        if let L2Mode::Bridge { bd, bvi: true, .. } = ifc.l2 {
+            self.move_bvi_mac(bd, sw_if_index, old, mac);
+        }
         self.publish();
         Ok(())
     }

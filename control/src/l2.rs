@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Deleting an interface returns every interface xconnected to it to L3
-//! (see [`crate::vxlan`]). Bridge domains are not supported.
+//! (see [`crate::vxlan`]). Bridge domains are in [`crate::bridge`].
 
 use dataplane::tables::L2Mode;
 
@@ -34,6 +34,7 @@ impl Config {
         if ifc.kind == InterfaceKind::Local || peer_ifc.kind == InterfaceKind::Local {
             return Err(ConfigError::InvalidL2Config);
         }
+        self.leave_bridge(sw_if_index);
         self.existing_mut(sw_if_index)?.l2 = L2Mode::Xconnect { peer };
         self.publish();
         Ok(())
@@ -41,6 +42,8 @@ impl Config {
 
     /// Returns an interface to routed mode (`set interface l3 <if>`).
     pub fn set_l3(&mut self, sw_if_index: u32) -> Result<(), ConfigError> {
+        self.existing(sw_if_index)?;
+        self.leave_bridge(sw_if_index);
         self.existing_mut(sw_if_index)?.l2 = L2Mode::L3;
         self.publish();
         Ok(())

@@ -16,6 +16,7 @@
 //! | [`ip`] | IPv4 addresses, neighbours |
 //! | [`vxlan`] | tunnels ([`VxlanError`]) |
 //! | [`l2`] | xconnect, L3 |
+//! | [`bridge`] | bridge domains, members, the L2 FIB ([`bridge::BridgeError`]) |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
 //! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
 //!
@@ -62,6 +63,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod device;

@@ -19,6 +19,7 @@
 
 pub mod commands;
 pub mod device;
+pub mod l2age;
 pub mod link;
 pub mod linux;
 pub mod neighbor;

@@ -67,6 +67,7 @@ pub fn spawn(
         .name("weft_punt".into())
         .spawn(move || {
             let mut next_tick = Instant::now();
+            let mut ager = crate::l2age::Ager::new(next_tick);
             while !stop.load(Ordering::Relaxed) {
                 let wait = next_tick.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(wait) {
@@ -103,6 +104,7 @@ pub fn spawn(
                     with(&mut |config, rt| {
                         let mut r = cp.resolver.lock().expect("resolver lock");
                         r.tick(config, rt, Instant::now());
+                        ager.tick(config, Instant::now());
                     });
                     next_tick = Instant::now() + TICK;
                 }

@@ -696,8 +696,8 @@ fn interface_config_commands() {
             "set interface l2 xconnect: invalid configuration for interface",
         ),
         (
-            "set interface l2 bridge eth0 1",
-            "set interface l2: unknown input `bridge eth0 1'",
+            "set interface l2 tag-rewrite eth0 pop 1",
+            "set interface l2: unknown input `tag-rewrite eth0 pop 1'",
         ),
         (
             "set interface l3 eth9",
@@ -872,8 +872,8 @@ fn grammar_errors_and_prefixes() {
     );
     // What weft does not have is unknown input, never a fake success.
     assert_eq!(
-        r.err("show bridge-domain"),
-        "show: unknown input `bridge-domain'"
+        r.err("show acl-plugin acl"),
+        "show: unknown input `acl-plugin acl'"
     );
     assert_eq!(r.err("ping 10.99.0.1"), "unknown input `ping 10.99.0.1'");
     assert_eq!(r.err("ip table add 1"), "ip: unknown input `table add 1'");

@@ -279,9 +279,6 @@ pub enum GraphError {
         /// The missing next node.
         next: &'static str,
     },
-    /// The nodes form a loop.
-    #[error("the graph has a loop through `{0}`")]
-    Loop(&'static str),
 }
 
 /// A worker's graph: its nodes, their pending queues, and the dispatcher.
@@ -328,30 +325,45 @@ impl Graph {
             }
             next_map.push(map);
         }
-        // Kahn's algorithm; input nodes first.
+        // Kahn's algorithm; input nodes first. The graph may have cycles
+        // (a BVI's replies go from interface-output back into l2-input, a
+        // bridged frame for the BVI from l2-fwd back to ethernet-input):
+        // when every node left waits on one, the first of them in
+        // declaration order runs next, so a cycle's entry comes before the
+        // rest of it. The order is only a schedule: `run` repeats passes
+        // until nothing is pending, so a packet sent back along a cycle
+        // runs in the next pass.
         let mut indegree = vec![0usize; nodes.len()];
         for map in &next_map {
             for &j in map {
                 indegree[j as usize] += 1;
             }
         }
+        let mut placed = vec![false; nodes.len()];
         let mut ready: Vec<usize> = (0..nodes.len())
             .filter(|&i| indegree[i] == 0)
             .rev()
             .collect();
         let mut order = Vec::with_capacity(nodes.len());
-        while let Some(i) = ready.pop() {
+        while order.len() < nodes.len() {
+            let i = match ready.pop() {
+                Some(i) => i,
+                None => (0..nodes.len())
+                    .find(|&i| !placed[i])
+                    .expect("a node is left"),
+            };
+            if placed[i] {
+                continue;
+            }
+            placed[i] = true;
             order.push(i as u16);
             for &j in &next_map[i] {
-                indegree[j as usize] -= 1;
-                if indegree[j as usize] == 0 {
-                    ready.push(j as usize);
+                let j = j as usize;
+                indegree[j] = indegree[j].saturating_sub(1);
+                if indegree[j] == 0 && !placed[j] {
+                    ready.push(j);
                 }
             }
-        }
-        if order.len() != nodes.len() {
-            let stuck = (0..nodes.len()).find(|&i| indegree[i] > 0).unwrap_or(0);
-            return Err(GraphError::Loop(names[stuck]));
         }
         let mut nodes = nodes;
         for n in &mut nodes {

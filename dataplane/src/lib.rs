@@ -8,6 +8,7 @@
 pub mod fixtures;
 pub mod graph;
 pub mod io;
+pub mod l2fib;
 pub mod nodes;
 pub mod pool;
 pub mod port;

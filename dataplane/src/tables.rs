@@ -34,6 +34,31 @@ pub enum L2Mode {
         /// The peer's sw_if_index.
         peer: u32,
     },
+    /// A member of bridge domain `bd` (`set interface l2 bridge`).
+    Bridge {
+        /// The bridge domain's index (not its id): [`L2Tables::bds`].
+        bd: u16,
+        /// Split-horizon group (0: none). A frame is never flooded or
+        /// forwarded to a member of the (non-zero) group it came from.
+        shg: u8,
+        /// The domain's BVI: frames the bridge sends to it go up to its
+        /// L3 stack, frames its L3 stack sends go into the bridge.
+        bvi: bool,
+        /// The interface's sequence number in the domain (VPP's ISN): the
+        /// L2 FIB entries written with another number are stale.
+        isn: u8,
+    },
+}
+
+impl L2Mode {
+    /// The bridge domain index of a bridged interface.
+    #[inline]
+    pub fn bd(self) -> Option<u16> {
+        match self {
+            L2Mode::Bridge { bd, .. } => Some(bd),
+            _ => None,
+        }
+    }
 }
 
 /// How packets leave an interface.
@@ -48,8 +73,63 @@ pub enum Output {
         /// Tunnel index.
         tunnel: u32,
     },
+    /// Into its bridge domain: the interface is a BVI, and what its L3
+    /// stack sends enters l2-input as if received on it.
+    Bvi,
     /// Nowhere: dropped (e.g. local0).
     Drop,
+}
+
+/// A bridge domain as the dataplane sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BridgeDomain {
+    /// The id users give it (`create bridge-domain 10`).
+    pub bd_id: u32,
+    /// Learn source MACs.
+    pub learn: bool,
+    /// Forward known unicast to its member (off: flood it, as unknown).
+    pub forward: bool,
+    /// Flood broadcast and multicast.
+    pub flood: bool,
+    /// Flood unknown unicast.
+    pub uu_flood: bool,
+    /// Learned entries age after this many minutes (0: never).
+    pub mac_age: u8,
+    /// At most this many learned entries.
+    pub learn_limit: u32,
+    /// Members, in the order they joined (VPP floods in its own order;
+    /// weft in this one).
+    pub members: Vec<Member>,
+}
+
+/// A member of a bridge domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The interface.
+    pub sw_if_index: u32,
+    /// Its split-horizon group.
+    pub shg: u8,
+    /// It is the BVI.
+    pub bvi: bool,
+}
+
+/// The L2 bridging tables: the domains' configuration (republished with
+/// every change) and the MAC table, which is not: it is shared by every
+/// snapshot, written by workers as they learn and by the control plane.
+#[derive(Clone, Debug, Default)]
+pub struct L2Tables {
+    /// Bridge domains by index (`None`: free; index 0 is never used).
+    pub bds: Vec<Option<BridgeDomain>>,
+    /// The MAC table.
+    pub fib: Arc<crate::l2fib::L2Fib>,
+}
+
+impl L2Tables {
+    /// The bridge domain with this index.
+    #[inline]
+    pub fn bd(&self, bd: u16) -> Option<&BridgeDomain> {
+        self.bds.get(bd as usize).and_then(|b| b.as_ref())
+    }
 }
 
 /// An interface as the dataplane sees it.
@@ -142,6 +222,8 @@ pub struct Tables {
     /// default; `set vxlan fastpath off` sends everything through the node
     /// path, as VPP would).
     pub vxlan4_fastpath: bool,
+    /// Bridge domains and the MAC table.
+    pub l2: L2Tables,
 }
 
 impl Default for Tables {
@@ -154,6 +236,7 @@ impl Default for Tables {
             vxlan4: FxHashMap::default(),
             tunnels: Vec::new(),
             vxlan4_fastpath: true,
+            l2: L2Tables::default(),
         }
     }
 }

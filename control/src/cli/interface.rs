@@ -111,6 +111,13 @@ fn address_lines(st: &State, i: &InterfaceConfig) -> String {
             .map_or_else(|| peer.to_string(), |p| p.name.clone());
         s.push_str(&format!("  L2 xconnect {peer}\n"));
     }
+    if let L2Mode::Bridge { bd, shg, bvi, .. } = i.l2 {
+        let id = st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id);
+        let bvi = if bvi { "bvi" } else { " " };
+        s.push_str(&format!(
+            "  L2 bridge bd-id {id} idx {bd} shg {shg} {bvi}\n"
+        ));
+    }
     for a in &i.ip4 {
         s.push_str(&format!("  L3 {a}\n"));
     }
@@ -192,7 +199,7 @@ fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
             .map(|i| {
                 let peer = match i.l2 {
                     L2Mode::Xconnect { peer } => json!(peer),
-                    L2Mode::L3 => Value::Null,
+                    L2Mode::L3 | L2Mode::Bridge { .. } => Value::Null,
                 };
                 json!({
                     "name": i.name,

@@ -6,8 +6,7 @@
 //! show mode [<if-name1> <if-name2> ...]
 //! ```
 //!
-//! Bridge domains (`set interface l2 bridge`) are not supported: the word
-//! is unknown input.
+//! Bridge domains (`set interface l2 bridge`) are in [`super::bridge`].
 
 use dataplane::tables::L2Mode;
 use serde_json::{Value, json};
@@ -75,6 +74,15 @@ fn modes(st: &State, input: &mut Input<'_>) -> Result<Vec<(String, String, Strin
                     .interface(peer)
                     .map_or_else(|| peer.to_string(), |p| p.name.clone()),
             ),
+            L2Mode::Bridge { bd, shg, bvi, .. } => (
+                "l2 bridge".to_string(),
+                i.name.clone(),
+                format!(
+                    "bd_id {}{} shg {shg}",
+                    st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id),
+                    if bvi { " bvi" } else { "" }
+                ),
+            ),
         })
         .collect())
 }
@@ -91,8 +99,17 @@ fn show_mode_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdErr
         modes(st, input)?
             .into_iter()
             .map(|(m, i, a)| {
-                let peer = if m == "l3" { Value::Null } else { json!(a) };
-                json!({ "interface": i, "mode": m, "peer": peer })
+                let peer = if m == "l2 xconnect" {
+                    json!(a)
+                } else {
+                    Value::Null
+                };
+                let bridge = if m == "l2 bridge" {
+                    json!(a)
+                } else {
+                    Value::Null
+                };
+                json!({ "interface": i, "mode": m, "peer": peer, "bridge": bridge })
             })
             .collect(),
     ))

@@ -17,6 +17,7 @@
 
 pub mod af_packet;
 pub mod af_xdp;
+pub mod bridge;
 pub mod exec;
 pub mod fib;
 pub mod format;
@@ -43,6 +44,7 @@ pub fn builtin_commands() -> Vec<Command> {
     v.extend(af_packet::commands());
     v.extend(vxlan::commands());
     v.extend(l2::commands());
+    v.extend(bridge::commands());
     v.extend(ip::commands());
     v.extend(fib::commands());
     v.extend(stats::commands());

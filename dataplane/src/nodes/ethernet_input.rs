@@ -108,7 +108,12 @@ impl Node for EthernetInput {
                     counts[Counter::TooShort as usize] += 1;
                     break 'decide Next::Drop;
                 }
-                if let L2Mode::Xconnect { .. } = ifc.l2 {
+                // A BVI's frames come out of its bridge: they go up its
+                // L3 stack like any routed interface's.
+                if matches!(
+                    ifc.l2,
+                    L2Mode::Xconnect { .. } | L2Mode::Bridge { bvi: false, .. }
+                ) {
                     break 'decide Next::L2Input;
                 }
                 let f = EthernetFrame::new_unchecked(p.data());

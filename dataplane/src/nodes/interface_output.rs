@@ -36,6 +36,8 @@ crate::next_nodes! {
     pub enum Next {
         /// Dropped.
         Drop = "error-drop",
+        /// Into the bridge of a BVI.
+        L2Input = "l2-input",
     }
 }
 
@@ -56,12 +58,15 @@ crate::counters! {
 pub struct InterfaceOutput {
     /// Buffers that could not be staged, on their way to error-drop.
     kept: Vec<crate::pool::Buf>,
+    /// Buffers sent out of a BVI, on their way into its bridge.
+    bridged: Vec<crate::pool::Buf>,
 }
 
 impl Default for InterfaceOutput {
     fn default() -> Self {
         InterfaceOutput {
             kept: Vec::with_capacity(crate::graph::VECTOR_SIZE),
+            bridged: Vec::with_capacity(crate::graph::VECTOR_SIZE),
         }
     }
 }
@@ -135,9 +140,23 @@ impl InterfaceOutput {
         let mut run_max = 0u32;
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
-        for b in v.bufs.drain(..) {
+        for mut b in v.bufs.drain(..) {
             let m = pool.meta(&b);
             let (tx_if, len) = (m.tx_if, m.len);
+            if let Some(i) = tables
+                .interface(tx_if)
+                .filter(|i| i.output == Output::Bvi && i.up)
+            {
+                // Out of a BVI: into its bridge, as received on it.
+                ifc.add_combined(i.sw_if_index, IfCounter::TxPackets, 1, u64::from(len));
+                if m.is_traced() {
+                    let meta = *m;
+                    trace(ctx.tracer, ctx.node_name, &meta, true);
+                }
+                pool.meta_mut(&mut b).rx_if = tx_if;
+                self.bridged.push(b);
+                continue;
+            }
             let traced = m.is_traced().then_some(*m);
             if tx_if != run_if {
                 ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
@@ -199,6 +218,8 @@ impl InterfaceOutput {
         ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
         v.bufs.append(&mut self.kept);
         v.nexts.resize(v.bufs.len(), Next::Drop as u16);
+        v.bufs.append(&mut self.bridged);
+        v.nexts.resize(v.bufs.len(), Next::L2Input as u16);
         for (c, n) in counts.iter().enumerate() {
             ctx.count(c, *n);
         }

@@ -3,7 +3,16 @@
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
-use crate::tables::Output;
+use crate::tables::{L2Mode, Output, Tables};
+
+/// The split-horizon group of a bridged interface (0 otherwise).
+#[inline]
+fn shg(tables: &Tables, sw_if_index: u32) -> u8 {
+    match tables.interface(sw_if_index).map(|i| i.l2) {
+        Some(L2Mode::Bridge { shg, .. }) => shg,
+        _ => 0,
+    }
+}
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8]) {
@@ -47,6 +56,8 @@ crate::counters! {
         BadInterface = ("L2 output to interface not in L2 mode or deleted", Error),
         /// The transmit interface is administratively down.
         Down = ("interface is down", Error),
+        /// Known unicast between two members of one split-horizon group.
+        SplitHorizon = ("L2 split horizon drops", Error),
     }
 }
 
@@ -80,10 +91,15 @@ impl Node for L2Output {
                     counts[Counter::Down as usize] += 1;
                     Next::Drop
                 }
+                Some(i) if matches!(i.l2, L2Mode::Bridge { shg: s, .. } if s != 0 && s == shg(tables, m.rx_if)) =>
+                {
+                    counts[Counter::SplitHorizon as usize] += 1;
+                    Next::Drop
+                }
                 Some(i) => match i.output {
                     Output::Vxlan4 { .. } => Next::Vxlan4Encap,
                     Output::Device => Next::InterfaceOutput,
-                    Output::Drop => {
+                    Output::Bvi | Output::Drop => {
                         counts[Counter::BadInterface as usize] += 1;
                         Next::Drop
                     }
