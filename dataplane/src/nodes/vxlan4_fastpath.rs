@@ -19,6 +19,15 @@
 //! `good packets encapsulated` under the nodes that own them, so
 //! `show errors` reads the same either way.
 //!
+//! A tunnel in a bridge domain is taken the same way for known unicast:
+//! per run of packets with one inner MAC pair it checks what l2-learn,
+//! l2-fwd and l2-output would do (the source known on this tunnel and
+//! stamped this minute, so learning has nothing to write; the
+//! destination known, current, behind another tunnel that is up, resolved
+//! and not in the source's split-horizon group), then counts `L2 learn
+//! packets`, `L2 forward packets` and `L2 forward hits` too. Learning,
+//! flooding, the BVI and every drop stay on the node path.
+//!
 //! Everything else goes on to ethernet-input untouched: ARP, ICMP, IP
 //! options, fragments, multicast, unknown tunnels, malformed headers, a
 //! tunnel xconnected to a device, an unresolved next hop. Input nodes do
@@ -29,12 +38,14 @@
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::flags as buf_flags;
 use crate::stats::{IfCounter, IfCounters};
-use crate::tables::{L2Mode, Output, Tables, VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxlan4Key};
-use crate::wire::{checksum, vxlan};
+use crate::tables::{
+    BridgeDomain, L2Mode, Output, Tables, VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxlan4Key,
+};
+use crate::wire::{EthernetAddress, checksum, vxlan};
 use std::net::Ipv4Addr;
 
 use super::vxlan4_encap::{flow_hash, write_outer};
-use super::{l2_input, l2_output, vxlan4_encap, vxlan4_input};
+use super::{l2_fwd, l2_input, l2_learn, l2_output, vxlan4_encap, vxlan4_input};
 
 crate::next_nodes! {
     /// Next nodes of vxlan4-fastpath.
@@ -52,6 +63,8 @@ pub struct Vxlan4Fastpath {
     /// Graph indices of the nodes whose counters this node keeps true.
     vxlan4_input: usize,
     l2_input: usize,
+    l2_learn: usize,
+    l2_fwd: usize,
     l2_output: usize,
     vxlan4_encap: usize,
 }
@@ -61,6 +74,8 @@ impl Default for Vxlan4Fastpath {
         Vxlan4Fastpath {
             vxlan4_input: usize::MAX,
             l2_input: usize::MAX,
+            l2_learn: usize::MAX,
+            l2_fwd: usize::MAX,
             l2_output: usize::MAX,
             vxlan4_encap: usize::MAX,
         }
@@ -78,47 +93,142 @@ static INFO: NodeInfo = NodeInfo {
 /// UDP (8), VXLAN (8) and the inner Ethernet header (14).
 const MIN_FRAME: usize = VXLAN4_REWRITE_LEN + 14;
 
-/// The outcome of the node path for one decap key, resolved once per run
-/// of packets with that key.
+/// Where the node path sends a packet taken by the fast path: the
+/// receiving tunnel, the egress tunnel and its rewrite.
 #[derive(Clone, Copy, Debug)]
 struct Plan<'t> {
     /// The receiving tunnel's sw_if_index.
     rx_tunnel: u32,
-    /// The egress tunnel's sw_if_index (its xconnect peer).
+    /// The egress tunnel's sw_if_index.
     tx_tunnel: u32,
     /// The egress tunnel's rewrite.
     encap: &'t Vxlan4Encap,
 }
 
+/// A receiving tunnel in a bridge domain: where a packet goes depends on
+/// its inner MACs, looked up per run of packets with the same pair.
+#[derive(Clone, Copy, Debug)]
+struct Bridged<'t> {
+    /// The receiving tunnel's sw_if_index.
+    rx_tunnel: u32,
+    /// Its domain (index), sequence number and split-horizon group.
+    bd_index: u16,
+    isn: u8,
+    shg: u8,
+    /// The domain.
+    bd: &'t BridgeDomain,
+}
+
+/// The outcome of the node path for one decap key, resolved once per run
+/// of packets with that key.
+#[derive(Clone, Copy, Debug)]
+enum Decap<'t> {
+    /// Cross-connected to a tunnel.
+    Xconnect(Plan<'t>),
+    /// Bridged: known unicast to a tunnel may be taken.
+    Bridged(Bridged<'t>),
+}
+
 /// What the node path does with a valid VXLAN packet with this key: the
-/// plan if it ends re-encapsulated on a tunnel, `None` for any other end
-/// (dropped, held, to a device, punted), which the node path then handles.
-fn resolve<'t>(tables: &'t Tables, key: &Vxlan4Key) -> Option<Plan<'t>> {
+/// plan if it ends re-encapsulated on a tunnel (or, bridged, may), `None`
+/// for any other end (dropped, held, to a device, punted), which the node
+/// path then handles.
+fn resolve<'t>(tables: &'t Tables, key: &Vxlan4Key) -> Option<Decap<'t>> {
     // ip4-input: for one of weft's addresses, on a VXLAN port.
     if !tables.local4.contains_key(&key.local) || !tables.vxlan4_ports.contains(&key.port) {
         return None;
     }
     // vxlan4-input: a tunnel for the key.
     let rx = tables.tunnel(*tables.vxlan4.get(key)?)?;
-    // l2-input: the tunnel is cross-connected.
-    let L2Mode::Xconnect { peer } = tables.interface(rx.sw_if_index)?.l2 else {
-        return None;
+    // l2-input: the tunnel is cross-connected or bridged.
+    let peer = match tables.interface(rx.sw_if_index)?.l2 {
+        L2Mode::Xconnect { peer } => peer,
+        L2Mode::Bridge { bd, shg, isn, .. } => {
+            return Some(Decap::Bridged(Bridged {
+                rx_tunnel: rx.sw_if_index,
+                bd_index: bd,
+                isn,
+                shg,
+                bd: tables.l2.bd(bd)?,
+            }));
+        }
+        L2Mode::L3 => return None,
     };
-    // l2-output: the peer is up and is a VXLAN tunnel.
-    let out = tables.interface(peer)?;
+    Some(Decap::Xconnect(egress(tables, rx.sw_if_index, peer)?))
+}
+
+/// l2-output and vxlan4-encap: the plan when `tx` is a VXLAN tunnel that
+/// is up with a resolved next hop.
+fn egress<'t>(tables: &'t Tables, rx_tunnel: u32, tx: u32) -> Option<Plan<'t>> {
+    let out = tables.interface(tx)?;
     let Output::Vxlan4 { tunnel } = out.output else {
         return None;
     };
     if !out.up {
         return None;
     }
-    // vxlan4-encap: its next hop is resolved.
     let encap = tables.tunnel(tunnel)?.encap.as_ref()?;
     Some(Plan {
-        rx_tunnel: rx.sw_if_index,
-        tx_tunnel: peer,
+        rx_tunnel,
+        tx_tunnel: tx,
         encap,
     })
+}
+
+/// What l2-learn, l2-fwd and l2-output do with a bridged frame from `src`
+/// to `dst`: the plan when learning has nothing to write (the source is
+/// known on this tunnel, stamped this minute) and the destination is
+/// known unicast behind another tunnel the frame may go to; `None`
+/// otherwise (learning, flooding, the BVI, drops: the node path).
+#[cold]
+#[inline(never)]
+fn resolve_bridged<'t>(
+    tables: &'t Tables,
+    br: &Bridged<'t>,
+    dst: &EthernetAddress,
+    src: &EthernetAddress,
+) -> Option<Plan<'t>> {
+    let fib = &tables.l2.fib;
+    if dst.0[0] & 1 != 0 || !br.bd.forward {
+        return None;
+    }
+    if br.bd.learn {
+        if src.0[0] & 1 != 0 || src.0 == [0; 6] {
+            return None;
+        }
+        let e = fib.lookup(br.bd_index, src)?;
+        let known = e.sw_if_index == br.rx_tunnel
+            && (!e.is_learned() || (e.stamp == fib.now() && e.isn == br.isn));
+        if !known {
+            return None;
+        }
+    }
+    let e = fib.lookup(br.bd_index, dst)?;
+    if e.sw_if_index == br.rx_tunnel {
+        return None;
+    }
+    // l2-fwd's check that the entry is current, and l2-output's split
+    // horizon.
+    match tables.interface(e.sw_if_index)?.l2 {
+        L2Mode::Bridge {
+            bd, isn, shg, bvi, ..
+        } if bd == br.bd_index
+            && !bvi
+            && (!e.is_learned() || isn == e.isn)
+            && !(shg != 0 && shg == br.shg) => {}
+        _ => return None,
+    }
+    egress(tables, br.rx_tunnel, e.sw_if_index)
+}
+
+/// The inner destination and source MACs of a frame, as two words.
+#[inline]
+fn inner_macs(h: &[u8; MIN_FRAME]) -> (u64, u32) {
+    let m = &h[VXLAN4_REWRITE_LEN..VXLAN4_REWRITE_LEN + 12];
+    (
+        u64::from_ne_bytes([m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]]),
+        u32::from_ne_bytes([m[8], m[9], m[10], m[11]]),
+    )
 }
 
 /// The decap key of a frame's outer headers, raw: the IPv4 source and
@@ -211,6 +321,9 @@ fn mac_word(mac: &[u8; 6]) -> u64 {
     u64::from_le_bytes([mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], 0, 0])
 }
 
+/// A MAC pair no frame has (a group source), resolved to nothing.
+const NO_MACS: (u64, u32) = (u64::MAX, u32::MAX);
+
 /// Decap keys a vector remembers ([`Run::slots`]).
 const PLAN_SLOTS: usize = 16;
 
@@ -230,7 +343,7 @@ const NO_KEY: RawKey = RawKey {
 #[derive(Clone, Copy)]
 struct Slot<'t> {
     key: RawKey,
-    plan: Option<Plan<'t>>,
+    plan: Option<Decap<'t>>,
     n: u64,
     bytes: u64,
 }
@@ -243,9 +356,10 @@ impl Slot<'_> {
         bytes: 0,
     };
 
-    /// Adds the counts: rx on the receiving tunnel, tx on the egress one.
+    /// Adds the counts: rx on the receiving tunnel, tx on the egress one
+    /// (a bridged key's packets are counted per MAC pair instead).
     fn flush(&mut self, ifc: &IfCounters) {
-        if let (Some(pl), 1..) = (&self.plan, self.n) {
+        if let (Some(Decap::Xconnect(pl)), 1..) = (&self.plan, self.n) {
             ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.n, self.bytes);
             ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.n, self.bytes);
         }
@@ -267,7 +381,18 @@ struct Run<'t> {
     /// counter).
     ip4: u64,
     key: RawKey,
-    plan: Option<Plan<'t>>,
+    plan: Option<Decap<'t>>,
+    /// For a bridged key: the last inner MAC pair and what it resolved
+    /// to, and the packets and bytes taken with it (counted on the
+    /// tunnels when the pair or the key changes).
+    macs: (u64, u32),
+    bridged: Option<Plan<'t>>,
+    br_n: u64,
+    br_bytes: u64,
+    /// Bridged packets taken in this vector (l2-fwd's counters), and those
+    /// of domains that learn (l2-learn's).
+    fwd: u64,
+    learn: u64,
     /// The slot of `key`.
     cur: usize,
     /// Packets and inner bytes taken in this run.
@@ -284,6 +409,33 @@ struct Run<'t> {
 }
 
 impl<'t> Run<'t> {
+    /// Ends the current run of a MAC pair: its counts go to its tunnels.
+    #[inline]
+    fn end_pair(&mut self, ifc: &IfCounters) {
+        if let (Some(pl), 1..) = (&self.bridged, self.br_n) {
+            ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.br_n, self.br_bytes);
+            ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.br_n, self.br_bytes);
+        }
+        (self.br_n, self.br_bytes) = (0, 0);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn switch_macs(
+        &mut self,
+        h: &[u8; MIN_FRAME],
+        br: &Bridged<'t>,
+        tables: &'t Tables,
+        ifc: &IfCounters,
+    ) {
+        self.end_pair(ifc);
+        self.macs = inner_macs(h);
+        let m = &h[VXLAN4_REWRITE_LEN..];
+        let dst = EthernetAddress::from_bytes(&m[0..6]);
+        let src = EthernetAddress::from_bytes(&m[6..12]);
+        self.bridged = resolve_bridged(tables, br, &dst, &src);
+    }
+
     /// Ends the current run: its counts go to its key's slot.
     #[inline]
     fn end_run(&mut self) {
@@ -306,6 +458,7 @@ impl<'t> Run<'t> {
     /// Adds every count: the end of the vector.
     fn flush(&mut self, ifc: &IfCounters) {
         self.end_run();
+        self.end_pair(ifc);
         self.flush_ip4(ifc);
         for slot in &mut self.slots {
             slot.flush(ifc);
@@ -344,6 +497,10 @@ impl<'t> Run<'t> {
         }
         self.key = key;
         self.plan = slot.plan;
+        // A new key: no MAC pair resolved for it yet.
+        self.end_pair(ifc);
+        self.macs = NO_MACS;
+        self.bridged = None;
     }
 }
 
@@ -356,6 +513,8 @@ impl Node for Vxlan4Fastpath {
         let index = |name| names.iter().position(|n| *n == name).unwrap_or(usize::MAX);
         self.vxlan4_input = index("vxlan4-input");
         self.l2_input = index("l2-input");
+        self.l2_learn = index("l2-learn");
+        self.l2_fwd = index("l2-fwd");
         self.l2_output = index("l2-output");
         self.vxlan4_encap = index("vxlan4-encap");
     }
@@ -368,6 +527,12 @@ impl Node for Vxlan4Fastpath {
             ip4: 0,
             key: NO_KEY,
             plan: None,
+            macs: NO_MACS,
+            bridged: None,
+            br_n: 0,
+            br_bytes: 0,
+            fwd: 0,
+            learn: 0,
             cur: NO_KEY.slot(),
             n: 0,
             bytes: 0,
@@ -396,7 +561,19 @@ impl Node for Vxlan4Fastpath {
             if !RawKey::of(h).same(&run.key) {
                 run.switch_key(h, tables, ifc);
             }
-            let Some(pl) = &run.plan else { continue };
+            let (pl, bridged) = match run.plan {
+                Some(Decap::Xconnect(pl)) => (pl, None),
+                Some(Decap::Bridged(br)) => {
+                    if inner_macs(h) != run.macs {
+                        run.switch_macs(h, &br, tables, ifc);
+                    }
+                    match run.bridged {
+                        Some(pl) => (pl, Some(br.bd.learn)),
+                        None => continue,
+                    }
+                }
+                None => continue,
+            };
             let inner_len = total - 36;
             if inner_len > pl.encap.max_inner as usize {
                 continue;
@@ -419,14 +596,35 @@ impl Node for Vxlan4Fastpath {
             out.tx_if = pl.encap.uplink;
             out.flow_hash = hash;
             *slot = Next::InterfaceOutput as u16;
-            run.n += 1;
-            run.bytes += inner_len as u64;
+            match bridged {
+                None => {
+                    run.n += 1;
+                    run.bytes += inner_len as u64;
+                }
+                Some(learns) => {
+                    // Counted with the pair, not the key; l2-fwd's and
+                    // l2-learn's counters as well as the common ones.
+                    run.taken += 1;
+                    run.ip4 += 1;
+                    run.br_n += 1;
+                    run.br_bytes += inner_len as u64;
+                    run.fwd += 1;
+                    run.learn += u64::from(learns);
+                }
+            }
         }
         run.flush(ifc);
         let taken = run.taken;
         use vxlan4_input::Counter as In;
         ctx.count_in(self.vxlan4_input, In::Decapsulated as usize, taken);
         ctx.count_in(self.l2_input, l2_input::Counter::Packets as usize, taken);
+        ctx.count_in(
+            self.l2_learn,
+            l2_learn::Counter::Packets as usize,
+            run.learn,
+        );
+        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Packets as usize, run.fwd);
+        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Hits as usize, run.fwd);
         ctx.count_in(self.l2_output, l2_output::Counter::Packets as usize, taken);
         use vxlan4_encap::Counter as Encap;
         ctx.count_in(self.vxlan4_encap, Encap::Encapsulated as usize, taken);
