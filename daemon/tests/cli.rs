@@ -374,6 +374,28 @@ fn trace_golden() {
         r.ok("show trace"),
         "------------------- Start of thread 1 weft_wk_0 -------------------\nNo packets in trace buffer\n"
     );
+    // With the fast path on, a traced packet takes it and it writes one
+    // record.
+    r.ok("trace add pg-input 1");
+    r.traffic(1);
+    assert_eq!(
+        mask_times(&r.ok("show trace")),
+        concat!(
+            "------------------- Start of thread 1 weft_wk_0 -------------------\n",
+            "Packet 1\n",
+            "\n",
+            "HH:MM:SS:uuuuuu: pg-input\n",
+            "  pg-input: sw_if_index 1 len 110 next-node vxlan4-fastpath\n",
+            "HH:MM:SS:uuuuuu: vxlan4-fastpath\n",
+            "  VXLAN decap from vxlan_tunnel0 vni 11, l2 xconnect, VXLAN encap to vxlan_tunnel1 vni 12, tx sw_if_index 1 len 110 flow hash 0xa54a4521\n",
+            "HH:MM:SS:uuuuuu: interface-output\n",
+            "  sw_if_index 1 len 110\n",
+            "\n",
+        )
+    );
+    r.ok("clear trace");
+    // With it off, VPP's nodes.
+    r.ok("set vxlan fastpath disable");
     r.ok("trace add pg-input 2");
     r.traffic(3);
     let out = mask_times(&r.ok("show trace max 1"));

@@ -2,19 +2,20 @@
 //! every port of that driver the worker owns, and sends what it receives,
 //! with the receive interface set, to vxlan4-fastpath (which passes what it
 //! does not take to ethernet-input), or straight to ethernet-input when the
-//! fast path is off or the vector is traced.
+//! fast path is off.
 
 use crate::graph::{NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
 use crate::stats::IfCounter;
 
-fn trace_text(node: &str, sw_if_index: u32, len: usize) -> String {
-    format!("{node}: sw_if_index {sw_if_index} len {len} next-node ethernet-input")
+fn trace_text(node: &str, sw_if_index: u32, len: usize, next: Next) -> String {
+    let next = Next::NAMES[next as usize];
+    format!("{node}: sw_if_index {sw_if_index} len {len} next-node {next}")
 }
 
 crate::next_nodes! {
     /// Next nodes of an input node.
     pub enum Next {
-        /// Received frames, when the fast path is off or they are traced.
+        /// Received frames, when the fast path is off.
         EthernetInput = "ethernet-input",
         /// Received frames, when the fast path is on.
         Vxlan4Fastpath = "vxlan4-fastpath",
@@ -95,7 +96,9 @@ impl crate::graph::Node for InputNode {
             ..
         } = ctx;
         let budget = tracer.budget(name);
-        let next = if budget == 0 && tables.vxlan4_fastpath {
+        // Traced or not, packets take the same path: the fast path writes
+        // its own trace record for those it takes.
+        let next = if tables.vxlan4_fastpath {
             Next::Vxlan4Fastpath
         } else {
             Next::EthernetInput
@@ -113,7 +116,7 @@ impl crate::graph::Node for InputNode {
             if budget > 0 {
                 for b in &mut v.bufs[first..] {
                     let m = pool.meta_mut(b);
-                    let text = trace_text(name, sw_if_index, m.len as usize);
+                    let text = trace_text(name, sw_if_index, m.len as usize, next);
                     tracer.start(m, name, text);
                 }
             }

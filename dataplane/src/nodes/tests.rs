@@ -555,7 +555,12 @@ fn interface_down_drops() {
 
 #[test]
 fn trace_follows_a_packet_through_the_nodes() {
-    let mut rig = Rig::koko();
+    // The node path (with the fast path on, see
+    // traced_packets_take_the_fast_path).
+    let mut rig = Rig::new(Tables {
+        vxlan4_fastpath: false,
+        ..koko_tables()
+    });
     rig.worker.trace().add_budget("pg-input", 1);
     let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
     let f = VxlanFrame::FROM_KOKO1.build(&inner);
@@ -1534,24 +1539,43 @@ fn fastpath_equals_node_path_with_many_tunnels() {
     assert_eq!(fast.runtime("vxlan4-input").vectors.get(), 1);
 }
 
-/// A traced vector takes the node path (so `show trace` shows VPP's
-/// nodes); untraced vectors after it take the fast path again.
+/// A traced packet takes the path an untraced one would: the fast path,
+/// which writes its record between pg-input's and interface-output's.
 #[test]
-fn traced_vectors_take_the_node_path() {
+fn traced_packets_take_the_fast_path() {
     let mut rig = Rig::koko();
     let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
     let f = VxlanFrame::FROM_KOKO1.build(&inner);
     let at = |r: &Rig, name| r.runtime(name).vectors.get();
     rig.worker.trace().add_budget("pg-input", 1);
-    assert_eq!(rig.run(std::slice::from_ref(&f)).len(), 1);
+    let traced = rig.run(std::slice::from_ref(&f));
     assert_eq!(
         (at(&rig, "vxlan4-fastpath"), at(&rig, "vxlan4-input")),
-        (0, 1)
+        (1, 0)
     );
-    assert_eq!(rig.run(std::slice::from_ref(&f)).len(), 1);
-    assert_eq!(
-        (at(&rig, "vxlan4-fastpath"), at(&rig, "vxlan4-input")),
-        (1, 1)
+    let untraced = rig.run(std::slice::from_ref(&f));
+    assert_eq!(traced, untraced, "the same bytes");
+    let records: Vec<(String, String)> = rig
+        .worker
+        .trace()
+        .packets
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p.entries
+                .iter()
+                .map(|e| (e.node.to_string(), e.text.clone()))
+        })
+        .collect();
+    let nodes: Vec<&str> = records.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(nodes, ["pg-input", "vxlan4-fastpath", "interface-output"]);
+    assert!(
+        records[1]
+            .1
+            .starts_with("VXLAN decap from vxlan_tunnel0 vni 11, l2 xconnect, VXLAN encap to vxlan_tunnel1 vni 12"),
+        "{}",
+        records[1].1
     );
     rig.assert_no_leak();
 }
