@@ -181,8 +181,9 @@ pub trait Runtime: Send {
     }
 
     /// Sends a frame built by the control plane (ARP request, ping) out of
-    /// `sw_if_index` through the worker that owns it. False if no worker
-    /// can send on that interface.
+    /// `sw_if_index` through the worker that owns it (an interface with no
+    /// device, a BVI, through worker 0, whose interface-output hands it to
+    /// the BVI's bridge). False if no worker can send on that interface.
     fn send_frame(&self, _sw_if_index: u32, _frame: Vec<u8>) -> bool {
         false
     }
