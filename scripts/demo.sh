@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The koko + VPP demo with weft in VPP's place (shared/KOKO.md).
 #
-#   scripts/demo.sh [--host-interface] [--keep] [--topology-only] [--no-build]
+#   scripts/demo.sh [--bridge] [--host-interface] [--keep] [--topology-only] [--no-build]
 #   scripts/demo.sh --clean
 #
 # Run as root on Debian 12. It installs what is missing (apt), builds weft in
@@ -11,15 +11,23 @@
 # over TCP between the containers (sha256 checked), shows weft's counters,
 # and tears everything down. The last line is PASS (exit 0) or FAIL (exit 1).
 #
+#   --bridge         the multipoint case (shared/VPP-GOLDEN.md section 1): a
+#                    third host koko3 (10.99.0.4) with container test3 (link3
+#                    10.100.0.3/24, VNI 13); weft puts the three tunnels and a
+#                    BVI (loop0, 10.100.0.254/24) in bridge domain 10 instead
+#                    of cross-connecting two tunnels, every container pings
+#                    every other and the BVI, the TCP file goes test1 -> test3,
+#                    and the bridge domain and its L2 FIB are shown
 #   --host-interface attach weftd to eth0 with AF_PACKET (`create host-interface
 #                    name eth0`, interface host-eth0) instead of AF_XDP; the
 #                    bridge port keeps its tx checksum offload on
 #   --keep           leave the topology and weftd running, and print how to
 #                    reach them; `scripts/demo.sh --clean` removes them
 #   --topology-only  kernel part only: build the topology, check the
-#                    koko1 <-> koko2 underlay, tear down (no build, no weftd)
+#                    underlay between the koko hosts, tear down (no build, no weftd)
 #   --no-build       use the existing target/release/weftd and weftctl
 #   --clean          stop a kept weftd and delete the weftdemo-* namespaces
+#                    (those of --bridge too)
 #
 #   WEFT_DEMO_BIN=DIR  take weftd and weftctl from DIR instead of building
 #                      target/release (implies --no-build)
@@ -30,15 +38,20 @@
 #   vpp1  eth0 (no address) --+                     test2: link2 10.100.0.2/24
 #     weftd: AF_XDP (or AF_PACKET) on eth0,         vxlan VNI 12 -> 10.99.0.3
 #            owns 10.99.0.3
+#   --bridge adds:
+#   koko3 eth0 10.99.0.4/24 --+ (on br0)            test3: link3 10.100.0.3/24
+#     weftd: bridge domain 10 = vxlan_tunnel0..2      vxlan VNI 13 -> 10.99.0.3
+#            + BVI loop0 10.100.0.254/24
 set -euo pipefail
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
 
 # --- options -----------------------------------------------------------------
-keep=0 topology_only=0 build=1 clean_only=0 host_interface=0
+keep=0 topology_only=0 build=1 clean_only=0 host_interface=0 bridge=0
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; }
 for arg in "$@"; do
   case "$arg" in
+    --bridge) bridge=1 ;;
     --host-interface) host_interface=1 ;;
     --keep) keep=1 ;;
     --topology-only) topology_only=1 ;;
@@ -60,7 +73,18 @@ NS_KOKO2=weftdemo-koko2
 NS_VPP1=weftdemo-vpp1
 NS_TEST1=weftdemo-test1
 NS_TEST2=weftdemo-test2
-ALL_NS=("$NS_TEST1" "$NS_TEST2" "$NS_KOKO1" "$NS_KOKO2" "$NS_VPP1" "$NS_BR")
+NS_KOKO3=weftdemo-koko3
+NS_TEST3=weftdemo-test3
+# What --clean and a new run remove: every demo's namespaces.
+ALL_NS=("$NS_TEST1" "$NS_TEST2" "$NS_TEST3" "$NS_KOKO1" "$NS_KOKO2" "$NS_KOKO3" "$NS_VPP1" "$NS_BR")
+# What this run builds; HOSTS are the container hosts, by role name.
+if [ "$bridge" = 1 ]; then
+  DEMO_NS=("${ALL_NS[@]}")
+  HOSTS=(koko1 koko2 koko3)
+else
+  DEMO_NS=("$NS_TEST1" "$NS_TEST2" "$NS_KOKO1" "$NS_KOKO2" "$NS_VPP1" "$NS_BR")
+  HOSTS=(koko1 koko2)
+fi
 RUN_DIR=/run/weft
 SOCK=$RUN_DIR/demo.sock
 PIDFILE=$RUN_DIR/demo.pid
@@ -71,6 +95,12 @@ WEFTD=$BIN_DIR/weftd
 WEFTCTL=$BIN_DIR/weftctl
 TCP_PORT=5001
 TRANSFER_MIB=16
+# The TCP transfer's receiver: test2, or test3 with --bridge.
+if [ "$bridge" = 1 ]; then
+  TCP_TO=test3 TCP_TO_NS=$NS_TEST3 TCP_TO_IP=10.100.0.3
+else
+  TCP_TO=test2 TCP_TO_NS=$NS_TEST2 TCP_TO_IP=10.100.0.2
+fi
 
 # The weft interface on vpp1's eth0, and the command that makes it.
 if [ "$host_interface" = 1 ]; then
@@ -133,7 +163,9 @@ type_line() {
     printf '%s\n' "$s"
   fi
 }
-# weft COMMAND...: runs one CLI command on the demo's weftd, as typed.
+# weft COMMAND...: runs one CLI command on the demo's weftd, as typed; its
+# output is also left in $weft_out.
+weft_out=""
 weft() {
   local line=$* words out
   read -ra words <<<"$line"
@@ -143,6 +175,7 @@ weft() {
     die "weft# $line"
   fi
   [ -z "$out" ] || printf '%s\n' "$out"
+  weft_out=$out
 }
 ns_exists() { ip netns list | awk '{print $1}' | grep -qxF -- "$1"; }
 
@@ -219,9 +252,14 @@ print_kept() {
   printf '\n%s\n' "Left running (--keep). Enter a namespace with: ip netns exec NAME bash"
   printf '  %-16s %s\n' \
     "$NS_TEST1" "container test1: link1 10.100.0.1/24, vxlan VNI 11 -> 10.99.0.3" \
-    "$NS_TEST2" "container test2: link2 10.100.0.2/24, vxlan VNI 12 -> 10.99.0.3" \
+    "$NS_TEST2" "container test2: link2 10.100.0.2/24, vxlan VNI 12 -> 10.99.0.3"
+  [ "$bridge" = 0 ] || printf '  %-16s %s\n' \
+    "$NS_TEST3" "container test3: link3 10.100.0.3/24, vxlan VNI 13 -> 10.99.0.3"
+  printf '  %-16s %s\n' \
     "$NS_KOKO1" "host koko1: eth0 10.99.0.1/24" \
-    "$NS_KOKO2" "host koko2: eth0 10.99.0.2/24" \
+    "$NS_KOKO2" "host koko2: eth0 10.99.0.2/24"
+  [ "$bridge" = 0 ] || printf '  %-16s %s\n' "$NS_KOKO3" "host koko3: eth0 10.99.0.4/24"
+  printf '  %-16s %s\n' \
     "$NS_VPP1" "host vpp1: eth0 (weftd's, no Linux address)" \
     "$NS_BR" "the L2 segment: bridge br0"
   if [ -n "$weftd_pid" ]; then
@@ -262,8 +300,13 @@ fi
 t_start=$(date +%s)
 
 # --- 3. topology ---------------------------------------------------------------
-step "Build the koko topology" \
-  "three hosts on one L2 segment; test1/test2's vxlan links made exactly as koko makes them"
+if [ "$bridge" = 1 ]; then
+  step "Build the multipoint koko topology" \
+    "four hosts on one L2 segment; test1/test2/test3's vxlan links made exactly as koko makes them"
+else
+  step "Build the koko topology" \
+    "three hosts on one L2 segment; test1/test2's vxlan links made exactly as koko makes them"
+fi
 leftovers=()
 for ns in "${ALL_NS[@]}"; do ns_exists "$ns" && leftovers+=("$ns"); done
 if [ ${#leftovers[@]} -gt 0 ] || [ -f "$PIDFILE" ]; then
@@ -272,16 +315,16 @@ if [ ${#leftovers[@]} -gt 0 ] || [ -f "$PIDFILE" ]; then
 fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
-for ns in "${ALL_NS[@]}"; do
+for ns in "${DEMO_NS[@]}"; do
   ip netns add "$ns"
   ip -n "$ns" link set lo up
 done
-echo "  namespaces: ${ALL_NS[*]}"
+echo "  namespaces: ${DEMO_NS[*]}"
 run ip -n "$NS_BR" link add br0 type bridge
 run ip -n "$NS_BR" link set br0 up
 # Each host's eth0 is a veth whose peer (named after the host) is a port of
 # br0. Both ends are up: XDP on vpp1's eth0 needs its peer up.
-for host in koko1 koko2 vpp1; do
+for host in "${HOSTS[@]}" vpp1; do
   ns=weftdemo-$host
   run ip -n "$ns" link add eth0 type veth peer name "$host" netns "$NS_BR"
   run ip -n "$NS_BR" link set "$host" master br0
@@ -299,8 +342,10 @@ if [ "$host_interface" = 0 ]; then
 fi
 run ip -n "$NS_KOKO1" addr add 10.99.0.1/24 dev eth0
 run ip -n "$NS_KOKO2" addr add 10.99.0.2/24 dev eth0
+[ "$bridge" = 0 ] || run ip -n "$NS_KOKO3" addr add 10.99.0.4/24 dev eth0
 echo "  # vpp1's eth0 gets no Linux address: weftd owns 10.99.0.3"
-# koko -n test1,link1,10.100.0.1/24 -x eth0,10.99.0.3,11 (and test2, VNI 12)
+# koko -n test1,link1,10.100.0.1/24 -x eth0,10.99.0.3,11 (and test2, VNI 12;
+# test3, VNI 13)
 koko_link() { # HOST CONTAINER VNI LINK ADDR
   local host=$1 container=$2 vni=$3 link=$4 addr=$5
   run ip -n "$host" link add "tmp$vni" type vxlan id "$vni" remote 10.99.0.3 dev eth0 \
@@ -312,9 +357,12 @@ koko_link() { # HOST CONTAINER VNI LINK ADDR
 }
 koko_link "$NS_KOKO1" "$NS_TEST1" 11 link1 10.100.0.1/24
 koko_link "$NS_KOKO2" "$NS_TEST2" 12 link2 10.100.0.2/24
+[ "$bridge" = 0 ] || koko_link "$NS_KOKO3" "$NS_TEST3" 13 link3 10.100.0.3/24
 # Seen from the container, the vxlan's lower device is eth0 of its host
 # (the link-netns, where the UDP socket stays), shown by ifindex.
-for triple in "$NS_TEST1 link1 11 $NS_KOKO1" "$NS_TEST2 link2 12 $NS_KOKO2"; do
+links=("$NS_TEST1 link1 11 $NS_KOKO1" "$NS_TEST2 link2 12 $NS_KOKO2")
+[ "$bridge" = 0 ] || links+=("$NS_TEST3 link3 13 $NS_KOKO3")
+for triple in "${links[@]}"; do
   read -r ns link vni host <<<"$triple"
   eth0=$(ip -n "$host" -o link show eth0 | cut -d: -f1)
   details=$(ip -n "$ns" -d link show "$link")
@@ -332,9 +380,13 @@ done
 
 # --- 4. underlay ---------------------------------------------------------------
 step "Check the underlay" \
-  "koko1 and koko2 reach each other over the bridge; nothing answers for 10.99.0.3 yet"
+  "the koko hosts reach each other over the bridge; nothing answers for 10.99.0.3 yet"
 run ip netns exec "$NS_KOKO1" ping -c 2 -i 0.2 -W 2 10.99.0.2 || die "koko1 cannot ping koko2"
 run ip netns exec "$NS_KOKO2" ping -c 1 -W 2 10.99.0.1 || die "koko2 cannot ping koko1"
+if [ "$bridge" = 1 ]; then
+  run ip netns exec "$NS_KOKO3" ping -c 1 -W 2 10.99.0.1 || die "koko3 cannot ping koko1"
+  run ip netns exec "$NS_KOKO2" ping -c 1 -W 2 10.99.0.4 || die "koko2 cannot ping koko3"
+fi
 if ip netns exec "$NS_KOKO1" ping -c 1 -W 1 10.99.0.3 >/dev/null 2>&1; then
   die "10.99.0.3 answers before weftd runs: vpp1's Linux must not own it"
 fi
@@ -387,52 +439,86 @@ done
 ok "weftd pid $weftd_pid listening on $SOCK"
 
 # --- 6. configure --------------------------------------------------------------
-step "Configure weft as the demo's VPP" \
-  "weft accepts the demo's VPP commands: $UPLINK on eth0, two VXLAN tunnels, L2 cross-connect"
+if [ "$bridge" = 1 ]; then
+  step "Configure weft as the multipoint demo's VPP" \
+    "weft accepts VPP's commands: $UPLINK on eth0, bridge domain 10 with three VXLAN tunnels and a BVI"
+else
+  step "Configure weft as the demo's VPP" \
+    "weft accepts the demo's VPP commands: $UPLINK on eth0, two VXLAN tunnels, L2 cross-connect"
+fi
 weft $CREATE_UPLINK
 weft set interface ip address $UPLINK 10.99.0.3/24
 weft set interface state $UPLINK up
-weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11
-weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12
-weft set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
-weft set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
+if [ "$bridge" = 1 ]; then
+  weft create bridge-domain 10 learn 1 forward 1 uu-flood 1 flood 1 arp-term 0
+  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11
+  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12
+  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.4 vni 13
+  weft set interface l2 bridge vxlan_tunnel0 10
+  weft set interface l2 bridge vxlan_tunnel1 10
+  weft set interface l2 bridge vxlan_tunnel2 10
+  weft create loopback interface
+  weft set interface l2 bridge loop0 10 bvi
+  weft set interface ip address loop0 10.100.0.254/24
+  weft set interface state loop0 up
+else
+  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11
+  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12
+  weft set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
+  weft set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
+fi
 
 # --- 7. weft owns 10.99.0.3 ----------------------------------------------------
 step "Reach weft on the underlay" \
   "weft answers ARP and ping for 10.99.0.3 on eth0, which Linux on vpp1 does not own"
 run ip netns exec "$NS_KOKO1" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko1 cannot ping weft"
 run ip netns exec "$NS_KOKO2" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko2 cannot ping weft"
+if [ "$bridge" = 1 ]; then
+  run ip netns exec "$NS_KOKO3" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko3 cannot ping weft"
+fi
 
 # --- 8. ping through weft ------------------------------------------------------
-step "Ping test1 <-> test2 through weft" \
-  "VNI 11 frames are decapsulated, cross-connected and re-encapsulated as VNI 12, and back"
-run ip netns exec "$NS_TEST1" ping -c 3 -i 0.2 -W 2 10.100.0.2 || die "test1 cannot ping test2"
-run ip netns exec "$NS_TEST2" ping -c 3 -i 0.2 -W 2 10.100.0.1 || die "test2 cannot ping test1"
+if [ "$bridge" = 1 ]; then
+  step "Ping every container and the BVI through weft" \
+    "frames from each tunnel are flooded or forwarded by learned MAC to the others and to loop0"
+  for from in 1 2 3; do
+    for to in 1 2 3 254; do
+      [ "$from" != "$to" ] || continue
+      run ip netns exec "weftdemo-test$from" ping -c 2 -i 0.2 -W 2 "10.100.0.$to" \
+        || die "test$from cannot ping 10.100.0.$to"
+    done
+  done
+else
+  step "Ping test1 <-> test2 through weft" \
+    "VNI 11 frames are decapsulated, cross-connected and re-encapsulated as VNI 12, and back"
+  run ip netns exec "$NS_TEST1" ping -c 3 -i 0.2 -W 2 10.100.0.2 || die "test1 cannot ping test2"
+  run ip netns exec "$NS_TEST2" ping -c 3 -i 0.2 -W 2 10.100.0.1 || die "test2 cannot ping test1"
+fi
 
 # --- 9. TCP transfer -----------------------------------------------------------
-step "Move $TRANSFER_MIB MiB over TCP from test1 to test2" \
+step "Move $TRANSFER_MIB MiB over TCP from test1 to $TCP_TO" \
   "full-size frames (inner MTU 1450) cross weft both ways intact: sha256 matches"
 head -c "$((TRANSFER_MIB * 1024 * 1024))" /dev/urandom >"$WORK/send.bin"
-printf '  $ %s &\n' "ip netns exec $NS_TEST2 socat -u TCP-LISTEN:$TCP_PORT,bind=10.100.0.2,reuseaddr CREATE:$WORK/recv.bin"
-ip netns exec "$NS_TEST2" timeout 40 \
-  socat -u "TCP-LISTEN:$TCP_PORT,bind=10.100.0.2,reuseaddr" "CREATE:$WORK/recv.bin" &
+printf '  $ %s &\n' "ip netns exec $TCP_TO_NS socat -u TCP-LISTEN:$TCP_PORT,bind=$TCP_TO_IP,reuseaddr CREATE:$WORK/recv.bin"
+ip netns exec "$TCP_TO_NS" timeout 40 \
+  socat -u "TCP-LISTEN:$TCP_PORT,bind=$TCP_TO_IP,reuseaddr" "CREATE:$WORK/recv.bin" &
 listener_pid=$!
 for ((i = 0; i < 50; i++)); do
-  ip netns exec "$NS_TEST2" ss -Hltn "sport = :$TCP_PORT" | grep -q . && break
+  ip netns exec "$TCP_TO_NS" ss -Hltn "sport = :$TCP_PORT" | grep -q . && break
   sleep 0.1
 done
 t0=$(date +%s.%N)
-run ip netns exec "$NS_TEST1" timeout 30 socat -u "OPEN:$WORK/send.bin" "TCP:10.100.0.2:$TCP_PORT" \
+run ip netns exec "$NS_TEST1" timeout 30 socat -u "OPEN:$WORK/send.bin" "TCP:$TCP_TO_IP:$TCP_PORT" \
   || die "the transfer from test1 failed"
 st=0
 wait "$listener_pid" || st=$?
 listener_pid=""
 t1=$(date +%s.%N)
-[ "$st" = 0 ] || die "the receiver in test2 failed (status $st)"
+[ "$st" = 0 ] || die "the receiver in $TCP_TO failed (status $st)"
 sent=$(sha256sum <"$WORK/send.bin" | cut -d' ' -f1)
 got=$(sha256sum <"$WORK/recv.bin" | cut -d' ' -f1)
 echo "  sent by test1:     $sent"
-echo "  received by test2: $got ($(stat -c %s "$WORK/recv.bin") bytes)"
+echo "  received by $TCP_TO: $got ($(stat -c %s "$WORK/recv.bin") bytes)"
 [ "$sent" = "$got" ] || die "the received file differs from the sent one"
 ok "$(awk -v s="$t0" -v e="$t1" -v m="$TRANSFER_MIB" \
   'BEGIN { printf "%d MiB in %.2f s (%.0f Mbit/s), content identical", m, e - s, m * 8 * 1.048576 / (e - s) }')"
@@ -443,6 +529,18 @@ step "Look inside weft" \
   "interface, tunnel, error and per-node runtime counters account for the traffic"
 weft show interface
 weft show vxlan tunnel
+if [ "$bridge" = 1 ]; then
+  weft show bridge-domain 10 detail
+  weft show l2fib verbose
+  # Each container's MAC was learned on the tunnel towards its host.
+  for i in 1 2 3; do
+    mac=$(ip -n "weftdemo-test$i" -o link show "link$i" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+    tunnel=vxlan_tunnel$((i - 1))
+    grep -E "^ *$mac .* $tunnel *\$" <<<"$weft_out" >/dev/null \
+      || die "test$i's MAC $mac is not in the L2 FIB on $tunnel"
+    ok "test$i's MAC $mac learned on $tunnel"
+  done
+fi
 weft show errors
 weft show runtime
 

@@ -161,30 +161,15 @@ impl KokoTopology {
     }
 
     fn build(&self) {
-        // The L2 segment. STP stays off (the default), so ports forward at
-        // once.
-        self.bridge.ip(&["link", "add", BRIDGE, "type", "bridge"]);
-        self.bridge.ip(&["link", "set", BRIDGE, "up"]);
-        // Each host's eth0 is a veth whose peer, named after the host, is a
-        // bridge port. Both ends are up: XDP on vpp1's eth0 needs its peer
-        // up to receive anything.
-        for (host, port) in [
-            (&self.koko1, "koko1"),
-            (&self.koko2, "koko2"),
-            (&self.vpp1, VPP1_PORT),
-        ] {
-            veth(host, ETH0, &self.bridge, port);
-            self.bridge.ip(&["link", "set", port, "master", BRIDGE]);
-        }
-        let koko1_addr = format!("{KOKO1_IP}/{UNDERLAY_LEN}");
-        let koko2_addr = format!("{KOKO2_IP}/{UNDERLAY_LEN}");
-        self.koko1.ip(&["addr", "add", &koko1_addr, "dev", ETH0]);
-        self.koko2.ip(&["addr", "add", &koko2_addr, "dev", ETH0]);
-        // vpp1's eth0 stays without an address: the forwarder owns VPP1_IP.
-        if self.opts.wire_checksums {
-            self.bridge
-                .exec_ok(&["ethtool", "-K", VPP1_PORT, "tx", "off"]);
-        }
+        segment(
+            &self.bridge,
+            &[
+                (&self.koko1, "koko1", KOKO1_IP),
+                (&self.koko2, "koko2", KOKO2_IP),
+            ],
+            &self.vpp1,
+            self.opts.wire_checksums,
+        );
         koko_link(
             &self.koko1,
             &self.test1,
@@ -208,13 +193,12 @@ impl KokoTopology {
     /// the bridge port set up as [`Self::new`] does. The new eth0 has a
     /// new ifindex.
     pub fn replug_vpp1(&self) {
-        veth(&self.vpp1, ETH0, &self.bridge, VPP1_PORT);
-        self.bridge
-            .ip(&["link", "set", VPP1_PORT, "master", BRIDGE]);
-        if self.opts.wire_checksums {
-            self.bridge
-                .exec_ok(&["ethtool", "-K", VPP1_PORT, "tx", "off"]);
-        }
+        plug(
+            &self.bridge,
+            &self.vpp1,
+            VPP1_PORT,
+            self.opts.wire_checksums,
+        );
     }
 
     /// All six namespaces, containers first.
@@ -263,6 +247,39 @@ impl KokoTopology {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", self.vpp1.name(), program]);
         cmd
+    }
+}
+
+/// The underlay of the koko topologies: bridge `br0` in `bridge`, each
+/// container host of `hosts` (namespace, bridge port name, address)
+/// plugged in and addressed `<address>/24` on its eth0, and vpp1 plugged
+/// in as [`VPP1_PORT`] without an address (the forwarder owns
+/// [`VPP1_IP`]). STP stays off (the default), so ports forward at once.
+pub fn segment(bridge: &Netns, hosts: &[(&Netns, &str, &str)], vpp1: &Netns, wire_checksums: bool) {
+    bridge.ip(&["link", "add", BRIDGE, "type", "bridge"]);
+    bridge.ip(&["link", "set", BRIDGE, "up"]);
+    for &(host, port, addr) in hosts {
+        plug(bridge, host, port, false);
+        host.ip(&[
+            "addr",
+            "add",
+            &format!("{addr}/{UNDERLAY_LEN}"),
+            "dev",
+            ETH0,
+        ]);
+    }
+    plug(bridge, vpp1, VPP1_PORT, wire_checksums);
+}
+
+/// Plugs `host` into the bridge: its eth0 is a veth whose peer, `port`, is
+/// a port of `br0`. Both ends are up: XDP on vpp1's eth0 needs its peer up
+/// to receive anything. With `wire_checksums` the port's tx checksum
+/// offload is off (see [`KokoOptions::wire_checksums`]).
+pub fn plug(bridge: &Netns, host: &Netns, port: &str, wire_checksums: bool) {
+    veth(host, ETH0, bridge, port);
+    bridge.ip(&["link", "set", port, "master", BRIDGE]);
+    if wire_checksums {
+        bridge.exec_ok(&["ethtool", "-K", port, "tx", "off"]);
     }
 }
 

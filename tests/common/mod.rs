@@ -10,6 +10,7 @@
 //!   even when the test fails.
 #![allow(dead_code)]
 
+pub mod bridge;
 pub mod koko;
 pub mod malformed;
 pub mod pg;
