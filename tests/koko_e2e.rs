@@ -142,6 +142,7 @@ fn koko_demo_through_weftd() {
 
     // Counters on both tunnels equal what crossed: everything received on
     // one tunnel left by the other.
+    weftd.settle();
     let show = weftd.ok("show interface");
     let rx0 = counter(&show, "vxlan_tunnel0", "rx packets");
     let tx1 = counter(&show, "vxlan_tunnel1", "tx packets");
@@ -191,6 +192,7 @@ fn koko_demo_through_weftd() {
     let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 2 << 20);
     assert!(got == sent, "2 MiB over the node path");
     assert_eq!(fast(&weftd), taken, "the fast path is off");
+    weftd.settle();
     let show = weftd.ok("show interface");
     let errors = weftd.ok("show errors");
     let rx0 = counter(&show, "vxlan_tunnel0", "rx packets");
@@ -548,6 +550,7 @@ fn two_uplinks_cross_connect_between_af_xdp_interfaces() {
 
     // Every packet a tunnel received left by the other tunnel, on the
     // other uplink, and nothing was dropped.
+    weftd.settle();
     let show = weftd.ok("show interface");
     let errors = weftd.ok("show errors");
     let c = |i: &str, n: &str| counter(&show, i, n);

@@ -667,7 +667,7 @@ impl control::runtime::Runtime for Runtime {
                 Some(q) => q.worker,
                 None => return false,
             },
-            None if self.workers.len() > 0 => 0,
+            None if !self.workers.is_empty() => 0,
             None => return false,
         };
         self.workers.inject(worker, sw_if_index, frame)

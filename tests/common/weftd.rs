@@ -131,6 +131,13 @@ impl Weftd {
             .unwrap_or_else(|e| panic!("{command}: {e}{}", self.diagnostics()))
     }
 
+    /// Waits until `show interface` and `show errors` read the same twice
+    /// 100 ms apart (the last packets of a transfer, e.g. TCP's final
+    /// ACKs, may still be crossing weft when the transfer returns).
+    pub fn settle(&self) {
+        super::bridge::settled(|| (self.ok("show interface"), self.ok("show errors")));
+    }
+
     /// Runs a command that must succeed; returns its output.
     pub fn ok(&self, command: &str) -> String {
         let r = self.cli(command);
