@@ -181,11 +181,26 @@ pub trait Runtime: Send {
     }
 
     /// Sends a frame built by the control plane (ARP request, ping) out of
-    /// `sw_if_index` through the worker that owns it (an interface with no
-    /// device, a BVI, through worker 0, whose interface-output hands it to
-    /// the BVI's bridge). False if no worker can send on that interface.
+    /// `sw_if_index` through the worker that owns it. False if no worker
+    /// can send on that interface.
     fn send_frame(&self, _sw_if_index: u32, _frame: Vec<u8>) -> bool {
         false
+    }
+
+    /// Sends a frame out of BVI `bvi` (through worker 0, whose
+    /// interface-output hands it to the BVI's bridge). False if there is
+    /// no worker.
+    fn send_into_bridge(&self, _bvi: u32, _frame: Vec<u8>) -> bool {
+        false
+    }
+
+    /// Sends a frame out of `sw_if_index` the way its kind needs: into its
+    /// bridge for a BVI, else through its device.
+    fn send(&self, config: &crate::Config, sw_if_index: u32, frame: Vec<u8>) -> bool {
+        match config.interface(sw_if_index).map(|i| i.output()) {
+            Some(dataplane::tables::Output::Bvi) => self.send_into_bridge(sw_if_index, frame),
+            _ => self.send_frame(sw_if_index, frame),
+        }
     }
 
     /// Clean exit: detach devices, stop workers. Called once, at the end.

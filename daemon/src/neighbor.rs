@@ -147,7 +147,7 @@ impl Resolver {
             return;
         }
         let frame = arp_request(ifc.mac, e.src, e.next_hop);
-        if runtime.send_frame(e.sw_if_index, frame) {
+        if runtime.send(config, e.sw_if_index, frame) {
             let count = self.asked.get(&key).map_or(0, |a| a.1) + 1;
             self.asked.insert(key, (now, count));
             log::debug!("who-has {} tell {} (request {count})", e.next_hop, e.src);

@@ -231,7 +231,7 @@ fn run(
                             args.size as usize,
                         );
                         let at = Instant::now();
-                        if rt.send_frame(e.sw_if_index, f) {
+                        if rt.send(config, e.sw_if_index, f) {
                             sent_now = Some(at);
                         } else {
                             failure = Some("packet allocation failed");

@@ -659,18 +659,18 @@ impl control::runtime::Runtime for Runtime {
     }
 
     fn send_frame(&self, sw_if_index: u32, frame: Vec<u8>) -> bool {
-        // A device's frames go through the worker of its first queue; an
-        // interface without a device (a BVI, whose frames enter its
-        // bridge in interface-output) through worker 0.
-        let worker = match self.devices.get(&sw_if_index) {
-            Some(d) => match d.queues.first() {
-                Some(q) => q.worker,
-                None => return false,
-            },
-            None if !self.workers.is_empty() => 0,
-            None => return false,
+        let Some(q) = self
+            .devices
+            .get(&sw_if_index)
+            .and_then(|d| d.queues.first())
+        else {
+            return false;
         };
-        self.workers.inject(worker, sw_if_index, frame)
+        self.workers.inject(q.worker, sw_if_index, frame)
+    }
+
+    fn send_into_bridge(&self, bvi: u32, frame: Vec<u8>) -> bool {
+        !self.workers.is_empty() && self.workers.inject(0, bvi, frame)
     }
 
     fn shutdown(&mut self) {

@@ -232,6 +232,11 @@ fn frames_from_the_control_plane_leave_by_queue_0s_worker() {
     assert!(dev.queue(1).unwrap().take_tx().is_empty());
     // No device, no send.
     assert!(!r.runtime.send_frame(0, vec![0; 60]));
+    // A BVI's frames go into its bridge, through worker 0.
+    let lo = r.config.create_loopback(None, None).unwrap();
+    r.config.set_l2_bridge(lo, 10, true, 0).unwrap();
+    assert!(!r.runtime.send(&r.config, 0, vec![0; 60]));
+    assert!(r.runtime.send(&r.config, lo, vec![0; 60]));
 }
 
 #[test]
