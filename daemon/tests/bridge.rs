@@ -542,3 +542,39 @@ fn commands_and_messages() {
     assert_eq!(v[0]["bd_id"], 10);
     assert_eq!(v[0]["members"].as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn deleting_members_takes_them_and_their_macs_out() {
+    let r = Rig::new(0);
+    r.send(0, &frame(TEST[0], EthernetAddress::BROADCAST));
+    r.send(2, &frame(TEST[2], EthernetAddress::BROADCAST));
+    assert!(r.ok("show l2fib verbose").contains("vxlan_tunnel2"));
+    r.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.4 vni 13 del");
+    let detail = r.ok("show bridge-domain 10 detail");
+    assert!(!detail.contains("vxlan_tunnel2"), "{detail}");
+    let fib = r.ok("show l2fib verbose");
+    assert!(!fib.contains("0a:00:00:00:00:03"), "{fib}");
+    assert!(fib.contains("0a:00:00:00:00:01"), "{fib}");
+    // Floods now reach tunnel 1 only.
+    assert_eq!(
+        r.send(0, &frame(TEST[0], EthernetAddress::BROADCAST)).len(),
+        1
+    );
+    // The BVI goes too, with its entry.
+    r.ok("delete loopback interface intfc loop0");
+    assert!(
+        r.ok("show bridge-domain 10")
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(" N/A ")
+    );
+    assert!(!r.ok("show l2fib verbose").contains("de:ad:00:00:00:00"));
+    // Empty of members, the domain can go.
+    r.ok("set interface l3 vxlan_tunnel0");
+    r.ok("set interface l3 vxlan_tunnel1");
+    assert_eq!(r.ok("create bridge-domain 10 del"), "");
+    assert_eq!(r.ok("show bridge-domain"), "no bridge-domains in use\n");
+    assert_eq!(r.ok("show l2fib"), "no l2fib entries\n");
+    assert_eq!(r.buffers_used(), 0, "a buffer leaked");
+}
