@@ -3,7 +3,7 @@
 //!
 //! A bridge domain has an id (1 to 16 777 215, as users name it), an index
 //! (1, 2, ...: what the dataplane and `show l2fib` use), its switches
-//! (learn, forward, flood, uu-flood; arp-term is refused), a MAC age in
+//! (learn, forward, flood, uu-flood, arp-term with its IP→MAC table), a MAC age in
 //! minutes and a learn limit, and members: any interface but local0, each
 //! with a split-horizon group, one of them (a loopback) its BVI.
 //!
@@ -77,10 +77,17 @@ pub enum BridgeError {
     /// A split-horizon group above 255 (weft's text: VPP truncates it).
     #[error("split horizon group must be less than 256")]
     Shg,
-    /// `arp-term 1` (weft's text: ARP termination is not implemented, and
-    /// is refused rather than accepted and ignored).
-    #[error("arp-term is not supported by weft: ARP requests are flooded in the bridge domain")]
-    ArpTerm,
+    /// `set bridge-domain arp entry` that could not be made: deleting an
+    /// entry the domain does not have (VPP's text).
+    #[error("MAC {op} for IP {ip} and MAC {mac} failed")]
+    ArpEntry {
+        /// `add` or `del`.
+        op: &'static str,
+        /// The address.
+        ip: std::net::Ipv4Addr,
+        /// The MAC.
+        mac: EthernetAddress,
+    },
     /// Every bridge domain index is taken (weft's text and limit).
     #[error("too many bridge domains (at most {})", MAX_BRIDGE_DOMAINS - 1)]
     TooMany,
@@ -122,6 +129,10 @@ pub struct BridgeConfig {
     pub uu_flood: bool,
     /// Ageing in minutes (0: off).
     pub mac_age: u8,
+    /// Terminate ARP requests for the addresses of `arp`.
+    pub arp_term: bool,
+    /// IPv4 address to MAC for ARP termination.
+    pub arp: BTreeMap<std::net::Ipv4Addr, EthernetAddress>,
     /// Learn limit of the domain.
     pub learn_limit: u32,
     /// Members in the order they joined.
@@ -242,9 +253,6 @@ impl Config {
         if a.bd_id > BD_ID_MAX {
             return Err(BridgeError::IdExceedMax);
         }
-        if a.arp_term {
-            return Err(BridgeError::ArpTerm);
-        }
         let bd_index = self.free_bd_index()?;
         self.bridges.domains.insert(
             a.bd_id,
@@ -256,6 +264,8 @@ impl Config {
                 flood: a.flood,
                 uu_flood: a.uu_flood,
                 mac_age: a.mac_age as u8,
+                arp_term: a.arp_term,
+                arp: BTreeMap::new(),
                 learn_limit: self.bridges.fib.global_limit(),
                 members: Vec::new(),
             },
@@ -337,6 +347,42 @@ impl Config {
         Ok(())
     }
 
+    /// `set bridge-domain arp term <id> [disable]`.
+    pub fn set_bridge_arp_term(&mut self, bd_id: u32, on: bool) -> Result<(), BridgeError> {
+        self.domain_mut(bd_id)?.arp_term = on;
+        self.publish();
+        Ok(())
+    }
+
+    /// `set bridge-domain arp entry <id> <ip> <mac> [del]`: the domain
+    /// answers ARP requests for `ip` with `mac` when it terminates ARP.
+    pub fn bridge_arp_entry(
+        &mut self,
+        bd_id: u32,
+        ip: std::net::Ipv4Addr,
+        mac: EthernetAddress,
+        del: bool,
+    ) -> Result<(), BridgeError> {
+        let bd = self.domain_mut(bd_id)?;
+        if del {
+            if bd.arp.get(&ip) != Some(&mac) {
+                return Err(BridgeError::ArpEntry { op: "del", ip, mac });
+            }
+            bd.arp.remove(&ip);
+        } else {
+            bd.arp.insert(ip, mac);
+        }
+        self.publish();
+        Ok(())
+    }
+
+    /// `set bridge-domain arp entry <id> del-all`.
+    pub fn bridge_arp_clear(&mut self, bd_id: u32) -> Result<(), BridgeError> {
+        self.domain_mut(bd_id)?.arp.clear();
+        self.publish();
+        Ok(())
+    }
+
     /// `set bridge-domain learn-limit <id> <n>`: learned entries already
     /// above the limit stay; no new one is learned until below.
     pub fn set_bridge_learn_limit(&mut self, bd_id: u32, limit: u32) -> Result<(), BridgeError> {
@@ -388,6 +434,8 @@ impl Config {
                     flood: a.flood,
                     uu_flood: a.uu_flood,
                     mac_age: 0,
+                    arp_term: a.arp_term,
+                    arp: BTreeMap::new(),
                     learn_limit: self.bridges.fib.global_limit(),
                     members: Vec::new(),
                 },
@@ -565,6 +613,8 @@ impl Config {
                     flood: b.flood,
                     uu_flood: b.uu_flood,
                     mac_age: b.mac_age,
+                    arp_term: b.arp_term,
+                    arp: b.arp.iter().map(|(i, m)| (*i, *m)).collect(),
                     learn_limit: b.learn_limit,
                     members: b.members.clone(),
                 },

@@ -460,8 +460,16 @@ fn commands_and_messages() {
             "create bridge-domain: mac age must be less than 256",
         ),
         (
-            "create bridge-domain 12 arp-term 1",
-            "create bridge-domain: arp-term is not supported by weft: ARP requests are flooded in the bridge domain",
+            "set bridge-domain arp entry 10 10.100.0.9 0a:00:00:00:00:09 del",
+            "set bridge-domain arp entry: MAC del for IP 10.100.0.9 and MAC 0a:00:00:00:00:09 failed",
+        ),
+        (
+            "set bridge-domain arp entry 10 x",
+            "set bridge-domain arp entry: expecting IP address but got `x'",
+        ),
+        (
+            "set bridge-domain arp entry 10 10.100.0.9 y",
+            "set bridge-domain arp entry: expecting MAC address but got `y'",
         ),
         (
             "set interface l2 bridge nosuch 10",
@@ -576,5 +584,55 @@ fn deleting_members_takes_them_and_their_macs_out() {
     assert_eq!(r.ok("create bridge-domain 10 del"), "");
     assert_eq!(r.ok("show bridge-domain"), "no bridge-domains in use\n");
     assert_eq!(r.ok("show l2fib"), "no l2fib entries\n");
+    assert_eq!(r.buffers_used(), 0, "a buffer leaked");
+}
+
+#[test]
+fn arp_termination_answers_from_the_domains_table() {
+    let r = Rig::new(1);
+    r.ok("set bridge-domain arp term 10");
+    r.ok("set bridge-domain arp entry 10 10.100.0.2 0a:00:00:00:00:02");
+    let test2_ip = fixtures::TEST2_IP;
+    // A request for a known address: answered to the requester only, even
+    // with every tunnel in split-horizon group 1.
+    let out = r.send(0, &arp_request(TEST[0], fixtures::TEST1_IP, test2_ip));
+    assert_eq!(out.len(), 1, "{out:?}");
+    let a = &out[0].inner;
+    assert_eq!((out[0].to, out[0].vni), (TO[0], 11));
+    assert_eq!(&a[0..6], &TEST[0].0);
+    assert_eq!(&a[6..12], &TEST[1].0);
+    assert_eq!(&a[20..22], &[0, 2], "a reply");
+    assert_eq!(&a[22..28], &TEST[1].0);
+    assert_eq!(&a[28..32], &test2_ip.octets());
+    assert_eq!(&a[32..38], &TEST[0].0);
+    assert_eq!(&a[38..42], &fixtures::TEST1_IP.octets());
+    assert_eq!(r.counter("arp-term-l2bd", "ARP replies sent"), 1);
+    // An unknown target floods as without termination (to the BVI only,
+    // here: the tunnels share a group).
+    let unknown = Ipv4Addr::new(10, 100, 0, 7);
+    assert_eq!(
+        r.send(0, &arp_request(TEST[0], fixtures::TEST1_IP, unknown)),
+        vec![]
+    );
+    assert!(r.counter("l2-flood", "L2 flood packets") >= 1);
+    let bd = r.ok("show bridge-domain 10 arp");
+    assert!(
+        bd.lines().nth(1).unwrap().contains("   on       off  "),
+        "{bd}"
+    );
+    assert!(
+        bd.ends_with(
+            "\n  IP4/IP6 to MAC table for ARP Termination\n               10.100.0.2                =>   0a:00:00:00:00:02 \n"
+        ),
+        "{bd:?}"
+    );
+    // Off again: the request is flooded (to the BVI, here).
+    r.ok("set bridge-domain arp term 10 disable");
+    assert_eq!(
+        r.send(0, &arp_request(TEST[0], fixtures::TEST1_IP, test2_ip)),
+        vec![]
+    );
+    assert_eq!(r.counter("arp-term-l2bd", "ARP replies sent"), 1);
+    r.ok("set bridge-domain arp entry 10 del-all");
     assert_eq!(r.buffers_used(), 0, "a buffer leaked");
 }

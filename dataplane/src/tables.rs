@@ -95,6 +95,11 @@ pub struct BridgeDomain {
     pub uu_flood: bool,
     /// Learned entries age after this many minutes (0: never).
     pub mac_age: u8,
+    /// Answer ARP requests for the addresses of `arp` (arp-term-l2bd).
+    pub arp_term: bool,
+    /// IPv4 address to MAC, for ARP termination (`set bridge-domain arp
+    /// entry`).
+    pub arp: FxHashMap<Ipv4Addr, EthernetAddress>,
     /// At most this many learned entries.
     pub learn_limit: u32,
     /// Members, in the order they joined (VPP floods in its own order;

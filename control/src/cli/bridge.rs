@@ -6,8 +6,10 @@
 //! set bridge-domain learn|forward|flood|uu-flood <id> [disable]
 //! set bridge-domain mac-age <id> <mins>
 //! set bridge-domain learn-limit <id> <learn-limit>
+//! set bridge-domain arp term <id> [disable]
+//! set bridge-domain arp entry <id> [<ip-addr> <mac-addr> [del] | del-all]
 //! set interface l2 bridge <interface> <bridge-domain-id> [bvi] [shg]
-//! show bridge-domain [<id> [detail|int]]
+//! show bridge-domain [<id> [detail|int|arp]]
 //! show l2fib [all|verbose] | [bd_id <nn> | bd_index <nn>] [learn | add]
 //! l2fib add <mac> <bridge-domain-id> <intf> [static | bvi]
 //! l2fib del <mac> <bridge-domain-id>
@@ -140,13 +142,43 @@ fn set_learn_limit(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdE
     Ok(String::new())
 }
 
-fn set_arp_term(_st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    bd_id(input)?;
-    if input.keyword("disable") {
+fn set_arp_term(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let id = bd_id(input)?;
+    let on = !input.keyword("disable");
+    input.end()?;
+    st.config.set_bridge_arp_term(id, on)?;
+    Ok(String::new())
+}
+
+fn set_arp_entry(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let id = bd_id(input)?;
+    if id == 0 {
+        return Err(BridgeError::DefaultDomain.into());
+    }
+    if st.config.bridge_domain(id).is_none() {
+        return Err(BridgeError::NoSuchDomain(id).into());
+    }
+    if input.keyword("del-all") {
         input.end()?;
+        st.config.bridge_arp_clear(id)?;
         return Ok(String::new());
     }
-    Err(BridgeError::ArpTerm.into())
+    let Some(ip) = input.ipv4() else {
+        return Err(CmdError::Failed(format!(
+            "expecting IP address but got `{}'",
+            input.rest()
+        )));
+    };
+    let Some(mac) = input.mac() else {
+        return Err(CmdError::Failed(format!(
+            "expecting MAC address but got `{}'",
+            input.rest()
+        )));
+    };
+    let del = input.keyword("del");
+    input.end()?;
+    st.config.bridge_arp_entry(id, ip, mac, del)?;
+    Ok(String::new())
 }
 
 fn l2_bridge(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
@@ -196,6 +228,7 @@ fn feature_line(bd: &BridgeConfig) -> String {
     let mut s = String::new();
     for (on, name) in [
         (bd.learn, "l2-learn"),
+        (bd.arp_term, "arp-term-l2bd"),
         (bd.forward, "l2-fwd"),
         (bd.uu_flood, "l2-flood"),
         (bd.flood, "l2-flood"),
@@ -213,10 +246,11 @@ fn show_bd(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     let c = &st.config;
     let mut list: Vec<&BridgeConfig> = c.bridge_domains().collect();
     list.sort_by_key(|b| b.bd_index);
-    let (mut detail, mut int) = (false, false);
+    let (mut detail, mut int, mut arp) = (false, false, false);
     if let Some(id) = input.u32() {
         detail = input.keyword("detail") || input.keyword("det");
         int = input.keyword("int");
+        arp = input.keyword("arp");
         if id == 0 {
             return Err(BridgeError::DefaultDomain.into());
         }
@@ -272,7 +306,7 @@ fn show_bd(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
             on_off(b.forward).to_string(),
             if b.uu_flood { "flood" } else { "drop" }.to_string(),
             on_off(b.flood).to_string(),
-            "off".to_string(),
+            on_off(b.arp_term).to_string(),
             "off".to_string(),
             fib.learned(b.bd_index).to_string(),
             b.learn_limit.to_string(),
@@ -319,6 +353,16 @@ fn show_bd(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
                 ));
             }
         }
+        if (detail || arp) && b.arp_term {
+            s.push_str("\n  IP4/IP6 to MAC table for ARP Termination\n");
+            for (ip, mac) in &b.arp {
+                s.push_str(&format!(
+                    "{} => {}\n",
+                    center(&ip.to_string(), 40),
+                    center(&mac.to_string(), 20)
+                ));
+            }
+        }
     }
     Ok(s)
 }
@@ -326,7 +370,10 @@ fn show_bd(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
 fn show_bd_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
     let c = &st.config;
     let id = input.u32();
-    let _ = input.keyword("detail") || input.keyword("det") || input.keyword("int");
+    let _ = input.keyword("detail")
+        || input.keyword("det")
+        || input.keyword("int")
+        || input.keyword("arp");
     input.end()?;
     let mut list: Vec<&BridgeConfig> = match id {
         Some(0) => return Err(BridgeError::DefaultDomain.into()),
@@ -344,7 +391,11 @@ fn show_bd_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError
                     "forward": b.forward,
                     "uu_flood": b.uu_flood,
                     "flood": b.flood,
-                    "arp_term": false,
+                    "arp_term": b.arp_term,
+                    "arp_entries": b.arp.iter().map(|(ip, mac)| json!({
+                        "ip": ip.to_string(),
+                        "mac": mac.to_string(),
+                    })).collect::<Vec<_>>(),
                     "mac_age": b.mac_age,
                     "learn_count": c.l2fib().learned(b.bd_index),
                     "learn_limit": b.learn_limit,
@@ -582,6 +633,12 @@ pub fn commands() -> Vec<Command> {
         )
         .mutates(),
         Command::locked(
+            "set bridge-domain arp entry",
+            "set bridge-domain arp entry <bridge-domain-id> [<ip-addr> <mac-addr> [del] | del-all]",
+            set_arp_entry,
+        )
+        .mutates(),
+        Command::locked(
             "set interface l2 bridge",
             "set interface l2 bridge <interface> <bridge-domain-id> [bvi] [shg]",
             l2_bridge,
@@ -590,7 +647,7 @@ pub fn commands() -> Vec<Command> {
         .mutates(),
         Command::locked(
             "show bridge-domain",
-            "show bridge-domain [bridge-domain-id [detail|int]]",
+            "show bridge-domain [bridge-domain-id [detail|int|arp]]",
             show_bd,
         )
         .json(show_bd_json),

@@ -18,13 +18,18 @@ pub enum Stage {
     /// l2-flood: broadcast and multicast, or unicast with forwarding off
     /// (l2-flood applies the flood / uu-flood switches).
     Flood,
+    /// arp-term-l2bd: a broadcast ARP frame in a domain that terminates
+    /// ARP.
+    ArpTerm,
 }
 
 /// The stage after learning for a frame to `dst` in `bd`.
 #[inline]
-pub fn stage(bd: &BridgeDomain, dst: &[u8]) -> Stage {
-    if dst[0] & 1 == 0 && bd.forward {
+pub fn stage(bd: &BridgeDomain, frame: &[u8]) -> Stage {
+    if frame[0] & 1 == 0 && bd.forward {
         Stage::Fwd
+    } else if bd.arp_term && frame.get(12..14) == Some(&[0x08, 0x06]) {
+        Stage::ArpTerm
     } else {
         Stage::Flood
     }
@@ -36,6 +41,9 @@ pub fn features(bd: &BridgeDomain, dst: &[u8]) -> String {
     let mut s = String::from("[");
     if bd.learn {
         s.push_str("l2-learn ");
+    }
+    if bd.arp_term {
+        s.push_str("arp-term-l2bd ");
     }
     if dst[0] & 1 == 0 {
         if bd.forward {
@@ -91,6 +99,8 @@ crate::next_nodes! {
         L2Fwd = "l2-fwd",
         /// Flooding.
         L2Flood = "l2-flood",
+        /// ARP termination.
+        ArpTerm = "arp-term-l2bd",
     }
 }
 
@@ -139,6 +149,7 @@ impl Node for L2Input {
                                 match stage(d, pool.data(b)) {
                                     Stage::Fwd => Next::L2Fwd,
                                     Stage::Flood => Next::L2Flood,
+                                    Stage::ArpTerm => Next::ArpTerm,
                                 }
                             }
                         }

@@ -33,6 +33,8 @@ crate::next_nodes! {
         L2Fwd = "l2-fwd",
         /// Flooding.
         L2Flood = "l2-flood",
+        /// ARP termination.
+        ArpTerm = "arp-term-l2bd",
     }
 }
 
@@ -142,6 +144,7 @@ impl Node for L2Learn {
                 match stage(bd, data) {
                     Stage::Fwd => Next::L2Fwd,
                     Stage::Flood => Next::L2Flood,
+                    Stage::ArpTerm => Next::ArpTerm,
                 }
             };
             if m.is_traced() {

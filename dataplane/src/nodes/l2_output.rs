@@ -91,7 +91,9 @@ impl Node for L2Output {
                     counts[Counter::Down as usize] += 1;
                     Next::Drop
                 }
-                Some(i) if matches!(i.l2, L2Mode::Bridge { shg: s, .. } if s != 0 && s == shg(tables, m.rx_if)) =>
+                Some(i)
+                    if m.flags & crate::pool::flags::LOCALLY_ORIGINATED == 0
+                        && matches!(i.l2, L2Mode::Bridge { shg: s, .. } if s != 0 && s == shg(tables, m.rx_if)) =>
                 {
                     counts[Counter::SplitHorizon as usize] += 1;
                     Next::Drop

@@ -20,6 +20,7 @@
 //! declarations, the node type and its `process`, its `NodeInfo`, tests.
 
 pub mod arp_reply;
+pub mod arp_term_l2bd;
 pub mod error_drop;
 pub mod ethernet_input;
 pub mod input;
@@ -60,6 +61,7 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(vxlan4_input::Vxlan4Input));
     nodes.push(Box::new(l2_input::L2Input));
     nodes.push(Box::new(l2_learn::L2Learn));
+    nodes.push(Box::new(arp_term_l2bd::ArpTermL2bd));
     nodes.push(Box::new(l2_fwd::L2Fwd));
     nodes.push(Box::new(l2_flood::L2Flood::default()));
     nodes.push(Box::new(l2_output::L2Output));
