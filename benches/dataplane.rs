@@ -5,6 +5,12 @@
 //!   256 VXLAN frames (VNI 11 from koko1, 60-byte inner frames) on the
 //!   uplink, decapsulates them, cross-connects them to vxlan_tunnel1 and
 //!   sends them, re-encapsulated with VNI 12, to koko2.
+//! * `path/vxlan_bridge_known_unicast` and `path/vxlan_bridge_flood_3`:
+//!   three tunnels (VNI 11, 12, 13) in one bridge domain, configured
+//!   through `control::Config` as the CLI does: known unicast from
+//!   tunnel0's container to tunnel1's (its MAC learned beforehand by the
+//!   bridge itself), and broadcasts from tunnel0 replicated to the two
+//!   other tunnels.
 //! * `node/<name>`: one node of that path at a time, fed 256 buffers in the
 //!   state the real path leaves them just before the node; `node/baseline`
 //!   is the harness alone (see [`node`] for how to read the figures).
@@ -21,15 +27,18 @@
 //! Run with `cargo bench --bench dataplane` (about a minute);
 //! `cargo test --benches` runs every benchmark once as a smoke test.
 
+use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+use weft::control::bridge::BridgeArgs;
+use weft::control::{Config, VxlanArgs};
 use weft::dataplane::fixtures::{
-    self, KOKO2_IP, KOKO2_MAC, TEST1_IP, TEST1_MAC, TEST2_IP, TEST2_MAC, TUNNEL0, TUNNEL1, UPLINK,
-    VxlanFrame, WEFT_IP, WEFT_MAC,
+    self, KOKO1_IP, KOKO1_MAC, KOKO2_IP, KOKO2_MAC, TEST1_IP, TEST1_MAC, TEST2_IP, TEST2_MAC,
+    TUNNEL0, TUNNEL1, UPLINK, VxlanFrame, WEFT_IP, WEFT_MAC,
 };
 use weft::dataplane::graph::{Env, Graph, Node, NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
 use weft::dataplane::nodes::vxlan4_encap::{flow_hash, src_port};
@@ -42,7 +51,7 @@ use weft::dataplane::punt::{Punt, punt_channel};
 use weft::dataplane::stats::{DEFAULT_MAX_INTERFACES, IfCounter, WorkerStats};
 use weft::dataplane::tables::{Tables, VXLAN4_REWRITE_LEN, VXLAN4_TTL, new_handle};
 use weft::dataplane::trace::{TraceShared, Tracer};
-use weft::dataplane::wire::{ethernet, ipv4, udp, vxlan};
+use weft::dataplane::wire::{EthernetAddress, ethernet, ipv4, udp, vxlan};
 use weft::dataplane::worker::Worker;
 
 /// Packets per iteration: one full vector.
@@ -143,6 +152,11 @@ struct LoopPort {
     /// The received outer headers, when the graph overwrites them (the
     /// full path re-encapsulates in place).
     outer: Outer,
+    /// When set, which buffers (by index) are the ring's own: `tx` takes
+    /// those back and frees the others (the copies l2-flood makes), as a
+    /// driver frees what it transmitted. `None`: every transmitted buffer
+    /// is one of the ring's.
+    owned: Option<Vec<bool>>,
     probe: Arc<Probe>,
 }
 
@@ -192,9 +206,21 @@ impl LoopPort {
             ring,
             received: received.expect("N > 0"),
             outer,
+            owned: None,
             probe: probe.clone(),
         };
         (port, probe)
+    }
+
+    /// The port frees transmitted buffers that are not its own (see
+    /// [`LoopPort::owned`]) instead of taking them into its ring.
+    fn reaping(mut self, pool: &Pool) -> LoopPort {
+        let mut owned = vec![false; pool.len() as usize];
+        for b in &self.ring {
+            owned[b.index() as usize] = true;
+        }
+        self.owned = Some(owned);
+        self
     }
 }
 
@@ -259,7 +285,18 @@ impl Port for LoopPort {
             self.probe.capture.store(false, Ordering::Relaxed);
         }
         self.probe.sent.fetch_add(sent as u64, Ordering::Relaxed);
-        self.ring.append(bufs);
+        match &self.owned {
+            None => self.ring.append(bufs),
+            Some(owned) => {
+                for b in bufs.drain(..) {
+                    if owned[b.index() as usize] {
+                        self.ring.push(b);
+                    } else {
+                        cache.free(b);
+                    }
+                }
+            }
+        }
         TxResult { sent, errors: 0 }
     }
 }
@@ -342,6 +379,13 @@ fn path(c: &mut Criterion) {
         false,
         8,
     );
+    // Three tunnels in one bridge domain: tunnel0's container to tunnel1's
+    // (MAC already learned), with vxlan4-fastpath on (the default graph)
+    // and off (the node path as VPP runs it); then broadcasts from tunnel0,
+    // each flooded to the two other tunnels.
+    path_bridge(&mut g, "vxlan_bridge_known_unicast", true, false);
+    path_bridge(&mut g, "vxlan_bridge_known_unicast_node_path", false, false);
+    path_bridge(&mut g, "vxlan_bridge_flood_3", true, true);
     g.finish();
 }
 
@@ -424,6 +468,255 @@ fn path_one(
         N as u64 * worker.stats().loops.get(),
         "packets were dropped while benchmarking"
     );
+}
+
+// ---------------------------------------------------------------------------
+// path: bridge domain
+
+/// koko3's underlay address (the third host of docs/l2.md's lab).
+const KOKO3_IP: Ipv4Addr = Ipv4Addr::new(10, 99, 0, 4);
+/// koko3's eth0 MAC.
+const KOKO3_MAC: EthernetAddress = EthernetAddress([0x02, 0x00, 0x00, 0x00, 0x00, 0x04]);
+/// The container behind koko3.
+const TEST3_MAC: EthernetAddress = EthernetAddress([0x0a, 0x00, 0x00, 0x00, 0x03, 0x03]);
+/// sw_if_index of vxlan_tunnel2 (VNI 13, towards koko3).
+const TUNNEL2: u32 = 4;
+/// The bridge domain's id.
+const BD_ID: u32 = 10;
+
+/// One member host of the bridge: its VTEP and the container behind it.
+struct BridgeHost {
+    ip: Ipv4Addr,
+    mac: EthernetAddress,
+    vni: u32,
+    container: EthernetAddress,
+}
+
+/// Hosts `k` = 0, 1, 2 on vxlan_tunnel`k` (sw_if_index `TUNNEL0 + k`).
+const BRIDGE_HOSTS: [BridgeHost; 3] = [
+    BridgeHost {
+        ip: KOKO1_IP,
+        mac: KOKO1_MAC,
+        vni: 11,
+        container: TEST1_MAC,
+    },
+    BridgeHost {
+        ip: KOKO2_IP,
+        mac: KOKO2_MAC,
+        vni: 12,
+        container: TEST2_MAC,
+    },
+    BridgeHost {
+        ip: KOKO3_IP,
+        mac: KOKO3_MAC,
+        vni: 13,
+        container: TEST3_MAC,
+    },
+];
+
+/// A 60-byte inner UDP frame between two containers' MACs.
+fn bridge_inner(src: EthernetAddress, dst: EthernetAddress) -> Vec<u8> {
+    fixtures::inner_udp(src, dst, TEST1_IP, TEST2_IP, 1234, 80, INNER_LEN)
+}
+
+/// What host `k`'s VTEP sends weft carrying `inner`.
+fn bridge_rx_frame(k: usize, inner: &[u8]) -> Vec<u8> {
+    let h = &BRIDGE_HOSTS[k];
+    VxlanFrame {
+        src_mac: h.mac,
+        src: h.ip,
+        vni: h.vni,
+        ..VxlanFrame::FROM_KOKO1
+    }
+    .build(inner)
+}
+
+/// What weft must send host `k`'s VTEP carrying `inner`.
+fn bridge_tx_frame(k: usize, inner: &[u8]) -> Vec<u8> {
+    let h = &BRIDGE_HOSTS[k];
+    VxlanFrame {
+        src_mac: WEFT_MAC,
+        dst_mac: h.mac,
+        src: WEFT_IP,
+        dst: h.ip,
+        sport: src_port(flow_hash(inner)),
+        dport: vxlan::UDP_PORT,
+        flags: vxlan::FLAG_I,
+        vni: h.vni,
+        ttl: VXLAN4_TTL,
+    }
+    .build(inner)
+}
+
+/// The multipoint lab of docs/l2.md through the control plane's model
+/// (the calls the CLI makes): eth0 (pg, 10.99.0.3/24, weft's MAC, the three
+/// koko neighbours static), vxlan_tunnel0..2 (VNI 11, 12, 13) in bridge
+/// domain 10 (learn, forward, flood, uu-flood), no BVI. Each container's
+/// MAC is then learned by the bridge itself from a broadcast its host
+/// sends through the worker, as in the lab. Returns the model (which owns
+/// the L2 FIB the worker's snapshots share) and the worker, whose uplink
+/// has no port yet.
+fn bridge_lab(pool: &Arc<Pool>, fastpath: bool) -> (Config, Worker) {
+    let handle = new_handle();
+    let mut config = Config::new(handle.clone());
+    let (eth0, pg_port, pg) = config.create_pg_interface("eth0").expect("eth0");
+    assert_eq!(eth0, UPLINK);
+    config.set_interface_mac(eth0, WEFT_MAC).expect("mac");
+    config
+        .add_del_ip4_address(eth0, WEFT_IP, 24, false)
+        .expect("address");
+    config.set_interface_state(eth0, true).expect("up");
+    config
+        .bridge_domain_add(&BridgeArgs::new(BD_ID))
+        .expect("bridge domain");
+    for (k, h) in BRIDGE_HOSTS.iter().enumerate() {
+        config
+            .add_del_neighbor(eth0, h.ip, h.mac, true, false)
+            .expect("neighbour");
+        let t = config
+            .vxlan_add_del(&VxlanArgs {
+                src: Some(WEFT_IP),
+                dst: Some(h.ip),
+                vni: Some(h.vni),
+                ..VxlanArgs::default()
+            })
+            .expect("tunnel")
+            .expect("created");
+        assert_eq!(t, TUNNEL0 + k as u32);
+        config.set_l2_bridge(t, BD_ID, false, 0).expect("bridged");
+    }
+    config.set_vxlan4_fastpath(fastpath);
+    let mut worker = Worker::new(pool, standard_graph(&["pg-input"]), handle);
+    worker.ports_mut().insert(eth0, Box::new(pg_port));
+    for (k, h) in BRIDGE_HOSTS.iter().enumerate() {
+        pg.inject(&bridge_rx_frame(
+            k,
+            &bridge_inner(h.container, EthernetAddress::BROADCAST),
+        ));
+    }
+    while pg.pending_rx() > 0 {
+        worker.poll();
+    }
+    assert_eq!(
+        pg.take_tx().len(),
+        6,
+        "each broadcast flooded to two tunnels"
+    );
+    let bd = config.bridge_domain(BD_ID).expect("bd 10").bd_index;
+    for (k, h) in BRIDGE_HOSTS.iter().enumerate() {
+        let e = config.l2fib().lookup(bd, &h.container).expect("learned");
+        assert_eq!(e.sw_if_index, TUNNEL0 + k as u32, "host {k} learned");
+    }
+    worker.remove_port(eth0);
+    (config, worker)
+}
+
+/// One bridge benchmark: the standard graph with the fast path on or off
+/// over [`bridge_lab`]; 256 frames from tunnel0's container per poll, to
+/// tunnel1's container (known unicast) or, with `flood`, broadcast (one
+/// copy made per frame, the original to the last member).
+fn path_bridge(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    fastpath: bool,
+    flood: bool,
+) {
+    let pool = new_pool();
+    let (config, mut worker) = bridge_lab(&pool, fastpath);
+    let dst = if flood {
+        EthernetAddress::BROADCAST
+    } else {
+        TEST2_MAC
+    };
+    let inner = bridge_inner(TEST1_MAC, dst);
+    let frame = bridge_rx_frame(0, &inner);
+    let (port, probe) = LoopPort::new(worker.cache_mut(), "pg-input", &[frame], true, |p| {
+        p.meta.rx_if = UPLINK
+    });
+    // Flood copies are new buffers: the port frees them once sent.
+    let port = if flood { port.reaping(&pool) } else { port };
+    worker.ports_mut().insert(UPLINK, Box::new(port));
+    // Frames out per frame in.
+    let fanout: u64 = if flood { 2 } else { 1 };
+
+    let stats = worker.stats().clone();
+    let ifc = |sw_if_index: u32, c: IfCounter| stats.interfaces.get(sw_if_index, c);
+    let node = |name: &str| worker.graph().node_index(name).expect("a standard node");
+    let (fast_node, decap_node) = (node("vxlan4-fastpath"), node("vxlan4-input"));
+    let at = |i: usize| stats.nodes[i].vectors.get();
+    let before = [
+        ifc(TUNNEL0, IfCounter::RxPackets),
+        ifc(TUNNEL1, IfCounter::TxPackets),
+        ifc(TUNNEL2, IfCounter::TxPackets),
+        ifc(UPLINK, IfCounter::Drops),
+        at(fast_node),
+        at(decap_node),
+    ];
+    // Before measuring: four polls forward every frame, also after the
+    // port recycled the buffers, and the first frame out is tunnel1's.
+    for _ in 0..3 {
+        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
+    }
+    probe.capture.store(true, Ordering::Relaxed);
+    assert_eq!(worker.poll(), N);
+    assert_eq!(probe.sent.load(Ordering::Relaxed), fanout * 4 * N as u64);
+    let (out, _) = probe
+        .captured
+        .lock()
+        .expect("probe lock")
+        .take()
+        .expect("a frame was transmitted");
+    assert_eq!(
+        out,
+        bridge_tx_frame(1, &inner),
+        "the frame koko2 must receive"
+    );
+    let after = [
+        ifc(TUNNEL0, IfCounter::RxPackets),
+        ifc(TUNNEL1, IfCounter::TxPackets),
+        ifc(TUNNEL2, IfCounter::TxPackets),
+        ifc(UPLINK, IfCounter::Drops),
+        at(fast_node),
+        at(decap_node),
+    ];
+    let moved: Vec<u64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
+    let n4 = 4 * N as u64;
+    assert_eq!(
+        moved[..4],
+        [n4, n4, if flood { n4 } else { 0 }, 0],
+        "{name}"
+    );
+    if fastpath {
+        assert_eq!(
+            moved[4], n4,
+            "the default graph passes through vxlan4-fastpath"
+        );
+        // Which way the fast path sent them (bridged traffic may or may not
+        // have a fused path).
+        let way = match moved[5] {
+            0 => "vxlan4-fastpath took them",
+            n if n == n4 => "vxlan4-fastpath passed them to the node path",
+            _ => "vxlan4-fastpath took some",
+        };
+        eprintln!("path/{name}: {way}");
+    } else {
+        assert_eq!(moved[4..], [0, n4], "{name}: all on the node path");
+    }
+
+    let (loops0, sent0) = (stats.loops.get(), probe.sent.load(Ordering::Relaxed));
+    g.bench_function(name, |b| b.iter(|| worker.poll()));
+
+    // Every poll forwarded (and replicated) the whole vector, and the
+    // copies went back to the pool: steady state.
+    assert_eq!(
+        probe.sent.load(Ordering::Relaxed) - sent0,
+        fanout * N as u64 * (stats.loops.get() - loops0),
+        "packets were dropped while benchmarking"
+    );
+    assert_eq!(ifc(UPLINK, IfCounter::Drops), after[3], "drops");
+    assert_eq!(pool.in_use(), N, "only the port's own buffers are out");
+    drop(worker);
+    drop(config);
 }
 
 // ---------------------------------------------------------------------------
