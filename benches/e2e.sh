@@ -3,7 +3,7 @@
 # against a no-op AF_XDP reflector, on one hairpin topology, in one run.
 #
 #   benches/e2e.sh [--quick] [--runs N] [--duration S] [--sizes "60 512 1400"]
-#                  [--duts "limit weft weft-hif kernel"] [--flows N] [--no-build]
+#                  [--duts "limit weft weft-bridge weft-hif kernel"] [--flows N] [--no-build]
 #                  [--out DIR] [--no-docs] [--bin-dir DIR] [--prefix P]
 #
 # Needs root (network namespaces, XDP). Installs what is missing with apt,
@@ -16,7 +16,10 @@
 #   │   VXLAN VNI 11, A -> DUT     ├─veth──┤  limit:  reflector       │
 #   │ weft-pktgen sink (XDP, drop) │       │  weft:   weftd, VNI 11   │
 #   │   counts VNI 12 (B) frames   │       │          xconnect VNI 12 │
-#   │                              │       │  weft-hif: the same over │
+#   │                              │       │  weft-bridge: the two    │
+#   │                              │       │     tunnels in bridge    │
+#   │                              │       │     domain 10 instead    │
+#   │                              │       │  weft-hif: weft over     │
 #   │                              │       │     create host-interface│
 #   │ A 10.99.0.2, B 10.99.0.3     │       │  kernel: vxlan11 + tc    │
 #   └──────────────────────────────┘       │    mirred -> vxlan12     │
@@ -42,7 +45,7 @@ ROOT=$PWD
 RUNS=5
 DURATION=2
 SIZES="60 512 1400"
-DUTS="limit weft weft-hif kernel"
+DUTS="limit weft weft-bridge weft-hif kernel"
 FLOWS=64
 BUILD=1
 DOCS=1
@@ -107,6 +110,8 @@ MAC_DUT=02:00:0a:63:00:01
 IP_DUT=10.99.0.1
 IP_A=10.99.0.2
 IP_B=10.99.0.3
+# weft-pktgen gen's default inner destination MAC (B's container).
+INNER_DST_MAC=0a:00:00:00:02:02
 GEN_CORE=0
 DUT_CORE=1
 WORK=$OUT/run
@@ -185,9 +190,10 @@ weftctl() { in_dut "$BIN/weftctl" -s "$SOCK" "$@"; }
 # Configuration commands: their output (tunnel names) goes to the log.
 configure() { weftctl "$@" >>"$WORK/weftctl.log"; }
 
-# weftd with the demo's commands on an interface made by CREATE, named IF.
+# weftd with the demo's commands on an interface made by CREATE, named IF;
+# L2 is how the two tunnels are joined: xconnect (the demo) or bridge.
 dut_start_weftd() {
-  local create=$1 ifc=$2
+  local create=$1 ifc=$2 l2=${3:-xconnect}
   rm -f "$SOCK"
   cat >"$WORK/startup.conf" <<EOF
 unix {
@@ -215,13 +221,29 @@ EOF
   configure set interface rx-mode "$ifc" polling
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_A" vni 11
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_B" vni 12
-  configure set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
-  configure set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
+  if [ "$l2" = bridge ]; then
+    # Bridge domain 10 (learning, forwarding, flooding: VPP's defaults).
+    # The generator's inner destination sits behind vxlan_tunnel1, as if
+    # learned from B's replies, so every frame is known unicast, no
+    # flooding: the first one (its inner source learned on vxlan_tunnel0)
+    # through l2-learn and l2-fwd, the rest through vxlan4-fastpath.
+    configure create bridge-domain 10
+    configure set interface l2 bridge vxlan_tunnel0 10
+    configure set interface l2 bridge vxlan_tunnel1 10
+    configure l2fib add "$INNER_DST_MAC" 10 vxlan_tunnel1
+  else
+    configure set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
+    configure set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
+  fi
   configure ip neighbor "$ifc" "$IP_A" "$MAC_GEN" static
   configure ip neighbor "$ifc" "$IP_B" "$MAC_GEN" static
 }
 
 dut_start_weft() { dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0"; }
+# The same over af_xdp, the tunnels in a bridge domain instead of the xconnect.
+dut_start_weft-bridge() {
+  dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0" bridge
+}
 # AF_PACKET: weft's MAC is its own (02:fe:...), so the generator's frames
 # for MAC_DUT reach it only because the socket is promiscuous; hw-addr
 # keeps the topology's MAC instead.
@@ -321,6 +343,10 @@ for run in $(seq "$RUNS"); do
       weftctl show runtime >"$OUT/$dut-show-runtime.txt" || true
       weftctl show errors >"$OUT/$dut-show-errors.txt" || true
       weftctl show hardware-interfaces >"$OUT/$dut-show-hardware.txt" || true
+      if [ "$dut" = weft-bridge ]; then
+        weftctl show bridge-domain 10 detail >"$OUT/$dut-show-bridge-domain.txt" || true
+        weftctl show l2fib verbose >"$OUT/$dut-show-l2fib.txt" || true
+      fi
     fi
     dut_stop
   done

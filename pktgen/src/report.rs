@@ -12,12 +12,12 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The DUTs in the order the report shows them.
-pub const DUTS: [&str; 4] = ["limit", "weft", "weft-hif", "kernel"];
+pub const DUTS: [&str; 5] = ["limit", "weft", "weft-bridge", "weft-hif", "kernel"];
 
 /// One run, as a CSV row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
-    /// `limit`, `weft` or `kernel`.
+    /// `limit`, `weft`, `weft-bridge`, `weft-hif` or `kernel`.
     pub dut: String,
     /// Inner Ethernet frame length.
     pub inner_size: u32,
@@ -202,15 +202,16 @@ pub fn markdown(cells: &BTreeMap<(u32, String), Cell>) -> String {
         }
     }
     out.push_str(
-        "\n| inner frame | weft / kernel | weft / limit | weft-hif / kernel |\n|---|---|---|---|\n",
+        "\n| inner frame | weft / kernel | weft / limit | weft-hif / kernel | weft-bridge / weft |\n|---|---|---|---|---|\n",
     );
     for size in sizes(cells) {
         let _ = writeln!(
             out,
-            "| {size} B | {} | {} | {} |",
+            "| {size} B | {} | {} | {} | {} |",
             ratio(cells, size, "weft", "kernel"),
             ratio(cells, size, "weft", "limit"),
-            ratio(cells, size, "weft-hif", "kernel")
+            ratio(cells, size, "weft-hif", "kernel"),
+            ratio(cells, size, "weft-bridge", "weft")
         );
     }
     out
@@ -248,12 +249,15 @@ pub fn chart(cells: &BTreeMap<(u32, String), Cell>, png: &Path) -> Result<()> {
         .fold(0.0f64, f64::max)
         .max(0.001)
         * 1.2;
-    let colors = [
-        RGBColor(120, 120, 120),
-        RGBColor(31, 119, 180),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-    ];
+    // A DUT keeps its colour whichever others are in the report.
+    let color_of = |d: &str, k: usize| match d {
+        "limit" => RGBColor(120, 120, 120),
+        "weft" => RGBColor(31, 119, 180),
+        "weft-bridge" => RGBColor(148, 103, 189),
+        "weft-hif" => RGBColor(44, 160, 44),
+        "kernel" => RGBColor(214, 39, 40),
+        _ => [RGBColor(255, 127, 14), RGBColor(140, 86, 75)][k % 2],
+    };
     let groups = sizes.len() as f64;
     let per = duts.len() as f64;
 
@@ -283,7 +287,7 @@ pub fn chart(cells: &BTreeMap<(u32, String), Cell>, png: &Path) -> Result<()> {
         .label_style(("sans-serif", 15))
         .draw()?;
     for (k, d) in duts.iter().enumerate() {
-        let color = colors[k % colors.len()];
+        let color = color_of(d, k);
         let bars: Vec<_> = sizes
             .iter()
             .enumerate()
@@ -354,6 +358,7 @@ limit,60,1,1000,900,1.0,1000,900,0.1000,100.0,50.0
 limit,60,2,1000,1000,1.0,1000,1000,0.0000,100.0,60.0
 limit,60,3,1000,950,1.0,1000,950,0.0500,99.0,55.0
 weft,60,1,1000,800,1.0,1000,800,0.2000,100.0,100.0
+weft-bridge,60,1,1000,720,1.0,1000,720,0.2800,100.0,100.0
 kernel,60,1,1000,400,1.0,1000,400,0.6000,100.0,100.0
 kernel,60,2,1000,600,1.0,1000,600,0.4000,100.0,100.0
 ";
@@ -373,12 +378,14 @@ kernel,60,2,1000,600,1.0,1000,600,0.4000,100.0,100.0
             "{md}"
         );
         // weft 800 / kernel 500, weft 800 / limit 950.
-        assert!(md.contains("| 60 B | 1.60 | 0.84 |"), "{md}");
-        // Report order: limit, weft, kernel.
+        // No weft-hif runs; weft-bridge 720 / weft 800.
+        assert!(md.contains("| 60 B | 1.60 | 0.84 | - | 0.90 |"), "{md}");
+        // Report order: limit, weft, weft-bridge, kernel.
         let l = md.find("| limit |").unwrap();
         let w = md.find("| weft |").unwrap();
+        let b = md.find("| weft-bridge |").unwrap();
         let k = md.find("| kernel |").unwrap();
-        assert!(l < w && w < k);
+        assert!(l < w && w < b && b < k);
     }
 
     #[test]

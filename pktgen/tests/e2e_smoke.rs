@@ -1,5 +1,6 @@
 //! `benches/e2e.sh --quick` end to end, as a test: the harness builds its
-//! topology, runs the three DUTs (reflector, weftd, kernel vxlan + tc) with
+//! topology, runs the five DUTs (reflector, weftd with the tunnels
+//! cross-connected and bridged, weftd over a host-interface, kernel vxlan + tc) with
 //! the debug binaries of this build, and writes a CSV, a table and a chart.
 //! It checks the pipeline, not the figures (timings are noise here): every
 //! DUT forwarded frames to the sink, the table has the ratios, the chart is
@@ -75,7 +76,11 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
     let col = |n: &str| header.iter().position(|c| *c == n).unwrap();
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let duts: Vec<&str> = rows.iter().map(|r| r[col("dut")]).collect();
-    assert_eq!(duts, ["limit", "weft", "weft-hif", "kernel"], "{csv}");
+    assert_eq!(
+        duts,
+        ["limit", "weft", "weft-bridge", "weft-hif", "kernel"],
+        "{csv}"
+    );
     for r in &rows {
         let sent: u64 = r[col("sent")].parse().unwrap();
         let delivered: u64 = r[col("delivered_frames")].parse().unwrap();
@@ -90,21 +95,34 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
 
     let table = std::fs::read_to_string(out.join("table.md")).unwrap();
     assert!(
-        table.contains("| inner frame | weft / kernel | weft / limit | weft-hif / kernel |"),
+        table.contains(
+            "| inner frame | weft / kernel | weft / limit | weft-hif / kernel | weft-bridge / weft |"
+        ),
         "{table}"
     );
     assert!(table.contains("| 60 B | weft |"), "{table}");
     assert!(table.contains("| 60 B | weft-hif |"), "{table}");
+    assert!(table.contains("| 60 B | weft-bridge |"), "{table}");
     let png = std::fs::read(out.join("e2e.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     // weftd forwarded through its graph (its show errors was saved).
-    for dut in ["weft", "weft-hif"] {
+    for dut in ["weft", "weft-bridge", "weft-hif"] {
         let errors = std::fs::read_to_string(out.join(format!("{dut}-show-errors.txt"))).unwrap();
         assert!(
             errors.contains("good packets encapsulated"),
             "{dut}: {errors}"
         );
     }
+    // The bridged DUT forwarded known unicast through its bridge domain
+    // and learned the generator's inner source behind vxlan_tunnel0.
+    let errors = std::fs::read_to_string(out.join("weft-bridge-show-errors.txt")).unwrap();
+    assert!(errors.contains("L2 forward hits"), "{errors}");
+    let fib = std::fs::read_to_string(out.join("weft-bridge-show-l2fib.txt")).unwrap();
+    assert!(
+        fib.lines()
+            .any(|l| l.contains("0a:00:00:00:01:01") && l.contains("vxlan_tunnel0")),
+        "{fib}"
+    );
 
     assert_eq!(
         std::fs::read_to_string(root.join("docs/performance.md")).unwrap(),
