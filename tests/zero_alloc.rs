@@ -60,6 +60,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Heap allocations during rounds 10..110 of `round`, after rounds 0..10
+/// warmed up (first use of queues, caches, trace budgets, the MACs
+/// learned).
+fn steady_state_allocs(mut round: impl FnMut(u32)) -> u64 {
+    for n in 0..10 {
+        round(n);
+    }
+    ALLOCS.with(|a| a.set(0));
+    COUNTING.with(|c| c.set(true));
+    for n in 10..110 {
+        round(n);
+    }
+    COUNTING.with(|c| c.set(false));
+    ALLOCS.with(|a| a.get())
+}
+
 #[test]
 fn no_heap_allocation_per_packet() {
     let pool = Pool::new(PoolConfig {
@@ -93,17 +109,7 @@ fn no_heap_allocation_per_packet() {
         }
         worker.poll();
     };
-    // Warm up: first use of queues, caches and trace budgets may allocate.
-    for _ in 0..10 {
-        round(&mut worker);
-    }
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    for _ in 0..100 {
-        round(&mut worker);
-    }
-    COUNTING.with(|c| c.set(false));
-    let allocs = ALLOCS.with(|a| a.get());
+    let allocs = steady_state_allocs(|_| round(&mut worker));
 
     let sent = worker
         .stats()
@@ -316,17 +322,7 @@ fn bridged_steady_state(fastpath: bool) {
         worker.poll();
         while punts.try_recv().is_ok() {}
     };
-    // Warm up: every MAC learned, first use of queues and caches.
-    for n in 0..10 {
-        round(&mut worker, n);
-    }
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    for n in 10..110 {
-        round(&mut worker, n);
-    }
-    COUNTING.with(|c| c.set(false));
-    let allocs = ALLOCS.with(|a| a.get());
+    let allocs = steady_state_allocs(|n| round(&mut worker, n));
 
     let sent = worker.stats().interfaces.get(eth0, IfCounter::TxPackets);
     let c = |node, c| counter(&worker, node, c);
@@ -443,16 +439,7 @@ fn no_heap_allocation_flooding_wide_bridge() {
         }
         worker.poll();
     };
-    for _ in 0..10 {
-        round(&mut worker);
-    }
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    for _ in 0..100 {
-        round(&mut worker);
-    }
-    COUNTING.with(|c| c.set(false));
-    let allocs = ALLOCS.with(|a| a.get());
+    let allocs = steady_state_allocs(|_| round(&mut worker));
     let sent = worker.stats().interfaces.get(eth0, IfCounter::TxPackets);
     assert_eq!(allocs, 0, "heap allocations in steady state");
     assert_eq!(

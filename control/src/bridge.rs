@@ -253,6 +253,13 @@ impl Config {
         if a.bd_id > BD_ID_MAX {
             return Err(BridgeError::IdExceedMax);
         }
+        self.insert_domain(a)?;
+        self.publish();
+        Ok(a.bd_id)
+    }
+
+    /// Adds domain `a.bd_id` with the lowest free index (not published).
+    fn insert_domain(&mut self, a: &BridgeArgs) -> Result<(), BridgeError> {
         let bd_index = self.free_bd_index()?;
         self.bridges.domains.insert(
             a.bd_id,
@@ -270,8 +277,7 @@ impl Config {
                 members: Vec::new(),
             },
         );
-        self.publish();
-        Ok(a.bd_id)
+        Ok(())
     }
 
     fn free_bd_index(&self) -> Result<u16, BridgeError> {
@@ -422,24 +428,7 @@ impl Config {
             return Err(BridgeError::BviExists.into());
         }
         if !self.bridges.domains.contains_key(&bd_id) {
-            let bd_index = self.free_bd_index()?;
-            let a = BridgeArgs::new(bd_id);
-            self.bridges.domains.insert(
-                bd_id,
-                BridgeConfig {
-                    bd_id,
-                    bd_index,
-                    learn: a.learn,
-                    forward: a.forward,
-                    flood: a.flood,
-                    uu_flood: a.uu_flood,
-                    mac_age: 0,
-                    arp_term: a.arp_term,
-                    arp: BTreeMap::new(),
-                    learn_limit: self.bridges.fib.global_limit(),
-                    members: Vec::new(),
-                },
-            );
+            self.insert_domain(&BridgeArgs::new(bd_id))?;
         }
         // Validated: from here on nothing fails.
         self.leave_bridge(sw_if_index);

@@ -223,7 +223,6 @@ fn learning_flooding_and_forwarding() {
     // A frame to the sender's own side is dropped (reflection).
     assert_eq!(r.send(0, &frame(TEST[0], TEST[0])), vec![]);
     assert_eq!(r.counter("l2-fwd", "Reflection Drop"), 1);
-    let _ = bcast;
 
     // show l2fib: the two learned MACs and the BVI's.
     let fib = r.ok("show l2fib verbose");

@@ -115,9 +115,29 @@ impl Entry {
         })
     }
 
+    /// A learned entry.
+    pub fn learned(sw_if_index: u32, isn: u8, stamp: u8) -> Entry {
+        Entry {
+            sw_if_index,
+            isn,
+            stamp,
+            is_static: false,
+            bvi: false,
+            age_not: false,
+        }
+    }
+
     /// Learned: counted against the limits, aged.
     pub fn is_learned(&self) -> bool {
         !self.is_static && !self.age_not
+    }
+
+    /// Learning this MAC behind `sw_if_index` (sequence number `isn`) at
+    /// minute `now` would write nothing ([`Learn::Known`]).
+    #[inline]
+    pub fn is_known(&self, sw_if_index: u32, isn: u8, now: u8) -> bool {
+        self.sw_if_index == sw_if_index
+            && (!self.is_learned() || (self.stamp == now && self.isn == isn))
     }
 }
 
@@ -335,10 +355,10 @@ impl L2Fib {
 
     #[cold]
     fn update(&self, slot: &Slot, v: u64, e: Entry, sw_if_index: u32, isn: u8, now: u8) -> Learn {
+        if e.is_known(sw_if_index, isn, now) {
+            return Learn::Known;
+        }
         if e.sw_if_index == sw_if_index {
-            if e.is_static || e.age_not || (e.stamp == now && e.isn == isn) {
-                return Learn::Known;
-            }
             let nv = Entry {
                 stamp: now,
                 isn,
@@ -356,15 +376,7 @@ impl L2Fib {
         if e.is_static {
             return Learn::StaticMove;
         }
-        let nv = Entry {
-            sw_if_index,
-            isn,
-            stamp: now,
-            is_static: false,
-            bvi: false,
-            age_not: false,
-        }
-        .raw();
+        let nv = Entry::learned(sw_if_index, isn, now).raw();
         if slot
             .val
             .compare_exchange(v, nv, Ordering::AcqRel, Ordering::Relaxed)
@@ -412,15 +424,10 @@ impl L2Fib {
         {
             return Learn::Busy;
         }
-        let e = Entry {
-            sw_if_index,
-            isn,
-            stamp: now,
-            is_static: false,
-            bvi: false,
-            age_not: false,
-        };
-        slot.val.store(e.raw(), Ordering::Release);
+        slot.val.store(
+            Entry::learned(sw_if_index, isn, now).raw(),
+            Ordering::Release,
+        );
         self.count_in(bd_index);
         Learn::Learned
     }
@@ -527,18 +534,24 @@ impl L2Fib {
         }
     }
 
+    /// Every slot holding a valid entry: (index, slot, key, stored value,
+    /// entry). Slots being written or freed are skipped.
+    fn occupied(&self) -> impl Iterator<Item = (usize, &Slot, u64, u64, Entry)> {
+        self.slots.iter().enumerate().filter_map(|(idx, slot)| {
+            let k = slot.key.load(Ordering::Acquire);
+            if k == 0 {
+                return None;
+            }
+            let v = slot.val.load(Ordering::Acquire);
+            Some((idx, slot, k, v, Entry::unpack(v)?))
+        })
+    }
+
     /// Removes every entry for which `drop(bd_index, mac, entry)` is true;
     /// returns how many.
     pub fn remove_if(&self, mut drop: impl FnMut(u16, EthernetAddress, &Entry) -> bool) -> u32 {
         let mut n = 0;
-        for slot in self.slots.iter() {
-            let k = slot.key.load(Ordering::Acquire);
-            if k == 0 {
-                continue;
-            }
-            let Some(e) = Entry::unpack(slot.val.load(Ordering::Acquire)) else {
-                continue;
-            };
+        for (_, slot, k, _, e) in self.occupied() {
             let (bd, mac) = unkey(k);
             if drop(bd, mac, &e) && self.remove_slot(slot, k) {
                 n += 1;
@@ -548,7 +561,7 @@ impl L2Fib {
     }
 
     /// The ager: removes learned entries older than their domain's
-    /// `mac_age(bd_index)` minutes (`Some(0)`: never), entries for which
+    /// `mac_age(bd_index)` minutes (0: never), entries for which
     /// `stale(bd_index, &entry)` is true, and duplicates.
     pub fn scan(
         &self,
@@ -557,14 +570,7 @@ impl L2Fib {
     ) -> ScanStats {
         let now = self.now();
         let mut stats = ScanStats::default();
-        for (idx, slot) in self.slots.iter().enumerate() {
-            let k = slot.key.load(Ordering::Acquire);
-            if k == 0 {
-                continue;
-            }
-            let Some(e) = Entry::unpack(slot.val.load(Ordering::Acquire)) else {
-                continue;
-            };
+        for (idx, slot, k, _, e) in self.occupied() {
             let (bd, _) = unkey(k);
             let age = mac_age(bd);
             let aged = e.is_learned() && age != 0 && now.wrapping_sub(e.stamp) >= age;
@@ -592,13 +598,8 @@ impl L2Fib {
     /// (ageing was just turned on: an entry's age counts from now).
     pub fn restamp(&self, bd_index: u16) {
         let now = self.now();
-        for slot in self.slots.iter() {
-            let k = slot.key.load(Ordering::Acquire);
-            if k == 0 || unkey(k).0 != bd_index {
-                continue;
-            }
-            let v = slot.val.load(Ordering::Acquire);
-            if let Some(e) = Entry::unpack(v).filter(Entry::is_learned) {
+        for (_, slot, k, v, e) in self.occupied() {
+            if unkey(k).0 == bd_index && e.is_learned() {
                 let nv = Entry { stamp: now, ..e }.raw();
                 let _ = slot
                     .val
@@ -609,16 +610,10 @@ impl L2Fib {
 
     /// Every entry, in slot order: (bd_index, MAC, entry).
     pub fn entries(&self) -> Vec<(u16, EthernetAddress, Entry)> {
-        self.slots
-            .iter()
-            .filter_map(|slot| {
-                let k = slot.key.load(Ordering::Acquire);
-                if k == 0 {
-                    return None;
-                }
-                let e = Entry::unpack(slot.val.load(Ordering::Acquire))?;
+        self.occupied()
+            .map(|(_, _, k, _, e)| {
                 let (bd, mac) = unkey(k);
-                Some((bd, mac, e))
+                (bd, mac, e)
             })
             .collect()
     }

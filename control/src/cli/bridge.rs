@@ -91,6 +91,19 @@ fn bd_id(input: &mut Input<'_>) -> Result<u32, CmdError> {
     })
 }
 
+/// The id of `set bridge-domain ...` that takes more arguments: checked
+/// to name a domain before they are read, as VPP does.
+fn existing_bd_id(st: &State, input: &mut Input<'_>) -> Result<u32, CmdError> {
+    let id = bd_id(input)?;
+    if id == 0 {
+        return Err(BridgeError::DefaultDomain.into());
+    }
+    if st.config.bridge_domain(id).is_none() {
+        return Err(BridgeError::NoSuchDomain(id).into());
+    }
+    Ok(id)
+}
+
 fn set_switch(s: Switch) -> impl Fn(&mut State, &mut Input<'_>) -> Result<String, CmdError> {
     move |st, input| {
         let id = bd_id(input)?;
@@ -102,13 +115,7 @@ fn set_switch(s: Switch) -> impl Fn(&mut State, &mut Input<'_>) -> Result<String
 }
 
 fn set_mac_age(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    let id = bd_id(input)?;
-    if id == 0 {
-        return Err(BridgeError::DefaultDomain.into());
-    }
-    if st.config.bridge_domain(id).is_none() {
-        return Err(BridgeError::NoSuchDomain(id).into());
-    }
+    let id = existing_bd_id(st, input)?;
     let Some(age) = input.u32() else {
         return Err(CmdError::Failed(format!(
             "expecting ageing time in minutes but got `{}'",
@@ -124,13 +131,7 @@ fn set_mac_age(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError
 }
 
 fn set_learn_limit(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    let id = bd_id(input)?;
-    if id == 0 {
-        return Err(BridgeError::DefaultDomain.into());
-    }
-    if st.config.bridge_domain(id).is_none() {
-        return Err(BridgeError::NoSuchDomain(id).into());
-    }
+    let id = existing_bd_id(st, input)?;
     let Some(n) = input.u32() else {
         return Err(CmdError::Failed(format!(
             "expecting maxium number of learned entries but got `{}'",
@@ -151,13 +152,7 @@ fn set_arp_term(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErro
 }
 
 fn set_arp_entry(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
-    let id = bd_id(input)?;
-    if id == 0 {
-        return Err(BridgeError::DefaultDomain.into());
-    }
-    if st.config.bridge_domain(id).is_none() {
-        return Err(BridgeError::NoSuchDomain(id).into());
-    }
+    let id = existing_bd_id(st, input)?;
     if input.keyword("del-all") {
         input.end()?;
         st.config.bridge_arp_clear(id)?;

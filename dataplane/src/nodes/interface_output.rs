@@ -137,42 +137,31 @@ impl InterfaceOutput {
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
+        // The run's interface is a BVI that is up.
+        let mut run_bvi = false;
         let mut run_max = 0u32;
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
         for mut b in v.bufs.drain(..) {
             let m = pool.meta(&b);
             let (tx_if, len) = (m.tx_if, m.len);
-            if let Some(i) = tables
-                .interface(tx_if)
-                .filter(|i| i.output == Output::Bvi && i.up)
-            {
-                // Out of a BVI: into its bridge, as received on it.
-                ifc.add_combined(i.sw_if_index, IfCounter::TxPackets, 1, u64::from(len));
-                if m.is_traced() {
-                    let meta = *m;
-                    trace(ctx.tracer, ctx.node_name, &meta, true);
-                }
-                pool.meta_mut(&mut b).rx_if = tx_if;
-                self.bridged.push(b);
-                continue;
-            }
             let traced = m.is_traced().then_some(*m);
             if tx_if != run_if {
                 ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
                 (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
-                run_ok = match tables.interface(tx_if) {
+                (run_bvi, run_ok) = match tables.interface(tx_if) {
+                    Some(i) if i.up && i.output == Output::Bvi => (true, false),
                     Some(i) if i.up && i.output == Output::Device => {
                         run_max = max_frame(i.mtu);
-                        true
+                        (false, true)
                     }
                     Some(i) if !i.up => {
                         counts[Counter::Down as usize] += 1;
-                        false
+                        (false, false)
                     }
                     _ => {
                         counts[Counter::NoDevice as usize] += 1;
-                        false
+                        (false, false)
                     }
                 };
                 queue = if run_ok {
@@ -180,13 +169,24 @@ impl InterfaceOutput {
                 } else {
                     None
                 };
-            } else if !run_ok {
+            } else if !run_ok && !run_bvi {
                 let down = tables.interface(tx_if).is_some_and(|i| !i.up);
                 counts[if down {
                     Counter::Down
                 } else {
                     Counter::NoDevice
                 } as usize] += 1;
+            }
+            if run_bvi {
+                // Out of a BVI: into its bridge, as received on it.
+                run_pkts += 1;
+                run_bytes += u64::from(len);
+                if let Some(m) = traced {
+                    trace(ctx.tracer, ctx.node_name, &m, true);
+                }
+                pool.meta_mut(&mut b).rx_if = tx_if;
+                self.bridged.push(b);
+                continue;
             }
             let staged = match &mut queue {
                 Some(_) if u32::from(len) > run_max => {

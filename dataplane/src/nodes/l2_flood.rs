@@ -10,20 +10,15 @@
 //! last member. Copies are not traced: the traced frame is the original.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
-use crate::nodes::l2_input::bridge_of;
+use crate::nodes::l2_input::{bridge_of, bridge_trace_fields};
+use crate::nodes::l2_output::same_group;
 use crate::pool::{Buf, BufMeta, flags};
 use crate::stats::IfCounter;
 use crate::tables::{L2Mode, Member};
-use crate::wire::EthernetAddress;
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8], bd: u16) {
-    let text = format!(
-        "l2-flood: sw_if_index {} dst {} src {} bd_index {bd}",
-        meta.rx_if,
-        EthernetAddress::from_bytes(&data[0..6]),
-        EthernetAddress::from_bytes(&data[6..12]),
-    );
+    let text = format!("l2-flood: {}", bridge_trace_fields(meta.rx_if, data, bd));
     ctx.tracer.add(meta, ctx.node_name, text);
 }
 
@@ -83,7 +78,7 @@ static INFO: NodeInfo = NodeInfo {
 /// A member a frame from `rx` (of group `shg`) is flooded to.
 #[inline]
 fn floods_to(m: &Member, rx: u32, shg: u8) -> bool {
-    m.sw_if_index != rx && (shg == 0 || m.shg != shg)
+    m.sw_if_index != rx && !same_group(m.shg, shg)
 }
 
 impl Node for L2Flood {

@@ -6,7 +6,7 @@
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::l2fib::{self, Entry};
-use crate::nodes::l2_input::bridge_of;
+use crate::nodes::l2_input::{bridge_of, bridge_trace_fields};
 use crate::pool::BufMeta;
 use crate::stats::IfCounter;
 use crate::tables::{L2Mode, Tables};
@@ -27,12 +27,8 @@ fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8], bd: u16, hit: Optio
         ),
         None => "[0xffffffffffffffff, -1] none".to_string(),
     };
-    let text = format!(
-        "l2-fwd:   sw_if_index {} dst {} src {} bd_index {bd} result {result}",
-        meta.rx_if,
-        EthernetAddress::from_bytes(&data[0..6]),
-        EthernetAddress::from_bytes(&data[6..12]),
-    );
+    let fields = bridge_trace_fields(meta.rx_if, data, bd);
+    let text = format!("l2-fwd:   {fields} result {result}");
     ctx.tracer.add(meta, ctx.node_name, text);
 }
 
@@ -84,7 +80,7 @@ static INFO: NodeInfo = NodeInfo {
 /// control plane removes them with the member), learned ones only while
 /// the interface is in the same domain with the same sequence number.
 #[inline]
-fn current(tables: &Tables, bd: u16, e: &Entry) -> Option<bool> {
+pub(crate) fn current(tables: &Tables, bd: u16, e: &Entry) -> Option<bool> {
     match tables.interface(e.sw_if_index).map(|i| i.l2) {
         Some(L2Mode::Bridge {
             bd: b, isn, bvi, ..

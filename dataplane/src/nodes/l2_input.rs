@@ -67,6 +67,16 @@ pub fn bridge_of(tables: &Tables, sw_if_index: u32) -> Option<(&BridgeDomain, L2
     Some((tables.l2.bd(l2.bd()?)?, l2))
 }
 
+/// What the bridge nodes' trace lines say after their name, VPP's words:
+/// `sw_if_index <rx> dst <mac> src <mac> bd_index <n>`.
+pub fn bridge_trace_fields(rx_if: u32, data: &[u8], bd: u16) -> String {
+    format!(
+        "sw_if_index {rx_if} dst {} src {} bd_index {bd}",
+        EthernetAddress::from_bytes(&data[0..6]),
+        EthernetAddress::from_bytes(&data[6..12]),
+    )
+}
+
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8]) {
     let text = if data.len() >= 12 {

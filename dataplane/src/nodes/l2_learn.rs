@@ -8,19 +8,14 @@
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::l2fib::Learn;
-use crate::nodes::l2_input::{Stage, bridge_of, stage};
+use crate::nodes::l2_input::{Stage, bridge_of, bridge_trace_fields, stage};
 use crate::pool::BufMeta;
 use crate::tables::L2Mode;
 use crate::wire::EthernetAddress;
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, data: &[u8], bd: u16) {
-    let text = format!(
-        "l2-learn: sw_if_index {} dst {} src {} bd_index {bd}",
-        meta.rx_if,
-        EthernetAddress::from_bytes(&data[0..6]),
-        EthernetAddress::from_bytes(&data[6..12]),
-    );
+    let text = format!("l2-learn: {}", bridge_trace_fields(meta.rx_if, data, bd));
     ctx.tracer.add(meta, ctx.node_name, text);
 }
 

@@ -5,6 +5,13 @@ use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
 use crate::tables::{L2Mode, Output, Tables};
 
+/// Two members in one split-horizon group: nothing goes from one to the
+/// other (group 0 is no group).
+#[inline]
+pub(crate) fn same_group(a: u8, b: u8) -> bool {
+    a != 0 && a == b
+}
+
 /// The split-horizon group of a bridged interface (0 otherwise).
 #[inline]
 fn shg(tables: &Tables, sw_if_index: u32) -> u8 {
@@ -93,7 +100,7 @@ impl Node for L2Output {
                 }
                 Some(i)
                     if m.flags & crate::pool::flags::LOCALLY_ORIGINATED == 0
-                        && matches!(i.l2, L2Mode::Bridge { shg: s, .. } if s != 0 && s == shg(tables, m.rx_if)) =>
+                        && matches!(i.l2, L2Mode::Bridge { shg: s, .. } if same_group(s, shg(tables, m.rx_if))) =>
                 {
                     counts[Counter::SplitHorizon as usize] += 1;
                     Next::Drop

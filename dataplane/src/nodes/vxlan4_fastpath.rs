@@ -228,9 +228,7 @@ fn resolve_bridged<'t>(
             return None;
         }
         let e = fib.lookup(br.bd_index, src)?;
-        let known = e.sw_if_index == br.rx_tunnel
-            && (!e.is_learned() || (e.stamp == fib.now() && e.isn == br.isn));
-        if !known {
+        if !e.is_known(br.rx_tunnel, br.isn, fib.now()) {
             return None;
         }
     }
@@ -238,16 +236,15 @@ fn resolve_bridged<'t>(
     if e.sw_if_index == br.rx_tunnel {
         return None;
     }
-    // l2-fwd's check that the entry is current, and l2-output's split
-    // horizon.
-    match tables.interface(e.sw_if_index)?.l2 {
-        L2Mode::Bridge {
-            bd, isn, shg, bvi, ..
-        } if bd == br.bd_index
-            && !bvi
-            && (!e.is_learned() || isn == e.isn)
-            && !(shg != 0 && shg == br.shg) => {}
-        _ => return None,
+    // l2-fwd's check that the entry is current (and not the BVI), and
+    // l2-output's split horizon.
+    if l2_fwd::current(tables, br.bd_index, &e) != Some(false) {
+        return None;
+    }
+    if let L2Mode::Bridge { shg, .. } = tables.interface(e.sw_if_index)?.l2
+        && l2_output::same_group(shg, br.shg)
+    {
+        return None;
     }
     egress(tables, br.rx_tunnel, e.sw_if_index)
 }
