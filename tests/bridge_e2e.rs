@@ -8,7 +8,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::bridge::{
     BD, BVI_IP, BridgeTopology, KOKO3_IP, L2fibEntry, SPOKES, TEST3_IP, hw_mac, if_indexes, l2fib,
@@ -90,10 +90,13 @@ fn bridge_domain_over_three_vxlan_tunnels_with_a_bvi() {
         return;
     }
     let started = Instant::now();
+    // Where the time goes, on stderr (timings are never pass/fail).
+    let phase = |what: &str| eprintln!("bridge e2e: {what} at {:.1?}", started.elapsed());
     let topo = BridgeTopology::new("bd");
     let weftd = Weftd::start(&topo.vpp1, "bd", "cpu { workers 1 }");
     uplink_and_tunnels(&topo, &weftd);
     bridge_domain(&weftd);
+    phase("configured");
 
     // Everyone reaches everyone, and the BVI.
     let all = BridgeTopology::pairs(BVI_IP);
@@ -111,9 +114,11 @@ fn bridge_domain_over_three_vxlan_tunnels_with_a_bvi() {
         3,
         "{p}"
     );
+    phase("pinged");
     check_l2fib(&topo, &weftd);
     unicast_stays_on_its_tunnels(&topo, &weftd);
     broadcast_floods_to_the_other_tunnels(&topo, &weftd);
+    phase("unicast and flood checked");
 
     // Split-horizon group 1 on every tunnel: spoke to spoke is cut (VPP
     // never floods or forwards between members of one group), the BVI is
@@ -127,9 +132,11 @@ fn bridge_domain_over_three_vxlan_tunnels_with_a_bvi() {
         s.spawn(|| topo.expect_pings(bvi, true, || state(&weftd)));
     });
     // Back to group 0: everything reaches everything again.
+    phase("split horizon checked");
     join_tunnels(&weftd, Some(0));
     topo.flush_neighbours();
     topo.expect_pings(&all, true, || state(&weftd));
+    phase("group 0 again");
 
     let errs = errors(&weftd.ok("show errors"));
     for (node, what) in [
@@ -148,8 +155,7 @@ fn bridge_domain_over_three_vxlan_tunnels_with_a_bvi() {
     expect(&weftd, &[("delete interface af_xdp eth0/0".into(), "")]);
     let used = settled(|| buffers_used(&weftd.ok("show buffers")));
     assert_eq!(used, 0, "buffers still in use{}", state(&weftd));
-    eprintln!("bridge e2e took {:.1?}", started.elapsed());
-    assert!(started.elapsed() < Duration::from_secs(60));
+    phase("done");
 }
 
 /// eth0/0 over AF_XDP at 10.99.0.3 and one tunnel per koko host; weft
