@@ -197,7 +197,8 @@ pub struct BufMeta {
 const _: () = assert!(std::mem::size_of::<BufMeta>() == 32);
 
 impl BufMeta {
-    const FRESH: BufMeta = BufMeta {
+    /// The metadata of a buffer just allocated.
+    pub const FRESH: BufMeta = BufMeta {
         data_offset: 0,
         len: 0,
         flags: 0,

@@ -1173,6 +1173,8 @@ struct Outcome {
     interfaces: Vec<(u32, [u64; crate::stats::IF_COUNTERS])>,
     punts: Vec<String>,
     in_use: usize,
+    /// The L2 FIB, sorted.
+    l2fib: Vec<(u16, [u8; 6], crate::l2fib::Entry)>,
 }
 
 impl Rig {
@@ -1200,6 +1202,17 @@ impl Rig {
             interfaces: (0..8).map(|i| (i, stats.interfaces.snapshot(i))).collect(),
             punts: self.punts.try_iter().map(|m| format!("{m:?}")).collect(),
             in_use: self.pool.in_use(),
+            l2fib: {
+                let t = self.tables.load();
+                let mut e: Vec<_> =
+                    t.l2.fib
+                        .entries()
+                        .into_iter()
+                        .map(|(b, m, e)| (b, m.0, e))
+                        .collect();
+                e.sort_by_key(|&(b, m, _)| (b, m));
+                e
+            },
         }
     }
 }
@@ -1482,6 +1495,68 @@ fn fastpath_equals_node_path_in_vectors() {
     }
 }
 
+/// A MAC that moves between the tunnels within one vector, and a
+/// destination that a later packet of the vector moves: the node path
+/// learns every packet before it forwards any, and the fast path, which
+/// takes bridged packets only when nothing in their vector learns, ends
+/// every packet, counter and L2 FIB entry as it does. A vector in which
+/// nothing learns is still taken.
+#[test]
+fn fastpath_equals_node_path_when_macs_move_within_a_vector() {
+    use crate::wire::EthernetAddress;
+    const TEST3_MAC: EthernetAddress = EthernetAddress([0x0a, 0, 0, 0, 3, 3]);
+    let frame = |side: VxlanFrame, vni: u32, src, dst, k: u16| {
+        let inner = inner_udp(src, dst, TEST1_IP, TEST2_IP, 1000 + k, 80, 60);
+        VxlanFrame { vni, ..side }.build(&inner)
+    };
+    let (k1, k2) = (VxlanFrame::FROM_KOKO1, VxlanFrame::FROM_KOKO2);
+    // test1 on tunnel0, test2 on tunnel1, known unicast both ways.
+    let clean: Vec<Vec<u8>> = (0..8)
+        .flat_map(|k| {
+            [
+                frame(k1, 11, TEST1_MAC, TEST2_MAC, k),
+                frame(k2, 12, TEST2_MAC, TEST1_MAC, k),
+            ]
+        })
+        .collect();
+    // test1 takes turns on both tunnels.
+    let flapping: Vec<Vec<u8>> = (0..8)
+        .flat_map(|k| {
+            [
+                frame(k1, 11, TEST1_MAC, TEST2_MAC, k),
+                frame(k2, 12, TEST1_MAC, TEST3_MAC, k),
+                frame(k2, 12, TEST2_MAC, TEST1_MAC, k),
+            ]
+        })
+        .collect();
+    // Known unicast first; then a packet that moves its destination.
+    let mut moved_later = clean.clone();
+    moved_later.push(frame(k1, 11, TEST2_MAC, TEST3_MAC, 99));
+    // A new source in the middle, then known unicast to it.
+    let mut learned_midway = clean.clone();
+    learned_midway.insert(5, frame(k2, 12, TEST3_MAC, TEST1_MAC, 98));
+    learned_midway.push(frame(k1, 11, TEST1_MAC, TEST3_MAC, 97));
+    for (name, frames) in [
+        ("clean", &clean),
+        ("flapping", &flapping),
+        ("destination moved later", &moved_later),
+        ("source learned midway", &learned_midway),
+    ] {
+        for (config, tables) in bridged_configs() {
+            let (mut fast, mut slow) = Rig::fast_and_node_path(tables);
+            for round in 0..3 {
+                let a = fast.outcome(frames, true);
+                let b = slow.outcome(frames, true);
+                assert_eq!(a, b, "{name}, {config}: round {round}");
+            }
+            if config == "bridged" {
+                let l2fwd = fast.runtime("l2-fwd").vectors.get();
+                assert_eq!(l2fwd == 0, name == "clean", "{name}: l2-fwd ran {l2fwd}");
+            }
+        }
+    }
+}
+
 /// Many tunnels whose packets take turns within one vector, more decap
 /// keys than vxlan4-fastpath remembers per vector (so slots are shared
 /// and overwritten), in round-robin and reversed order, with an unknown
@@ -1580,5 +1655,67 @@ fn traced_packets_take_the_fast_path() {
         "{}",
         records[1].1
     );
+    rig.assert_no_leak();
+}
+
+/// The trace of a bridged packet is the path it took: vxlan4-fastpath's
+/// record (`l2 bridge`) when the fast path took it, the node path's
+/// records when a packet later in its vector learned and so sent it back
+/// to the node path, whose bytes it then leaves with.
+#[test]
+fn traced_bridged_packets_show_the_path_they_took() {
+    use crate::wire::EthernetAddress;
+    const TEST3_MAC: EthernetAddress = EthernetAddress([0x0a, 0, 0, 0, 3, 3]);
+    let frame = |src, dst| {
+        let inner = inner_udp(src, dst, TEST1_IP, TEST2_IP, 1000, 80, 60);
+        VxlanFrame::FROM_KOKO1.build(&inner)
+    };
+    let known = frame(TEST1_MAC, TEST2_MAC);
+    let (mut rig, mut slow) = Rig::fast_and_node_path(bridged(|_| {}));
+    let nodes_of = |rig: &Rig| -> Vec<Vec<(String, String)>> {
+        let t = rig.worker.trace();
+        let mut packets = t.packets.lock().unwrap();
+        let out = packets
+            .iter()
+            .map(|p| {
+                p.entries
+                    .iter()
+                    .map(|e| (e.node.to_string(), e.text.clone()))
+                    .collect()
+            })
+            .collect();
+        packets.clear();
+        out
+    };
+    rig.worker.trace().add_budget("pg-input", 2);
+    let sent = rig.run(&[known.clone(), known.clone()]);
+    assert_eq!(sent.len(), 2);
+    let traced = nodes_of(&rig);
+    assert_eq!(traced.len(), 2);
+    for p in &traced {
+        let nodes: Vec<&str> = p.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(nodes, ["pg-input", "vxlan4-fastpath", "interface-output"]);
+        assert!(
+            p[1].1
+                .starts_with("VXLAN decap from vxlan_tunnel0 vni 11, l2 bridge, VXLAN encap to vxlan_tunnel1 vni 12"),
+            "{}",
+            p[1].1
+        );
+    }
+    // A new source after the known unicast one: both take the node path.
+    let frames = [known.clone(), frame(TEST3_MAC, TEST2_MAC)];
+    rig.worker.trace().add_budget("pg-input", 2);
+    let sent = rig.run(&frames);
+    assert_eq!(sent, slow.run(&frames), "the node path's bytes");
+    let traced = nodes_of(&rig);
+    assert_eq!(traced.len(), 2);
+    for p in &traced {
+        let nodes: Vec<&str> = p.iter().map(|e| e.0.as_str()).collect();
+        assert!(!nodes.contains(&"vxlan4-fastpath"), "{nodes:?}");
+        assert!(
+            nodes.contains(&"l2-learn") && nodes.contains(&"l2-fwd"),
+            "{nodes:?}"
+        );
+    }
     rig.assert_no_leak();
 }

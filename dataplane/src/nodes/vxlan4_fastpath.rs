@@ -28,6 +28,19 @@
 //! packets`, `L2 forward packets` and `L2 forward hits` too. Learning,
 //! flooding, the BVI and every drop stay on the node path.
 //!
+//! The node path learns every packet of a vector before it forwards any
+//! (l2-learn runs before l2-fwd), so a packet the fast path takes must not
+//! depend on what another packet of the same vector learns, before or
+//! after it. Bridged packets are therefore taken tentatively: each is
+//! rewritten as it comes, its outer header and metadata kept aside first,
+//! and its counters and trace record held back. At the end of the vector,
+//! if no packet was left to the node path that might learn a MAC (a
+//! bridged packet not taken, any frame from a bridged device, an IPv4 UDP
+//! frame that is not plain VXLAN, anything but ARP or non-UDP IPv4), they
+//! are counted and sent; otherwise every one of them is put back as it
+//! was and goes to the node path. Cross-connected packets read no L2 FIB
+//! and are taken for good.
+//!
 //! Everything else goes on to ethernet-input untouched: ARP, ICMP, IP
 //! options, fragments, multicast, unknown tunnels, malformed headers, a
 //! tunnel xconnected to a device, an unresolved next hop. A traced packet
@@ -38,8 +51,8 @@
 //! the packets this node took under `vxlan4-fastpath`. `set vxlan
 //! fastpath disable` turns it off (and traces then show VPP's nodes).
 
-use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
-use crate::pool::flags as buf_flags;
+use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
+use crate::pool::{BufMeta, flags as buf_flags};
 use crate::stats::{IfCounter, IfCounters};
 use crate::tables::{
     BridgeDomain, L2Mode, Output, Tables, VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxlan4Key,
@@ -88,9 +101,19 @@ crate::next_nodes! {
     }
 }
 
+/// What a tentatively taken bridged packet was before its rewrite.
+#[derive(Clone, Copy, Debug)]
+struct Kept {
+    outer: [u8; VXLAN4_REWRITE_LEN],
+    meta: BufMeta,
+}
+
 /// The vxlan4-fastpath node.
 #[derive(Debug)]
 pub struct Vxlan4Fastpath {
+    /// The packets taken tentatively in this vector, in vector order
+    /// (allocated once, [`VECTOR_SIZE`] of them).
+    kept: Vec<Kept>,
     /// Graph indices of the nodes whose counters this node keeps true.
     vxlan4_input: usize,
     l2_input: usize,
@@ -103,6 +126,13 @@ pub struct Vxlan4Fastpath {
 impl Default for Vxlan4Fastpath {
     fn default() -> Self {
         Vxlan4Fastpath {
+            kept: vec![
+                Kept {
+                    outer: [0; VXLAN4_REWRITE_LEN],
+                    meta: BufMeta::FRESH,
+                };
+                VECTOR_SIZE
+            ],
             vxlan4_input: usize::MAX,
             l2_input: usize::MAX,
             l2_learn: usize::MAX,
@@ -352,6 +382,44 @@ fn mac_word(mac: &[u8; 6]) -> u64 {
 /// A MAC pair no frame has (a group source), resolved to nothing.
 const NO_MACS: (u64, u32) = (u64::MAX, u32::MAX);
 
+/// The mark of a bridged packet taken tentatively: this bit, or'd with
+/// the index of its plan in [`Run::plans`] (no next node has it).
+const TENTATIVE: u16 = 0x8000;
+
+/// Distinct (receiving, egress) tunnel pairs of bridged packets one
+/// vector may take; a packet of one more goes to the node path.
+const BRIDGED_PLANS: usize = 32;
+
+/// A bridged plan of this vector and the packets taken with it.
+#[derive(Clone, Copy)]
+struct Bridging<'t> {
+    /// The receive interface (its ip4 counter).
+    rx_if: u32,
+    plan: Plan<'t>,
+    /// Its domain learns (the packets count under l2-learn too).
+    learns: bool,
+    n: u64,
+    bytes: u64,
+}
+
+/// Whether the node path might learn a source MAC from a frame the fast
+/// path leaves to it, received on a bridged device (`rx_bridged`) or an
+/// interface that is not: anything but ARP, IPv4 that is not UDP and runt
+/// frames (a UDP datagram may be VXLAN the fast path does not take, with
+/// options or fragmented, for a bridged tunnel).
+#[inline]
+fn may_learn(d: &[u8], rx_bridged: bool) -> bool {
+    if rx_bridged {
+        return true;
+    }
+    match d.get(12..14) {
+        None => false,
+        Some([0x08, 0x06]) => false,
+        Some([0x08, 0x00]) => d.get(23) == Some(&17),
+        Some(_) => true,
+    }
+}
+
 /// Decap keys a vector remembers ([`Run::slots`]).
 const PLAN_SLOTS: usize = 16;
 
@@ -405,22 +473,30 @@ struct Run<'t> {
     /// The receive interface's MAC when it is up and in L3 mode, else a
     /// value no frame matches (bit 63 set).
     mac: u64,
+    /// The receive interface is up and in a bridge domain.
+    rx_bridged: bool,
     /// Packets taken since the receive interface last changed (its ip4
     /// counter).
     ip4: u64,
     key: RawKey,
     plan: Option<Decap<'t>>,
-    /// For a bridged key: the last inner MAC pair and what it resolved
-    /// to, and the packets and bytes taken with it (counted on the
-    /// tunnels when the pair or the key changes).
+    /// For a bridged key: the last inner MAC pair and the mark of what it
+    /// resolved to ([`TENTATIVE`] and its plan's index), or 0.
     macs: (u64, u32),
-    bridged: Option<Plan<'t>>,
-    br_n: u64,
+    bridged: u16,
+    /// Its plan.
+    bplan: Option<Plan<'t>>,
+    /// [`Run::marked`] when `bridged`'s plan was resolved, and the inner
+    /// bytes taken tentatively with it since.
+    br_from: usize,
     br_bytes: u64,
-    /// Bridged packets taken in this vector (l2-fwd's counters), and those
-    /// of domains that learn (l2-learn's).
-    fwd: u64,
-    learn: u64,
+    /// The plans of bridged packets taken tentatively in this vector.
+    plans: [Option<Bridging<'t>>; BRIDGED_PLANS],
+    /// Packets taken tentatively, those of them traced, and whether a
+    /// packet left to the node path might learn (then they go there too).
+    marked: usize,
+    traced: bool,
+    may_learn: bool,
     /// The slot of `key`.
     cur: usize,
     /// Packets and inner bytes taken in this run.
@@ -437,31 +513,56 @@ struct Run<'t> {
 }
 
 impl<'t> Run<'t> {
-    /// Ends the current run of a MAC pair: its counts go to its tunnels.
-    #[inline]
-    fn end_pair(&mut self, ifc: &IfCounters) {
-        if let (Some(pl), 1..) = (&self.bridged, self.br_n) {
-            ifc.add_combined(pl.rx_tunnel, IfCounter::RxPackets, self.br_n, self.br_bytes);
-            ifc.add_combined(pl.tx_tunnel, IfCounter::TxPackets, self.br_n, self.br_bytes);
-        }
-        (self.br_n, self.br_bytes) = (0, 0);
-    }
-
     #[cold]
     #[inline(never)]
-    fn switch_macs(
-        &mut self,
-        h: &[u8; MIN_FRAME],
-        br: &Bridged<'t>,
-        tables: &'t Tables,
-        ifc: &IfCounters,
-    ) {
-        self.end_pair(ifc);
+    fn switch_macs(&mut self, h: &[u8; MIN_FRAME], br: &Bridged<'t>, tables: &'t Tables) {
+        self.end_bridged();
         self.macs = inner_macs(h);
         let m = &h[VXLAN4_REWRITE_LEN..];
         let dst = EthernetAddress::from_bytes(&m[0..6]);
         let src = EthernetAddress::from_bytes(&m[6..12]);
-        self.bridged = resolve_bridged(tables, br, &dst, &src);
+        (self.bridged, self.bplan) = (0, None);
+        let Some(plan) = resolve_bridged(tables, br, &dst, &src) else {
+            return;
+        };
+        let rx_if = self.rx_if;
+        let same = |b: &Bridging<'_>| {
+            b.rx_if == rx_if
+                && b.plan.rx_tunnel == plan.rx_tunnel
+                && b.plan.tx_tunnel == plan.tx_tunnel
+        };
+        for (i, b) in self.plans.iter_mut().enumerate() {
+            match b {
+                Some(b) if same(b) => {}
+                Some(_) => continue,
+                None => {
+                    *b = Some(Bridging {
+                        rx_if,
+                        plan,
+                        learns: br.bd.learn,
+                        n: 0,
+                        bytes: 0,
+                    })
+                }
+            }
+            self.bridged = TENTATIVE | i as u16;
+            self.bplan = Some(plan);
+            return;
+        }
+    }
+
+    /// Ends the run of bridged packets taken with one plan: its counts go
+    /// to the plan.
+    #[inline]
+    fn end_bridged(&mut self) {
+        let n = (self.marked - self.br_from) as u64;
+        if n != 0
+            && let Some(Some(t)) = self.plans.get_mut(usize::from(self.bridged & !TENTATIVE))
+        {
+            t.n += n;
+            t.bytes += self.br_bytes;
+        }
+        (self.br_from, self.br_bytes) = (self.marked, 0);
     }
 
     /// Ends the current run: its counts go to its key's slot.
@@ -483,10 +584,9 @@ impl<'t> Run<'t> {
         }
     }
 
-    /// Adds every count: the end of the vector.
+    /// Adds every count: the end of the first pass.
     fn flush(&mut self, ifc: &IfCounters) {
         self.end_run();
-        self.end_pair(ifc);
         self.flush_ip4(ifc);
         for slot in &mut self.slots {
             slot.flush(ifc);
@@ -497,18 +597,23 @@ impl<'t> Run<'t> {
     #[inline(never)]
     fn switch_rx(&mut self, rx_if: u32, tables: &'t Tables, ifc: &IfCounters) {
         self.end_run();
+        // A bridged plan is kept per receive interface.
+        self.end_bridged();
+        (self.macs, self.bridged, self.bplan) = (NO_MACS, 0, None);
         self.flush_ip4(ifc);
         self.rx_if = rx_if;
-        self.mac = tables
-            .interface(rx_if)
-            .filter(|i| i.up && i.l2 == L2Mode::L3)
+        let up = tables.interface(rx_if).filter(|i| i.up);
+        self.mac = up
+            .filter(|i| i.l2 == L2Mode::L3)
             .map_or(u64::MAX, |i| mac_word(&i.mac.0));
+        self.rx_bridged = up.is_some_and(|i| matches!(i.l2, L2Mode::Bridge { .. }));
     }
 
     #[cold]
     #[inline(never)]
     fn switch_key(&mut self, h: &[u8; MIN_FRAME], tables: &'t Tables, ifc: &IfCounters) {
         self.end_run();
+        self.end_bridged();
         // Read again from the frame rather than passed in, so that the
         // packet loop need not keep the key in memory for this call.
         let key = RawKey::of(h);
@@ -526,9 +631,8 @@ impl<'t> Run<'t> {
         self.key = key;
         self.plan = slot.plan;
         // A new key: no MAC pair resolved for it yet.
-        self.end_pair(ifc);
         self.macs = NO_MACS;
-        self.bridged = None;
+        (self.bridged, self.bplan) = (0, None);
     }
 }
 
@@ -552,15 +656,19 @@ impl Node for Vxlan4Fastpath {
         let mut run = Run {
             rx_if: u32::MAX,
             mac: u64::MAX,
+            rx_bridged: false,
             ip4: 0,
             key: NO_KEY,
             plan: None,
             macs: NO_MACS,
-            bridged: None,
-            br_n: 0,
+            bridged: 0,
+            bplan: None,
+            br_from: 0,
             br_bytes: 0,
-            fwd: 0,
-            learn: 0,
+            plans: [None; BRIDGED_PLANS],
+            marked: 0,
+            traced: false,
+            may_learn: false,
             cur: NO_KEY.slot(),
             n: 0,
             bytes: 0,
@@ -573,29 +681,53 @@ impl Node for Vxlan4Fastpath {
             // Read once: the writes at the end must not read the entry back
             // (a 4-byte load over a fresh 2-byte store stalls forwarding).
             let (rx_if, flags, off) = (p.meta.rx_if, p.meta.flags, p.meta.data_offset);
-            let d = p.data_mut();
-            let Some(h) = d.first_chunk::<MIN_FRAME>() else {
-                continue;
-            };
             if rx_if != run.rx_if {
                 run.switch_rx(rx_if, tables, ifc);
             }
+            let d = p.data_mut();
+            let Some(h) = d.first_chunk::<MIN_FRAME>() else {
+                run.may_learn |= run.rx_bridged;
+                continue;
+            };
             let Some(total) = outer_ok(h, d.len(), run.mac) else {
+                run.may_learn |= may_learn(d, run.rx_bridged);
                 continue;
             };
             if !RawKey::of(h).same(&run.key) {
                 run.switch_key(h, tables, ifc);
             }
-            let (pl, bridged) = match run.plan {
-                Some(Decap::Xconnect(pl)) => (pl, None),
+            let pl = match run.plan {
+                Some(Decap::Xconnect(pl)) => pl,
                 Some(Decap::Bridged(br)) => {
+                    // Taken tentatively, or left to the node path (which
+                    // may learn from it: then nothing bridged is taken).
+                    if run.may_learn {
+                        continue;
+                    }
                     if inner_macs(h) != run.macs {
-                        run.switch_macs(h, &br, tables, ifc);
+                        run.switch_macs(h, &br, tables);
                     }
-                    match run.bridged {
-                        Some(pl) => (pl, Some(br.bd.learn)),
-                        None => continue,
+                    let inner_len = total - 36;
+                    let (Some(pl), Some(kept)) = (run.bplan, self.kept.get_mut(run.marked)) else {
+                        run.may_learn = true;
+                        continue;
+                    };
+                    if inner_len > pl.encap.max_inner as usize {
+                        run.may_learn = true;
+                        continue;
                     }
+                    kept.outer = *h.first_chunk().unwrap_or(&[0; VXLAN4_REWRITE_LEN]);
+                    kept.meta = *p.meta;
+                    let Some(hash) = rewrite_data(p.data_mut(), &pl, total) else {
+                        run.may_learn = true;
+                        continue;
+                    };
+                    rewrite_meta(p.meta, &pl, hash, total, flags, off);
+                    *slot = run.bridged;
+                    run.marked += 1;
+                    run.traced |= flags & buf_flags::TRACED != 0;
+                    run.br_bytes += inner_len as u64;
+                    continue;
                 }
                 None => continue,
             };
@@ -603,59 +735,130 @@ impl Node for Vxlan4Fastpath {
             if inner_len > pl.encap.max_inner as usize {
                 continue;
             }
-            // Committed: the node path's outcome, in place. The inner frame
-            // lies within the data: 50 + inner_len = total + 14 <= len.
-            let Some(inner) = d.get(VXLAN4_REWRITE_LEN..total + 14) else {
+            let Some(hash) = rewrite_data(d, &pl, total) else {
                 continue;
             };
-            let hash = flow_hash(inner);
-            let Some(hdr) = d.first_chunk_mut::<VXLAN4_REWRITE_LEN>() else {
-                continue;
-            };
-            write_outer(hdr, pl.encap, inner_len, hash);
-            let out = &mut *p.meta;
-            out.len = (inner_len + VXLAN4_REWRITE_LEN) as u16;
-            out.flags = flags | buf_flags::FLOW_HASH_VALID;
-            out.l3_offset = off + 14;
-            out.rx_if = pl.rx_tunnel;
-            out.tx_if = pl.encap.uplink;
-            out.flow_hash = hash;
+            rewrite_meta(p.meta, &pl, hash, total, flags, off);
             *slot = Next::InterfaceOutput as u16;
             if flags & buf_flags::TRACED != 0 {
                 let meta = *p.meta;
-                trace(ctx.tracer, tables, &meta, &pl, bridged.is_some());
+                trace(ctx.tracer, tables, &meta, &pl, false);
             }
-            match bridged {
-                None => {
-                    run.n += 1;
-                    run.bytes += inner_len as u64;
-                }
-                Some(learns) => {
-                    // Counted with the pair, not the key; l2-fwd's and
-                    // l2-learn's counters as well as the common ones.
-                    run.taken += 1;
-                    run.ip4 += 1;
-                    run.br_n += 1;
-                    run.br_bytes += inner_len as u64;
-                    run.fwd += 1;
-                    run.learn += u64::from(learns);
-                }
-            }
+            run.n += 1;
+            run.bytes += inner_len as u64;
         }
         run.flush(ifc);
-        let taken = run.taken;
+        run.end_bridged();
+        let (mut fwd, mut learn) = (0, 0);
+        if run.marked != 0 {
+            (fwd, learn) = settle_bridged(ctx, v, &mut run, &self.kept);
+        }
+        let taken = run.taken + fwd;
         use vxlan4_input::Counter as In;
         ctx.count_in(self.vxlan4_input, In::Decapsulated as usize, taken);
         ctx.count_in(self.l2_input, l2_input::Counter::Packets as usize, taken);
-        ctx.count_in(
-            self.l2_learn,
-            l2_learn::Counter::Packets as usize,
-            run.learn,
-        );
-        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Packets as usize, run.fwd);
-        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Hits as usize, run.fwd);
+        ctx.count_in(self.l2_learn, l2_learn::Counter::Packets as usize, learn);
+        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Packets as usize, fwd);
+        ctx.count_in(self.l2_fwd, l2_fwd::Counter::Hits as usize, fwd);
         ctx.count_in(self.l2_output, l2_output::Counter::Packets as usize, taken);
         use vxlan4_encap::Counter as Encap;
         ctx.count_in(self.vxlan4_encap, Encap::Encapsulated as usize, taken);
+    }
+}
+
+/// The node path's outcome for a packet the fast path takes, in place:
+/// the egress tunnel's outer header over the received one, whose IPv4
+/// total length is `total`; the flow hash, or `None` (nothing written) if
+/// the frame is shorter than that says, which [`outer_ok`] has already
+/// ruled out.
+#[inline(always)]
+fn rewrite_data(d: &mut [u8], pl: &Plan<'_>, total: usize) -> Option<u32> {
+    // The inner frame lies within the data: 50 + inner_len = total + 14.
+    let hash = flow_hash(d.get(VXLAN4_REWRITE_LEN..total + 14)?);
+    let hdr = d.first_chunk_mut::<VXLAN4_REWRITE_LEN>()?;
+    write_outer(hdr, pl.encap, total - 36, hash);
+    Some(hash)
+}
+
+/// ... and the metadata interface-output reads: `flags` and `off` are the
+/// buffer's flags and data offset as read before.
+#[inline(always)]
+fn rewrite_meta(out: &mut BufMeta, pl: &Plan<'_>, hash: u32, total: usize, flags: u16, off: u16) {
+    out.len = (total - 36 + VXLAN4_REWRITE_LEN) as u16;
+    out.flags = flags | buf_flags::FLOW_HASH_VALID;
+    out.l3_offset = off + 14;
+    out.rx_if = pl.rx_tunnel;
+    out.tx_if = pl.encap.uplink;
+    out.flow_hash = hash;
+}
+
+/// The end of a vector with bridged packets taken tentatively: if no
+/// packet left to the node path may learn, sends them, counts them on
+/// their interfaces and tunnels and writes their trace records; otherwise
+/// puts each back as it was (`kept`, in vector order) for the node path.
+/// Returns the packets taken and those of them in domains that learn.
+#[inline(never)]
+fn settle_bridged(
+    ctx: &mut NodeCtx<'_>,
+    v: &mut Vector,
+    run: &mut Run<'_>,
+    kept: &[Kept],
+) -> (u64, u64) {
+    let (pool, ifc) = (ctx.pool, ctx.ifc);
+    if run.may_learn {
+        let mut kept = kept.iter();
+        for (b, slot) in v.bufs.iter_mut().zip(v.nexts.iter_mut()) {
+            if *slot & TENTATIVE == 0 {
+                continue;
+            }
+            *slot = Next::EthernetInput as u16;
+            let Some(k) = kept.next() else {
+                debug_assert!(false, "a tentative packet was not kept");
+                continue;
+            };
+            let mut p = pool.packet_mut(b);
+            *p.meta = k.meta;
+            if let Some(outer) = p.data_mut().first_chunk_mut() {
+                *outer = k.outer;
+            }
+        }
+        return (0, 0);
+    }
+    if run.traced {
+        trace_bridged(ctx, v, run);
+    }
+    for slot in &mut v.nexts {
+        if *slot & TENTATIVE != 0 {
+            *slot = Next::InterfaceOutput as u16;
+        }
+    }
+    let (mut fwd, mut learn) = (0, 0);
+    for t in run.plans.iter().flatten().filter(|t| t.n != 0) {
+        ifc.add(t.rx_if, IfCounter::Ip4, t.n);
+        ifc.add_combined(t.plan.rx_tunnel, IfCounter::RxPackets, t.n, t.bytes);
+        ifc.add_combined(t.plan.tx_tunnel, IfCounter::TxPackets, t.n, t.bytes);
+        fwd += t.n;
+        learn += if t.learns { t.n } else { 0 };
+    }
+    (fwd, learn)
+}
+
+/// The trace records of the bridged packets taken, in vector order.
+#[cold]
+#[inline(never)]
+fn trace_bridged(ctx: &mut NodeCtx<'_>, v: &mut Vector, run: &Run<'_>) {
+    for (b, slot) in v.bufs.iter_mut().zip(v.nexts.iter()) {
+        if *slot & TENTATIVE == 0 {
+            continue;
+        }
+        let meta = *ctx.pool.packet_mut(b).meta;
+        let plan = run
+            .plans
+            .get(usize::from(*slot & !TENTATIVE))
+            .copied()
+            .flatten();
+        if let (true, Some(t)) = (meta.flags & buf_flags::TRACED != 0, plan) {
+            trace(ctx.tracer, ctx.tables, &meta, &t.plan, true);
+        }
     }
 }
