@@ -584,7 +584,7 @@ impl<'t> Run<'t> {
         }
     }
 
-    /// Adds every count: the end of the first pass.
+    /// Adds every count of the cross-connected packets taken.
     fn flush(&mut self, ifc: &IfCounters) {
         self.end_run();
         self.flush_ip4(ifc);
@@ -846,12 +846,12 @@ fn settle_bridged(
 /// The trace records of the bridged packets taken, in vector order.
 #[cold]
 #[inline(never)]
-fn trace_bridged(ctx: &mut NodeCtx<'_>, v: &mut Vector, run: &Run<'_>) {
-    for (b, slot) in v.bufs.iter_mut().zip(v.nexts.iter()) {
+fn trace_bridged(ctx: &mut NodeCtx<'_>, v: &Vector, run: &Run<'_>) {
+    for (b, slot) in v.bufs.iter().zip(v.nexts.iter()) {
         if *slot & TENTATIVE == 0 {
             continue;
         }
-        let meta = *ctx.pool.packet_mut(b).meta;
+        let meta = *ctx.pool.meta(b);
         let plan = run
             .plans
             .get(usize::from(*slot & !TENTATIVE))
