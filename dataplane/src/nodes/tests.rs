@@ -1178,6 +1178,24 @@ struct Outcome {
 }
 
 impl Rig {
+    /// The trace records written so far, per packet as (node, text), and
+    /// clears them.
+    fn take_trace(&self) -> Vec<Vec<(String, String)>> {
+        let t = self.worker.trace();
+        let mut packets = t.packets.lock().unwrap();
+        let out = packets
+            .iter()
+            .map(|p| {
+                p.entries
+                    .iter()
+                    .map(|e| (e.node.to_string(), e.text.clone()))
+                    .collect()
+            })
+            .collect();
+        packets.clear();
+        out
+    }
+
     /// Runs `frames` (as few vectors as they fit) and returns the outcome;
     /// `sort` sorts the frames sent (the two paths may interleave packets
     /// of different flows differently within a vector).
@@ -1633,19 +1651,7 @@ fn traced_packets_take_the_fast_path() {
     );
     let untraced = rig.run(std::slice::from_ref(&f));
     assert_eq!(traced, untraced, "the same bytes");
-    let records: Vec<(String, String)> = rig
-        .worker
-        .trace()
-        .packets
-        .lock()
-        .unwrap()
-        .iter()
-        .flat_map(|p| {
-            p.entries
-                .iter()
-                .map(|e| (e.node.to_string(), e.text.clone()))
-        })
-        .collect();
+    let records = rig.take_trace().concat();
     let nodes: Vec<&str> = records.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(nodes, ["pg-input", "vxlan4-fastpath", "interface-output"]);
     assert!(
@@ -1672,25 +1678,10 @@ fn traced_bridged_packets_show_the_path_they_took() {
     };
     let known = frame(TEST1_MAC, TEST2_MAC);
     let (mut rig, mut slow) = Rig::fast_and_node_path(bridged(|_| {}));
-    let nodes_of = |rig: &Rig| -> Vec<Vec<(String, String)>> {
-        let t = rig.worker.trace();
-        let mut packets = t.packets.lock().unwrap();
-        let out = packets
-            .iter()
-            .map(|p| {
-                p.entries
-                    .iter()
-                    .map(|e| (e.node.to_string(), e.text.clone()))
-                    .collect()
-            })
-            .collect();
-        packets.clear();
-        out
-    };
     rig.worker.trace().add_budget("pg-input", 2);
     let sent = rig.run(&[known.clone(), known.clone()]);
     assert_eq!(sent.len(), 2);
-    let traced = nodes_of(&rig);
+    let traced = rig.take_trace();
     assert_eq!(traced.len(), 2);
     for p in &traced {
         let nodes: Vec<&str> = p.iter().map(|e| e.0.as_str()).collect();
@@ -1707,7 +1698,7 @@ fn traced_bridged_packets_show_the_path_they_took() {
     rig.worker.trace().add_budget("pg-input", 2);
     let sent = rig.run(&frames);
     assert_eq!(sent, slow.run(&frames), "the node path's bytes");
-    let traced = nodes_of(&rig);
+    let traced = rig.take_trace();
     assert_eq!(traced.len(), 2);
     for p in &traced {
         let nodes: Vec<&str> = p.iter().map(|e| e.0.as_str()).collect();

@@ -386,8 +386,9 @@ const NO_MACS: (u64, u32) = (u64::MAX, u32::MAX);
 /// the index of its plan in [`Run::plans`] (no next node has it).
 const TENTATIVE: u16 = 0x8000;
 
-/// Distinct (receiving, egress) tunnel pairs of bridged packets one
-/// vector may take; a packet of one more goes to the node path.
+/// Distinct plans (receive interface, receiving and egress tunnel) of
+/// bridged packets one vector may take; a packet of one more goes to the
+/// node path, and so do the others of its vector.
 const BRIDGED_PLANS: usize = 32;
 
 /// A bridged plan of this vector and the packets taken with it.
@@ -716,7 +717,7 @@ impl Node for Vxlan4Fastpath {
                         run.may_learn = true;
                         continue;
                     }
-                    kept.outer = *h.first_chunk().unwrap_or(&[0; VXLAN4_REWRITE_LEN]);
+                    kept.outer.copy_from_slice(&h[..VXLAN4_REWRITE_LEN]);
                     kept.meta = *p.meta;
                     let Some(hash) = rewrite_data(p.data_mut(), &pl, total) else {
                         run.may_learn = true;
