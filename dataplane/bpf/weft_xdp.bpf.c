@@ -16,6 +16,19 @@
 // "Redirect" is bpf_redirect_map(&xsks_map, rx_queue_index, XDP_PASS): when no
 // AF_XDP socket sits on the queue, the frame still reaches the kernel.
 //
+// The XDP fast path (L3 mode, before the redirect): a VXLAN packet to one of
+// weft's addresses whose tunnel weft has cross-connected to another VXLAN
+// tunnel with a resolved next hop on this same interface is rewritten here
+// exactly as weft's graph would rewrite it (vxlan4-fastpath: the same checks,
+// the egress tunnel's 50-byte outer header, the same flow-hash UDP source
+// port, IPv4 length and checksum) and sent back out with XDP_TX. The table
+// (weft_fp[0], a hash map from the decap key to the egress rewrite) is built
+// by the control plane from its configuration snapshot and swapped whole, so
+// no packet sees a half-written entry; no table, no entry or any check
+// failed: the frame goes to weft's socket unchanged, as without the fast path.
+// dataplane/src/io/xdp_fastpath.rs builds the entries; keep the layouts of
+// struct fp_key, fp_entry and fp_count in step with it.
+//
 // Built by dataplane/build.rs (libbpf-cargo) and loaded by
 // dataplane/src/io/xdp_prog.rs, which recognises a stale weft program by the
 // program name `weft_xdp` (the name of the function below): keep both in step.
@@ -28,10 +41,34 @@
 
 // Bit 0 of weft_config[0]: the interface is in L2 mode, take everything.
 #define WEFT_CFG_L2 (1u << 0)
+// Bit 1: the interface cannot transmit from XDP (a veth whose peer runs no
+// NAPI): packets the fast path would take go to weft's socket, counted.
+#define WEFT_CFG_NO_TX (1u << 1)
+// Bit 2: record each verdict in weft_verdict (tests, BPF_PROG_TEST_RUN).
+#define WEFT_CFG_RECORD (1u << 2)
+// weft_config[1]: the longest frame weft's socket receives (a buffer's data
+// room); a longer one is left to the socket, which drops and counts it.
+#define WEFT_CFG_MAX_FRAME 1
 
 // Indices into weft_stats.
 #define WEFT_STAT_REDIRECTED 0
 #define WEFT_STAT_PASSED 1
+// Rewritten and sent by the fast path.
+#define WEFT_STAT_FASTPATH 2
+// Taken by the fast path but not sent for WEFT_CFG_NO_TX: to the socket.
+#define WEFT_STAT_NO_TX 3
+#define WEFT_STATS 4
+
+// Verdicts recorded in weft_verdict.
+#define WEFT_VERDICT_PASS 1
+#define WEFT_VERDICT_SOCKET 2
+#define WEFT_VERDICT_TX 3
+
+// The fast path's frame: outer Ethernet (14), IPv4 (20), UDP (8), VXLAN (8)
+// and the inner Ethernet header (14).
+#define FP_OUTER 50
+#define FP_MIN_FRAME (FP_OUTER + 14)
+#define FP_MAX_ENTRIES 16384
 
 // ARP for Ethernet/IPv4 (RFC 826): htype(2) ptype(2) hlen(1) plen(1) oper(2)
 // sha(6) spa(4) tha(6) tpa(4).
@@ -60,22 +97,89 @@ struct {
 	__type(value, __u8);
 } weft_addrs SEC(".maps");
 
-// [0] = flags (WEFT_CFG_*).
+// [0] = flags (WEFT_CFG_*), [1] = the longest frame (WEFT_CFG_MAX_FRAME).
+// Single words: a reader never sees one half-written.
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
 } weft_config SEC(".maps");
 
 // Per-CPU counters: [0] steered to weft (redirect attempted, whether or not a
-// socket was on the queue), [1] passed to the kernel.
+// socket was on the queue), [1] passed to the kernel, [2] sent by the fast
+// path, [3] left to the socket for WEFT_CFG_NO_TX.
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, WEFT_STATS);
 	__type(key, __u32);
 	__type(value, __u64);
 } weft_stats SEC(".maps");
+
+// The decap key, as vxlan4-input builds it, raw from the frame: outer IPv4
+// source and destination, the second VXLAN word (VNI << 8 | reserved), the
+// UDP destination port; all in network byte order.
+struct fp_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u32 vni_word;
+	__u16 dport;
+	__u16 pad;
+};
+
+// What the graph does with a frame of that key: the egress tunnel's outer
+// header (its IPv4 total length, checksum, UDP source port and length zero;
+// the source MAC is this interface's), the largest inner frame the uplink's
+// MTU takes, the rewrite's IPv4 header sum for an empty inner frame (host
+// order, not folded), and the slot of weft_fp_counts it counts in.
+struct fp_entry {
+	__u8 rewrite[FP_OUTER];
+	__u16 max_inner;
+	__u32 ip_sum;
+	__u32 slot;
+	__u32 pad;
+};
+
+// [0]: the current table, replaced whole by the control plane. Empty: no
+// fast path. The inner map is a hash from fp_key to fp_entry, not
+// preallocated: the control plane makes a new one for every change.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_HASH);
+		__uint(map_flags, BPF_F_NO_PREALLOC);
+		__uint(max_entries, FP_MAX_ENTRIES);
+		__uint(key_size, sizeof(struct fp_key));
+		__uint(value_size, sizeof(struct fp_entry));
+	});
+} weft_fp SEC(".maps");
+
+// Per slot: packets, received frame bytes, inner frame bytes, sent bytes.
+struct fp_count {
+	__u64 packets;
+	__u64 rx_bytes;
+	__u64 inner_bytes;
+	__u64 tx_bytes;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FP_MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct fp_count);
+} weft_fp_counts SEC(".maps");
+
+// [0]: the last verdict (WEFT_VERDICT_*), written when WEFT_CFG_RECORD is
+// set: BPF_PROG_TEST_RUN cannot tell a redirect to the socket from one that
+// fell back to XDP_PASS, so tests read this.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} weft_verdict SEC(".maps");
 
 static __always_inline void count(__u32 idx)
 {
@@ -86,16 +190,193 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline int pass(void)
+static __always_inline void record(__u32 flags, __u32 verdict)
+{
+	__u32 zero = 0;
+	__u32 *v;
+
+	if (!(flags & WEFT_CFG_RECORD))
+		return;
+	v = bpf_map_lookup_elem(&weft_verdict, &zero);
+	if (v)
+		*v = verdict;
+}
+
+static __always_inline int pass(__u32 flags)
 {
 	count(WEFT_STAT_PASSED);
+	record(flags, WEFT_VERDICT_PASS);
 	return XDP_PASS;
 }
 
-static __always_inline int redirect(struct xdp_md *ctx)
+static __always_inline int redirect(struct xdp_md *ctx, __u32 flags)
 {
 	count(WEFT_STAT_REDIRECTED);
+	record(flags, WEFT_VERDICT_SOCKET);
 	return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+}
+
+static __always_inline __u16 be16(const __u8 *p)
+{
+	return ((__u16)p[0] << 8) | p[1];
+}
+
+static __always_inline __u32 be32(const __u8 *p)
+{
+	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) | p[3];
+}
+
+static __always_inline __u64 be64(const __u8 *p)
+{
+	return ((__u64)be32(p) << 32) | be32(p + 4);
+}
+
+// vxlan4-encap's mix(): one multiply and a fold of the high half.
+static __always_inline __u32 mix(__u64 a, __u64 b)
+{
+	__u64 x = (a ^ ((b << 17) | (b >> 47))) * 0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(x ^ (x >> 32));
+}
+
+// vxlan4-encap's ipv4_flow_hash(): `ip` has 20 bytes; the ports count only
+// when present (have_ports) and the packet is unfragmented TCP or UDP.
+static __always_inline __u32 ipv4_flow_hash(const __u8 *ip, __u32 ports, int have_ports)
+{
+	__u64 addrs = be64(ip + 12);
+	__u64 proto = ip[9];
+	__u16 frag = be16(ip + 6) & 0x3fff;
+
+	if (!have_ports || frag != 0 || (proto != 6 && proto != 17))
+		ports = 0;
+	return mix(addrs, (proto << 32) | ports);
+}
+
+// vxlan4-encap's flow_hash() of the inner frame at `f`, `len` bytes (at
+// least 14, inside the packet).
+static __always_inline __u32 flow_hash(const __u8 *f, __u32 len, void *data_end)
+{
+	// The bounds tests against data_end are for the verifier: the inner
+	// frame lies inside the packet.
+	if (len >= 38 && (void *)(f + 38) <= data_end && f[12] == 0x08 && f[13] == 0x00 &&
+	    f[14] == 0x45)
+		return ipv4_flow_hash(f + 14, be32(f + 34), 1);
+	if (len >= 34 && (void *)(f + 34) <= data_end && f[12] == 0x08 && f[13] == 0x00 &&
+	    (f[14] >> 4) == 4) {
+		__u32 ihl = (f[14] & 0x0f) * 4;
+		const __u8 *p = f + 14 + ihl;
+
+		if (14 + ihl + 4 <= len && (void *)(p + 4) <= data_end)
+			return ipv4_flow_hash(f + 14, be32(p), 1);
+		return ipv4_flow_hash(f + 14, 0, 0);
+	}
+	if ((void *)(f + 14) > data_end)
+		return 0;
+	return mix(be64(f), be64(f + 6));
+}
+
+// ip4-input's header checksum test (checksum::header20_ok).
+static __always_inline int header20_ok(const __u8 *ip)
+{
+	__u64 sum = 0;
+
+	// The header is not 4-byte aligned in the frame: read it bytewise.
+#pragma unroll
+	for (int i = 0; i < 5; i++) {
+		__u32 v;
+
+		__builtin_memcpy(&v, ip + 4 * i, 4);
+		sum += v;
+	}
+	return sum != 0 && sum % 0xffff == 0;
+}
+
+// The fast path: XDP_TX with the frame rewritten, or -1 to leave it to the
+// socket unchanged. The checks are vxlan4-fastpath's outer_ok() and
+// resolve(), with what resolve() looks up in the table.
+static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *h = data;
+	__u32 zero = 0, max_idx = WEFT_CFG_MAX_FRAME;
+	__u32 len, total, inner_len, hash, sum, slot, *max_frame;
+	struct fp_key key = {};
+	struct fp_entry *e;
+	struct fp_count *c;
+	void *table;
+
+	table = bpf_map_lookup_elem(&weft_fp, &zero);
+	if (!table)
+		return -1;
+	if ((void *)(h + FP_MIN_FRAME) > data_end)
+		return -1;
+	len = (__u32)(data_end - data);
+	max_frame = bpf_map_lookup_elem(&weft_config, &max_idx);
+	if (!max_frame || len > *max_frame)
+		return -1;
+	// IPv4 (the caller checked the ethertype and the destination address):
+	// version 4 without options, not a fragment (DF allowed), TTL, UDP.
+	if (h[14] != 0x45 || (be32(h + 20) & 0x3fff00ff) != 17 || h[22] == 0)
+		return -1;
+	total = be16(h + 16);
+	if (total < FP_MIN_FRAME - 14 || total > len - 14)
+		return -1;
+	if (!header20_ok(h + 14))
+		return -1;
+	// UDP length = IPv4 payload; VXLAN flags exactly I.
+	if (be16(h + 38) != total - 20 || h[42] != 0x08)
+		return -1;
+	__builtin_memcpy(&key.saddr, h + 26, 4);
+	__builtin_memcpy(&key.daddr, h + 30, 4);
+	__builtin_memcpy(&key.dport, h + 36, 2);
+	__builtin_memcpy(&key.vni_word, h + 46, 4);
+	e = bpf_map_lookup_elem(table, &key);
+	if (!e)
+		return -1;
+	// Ethernet unicast to this interface: the egress rewrite's source MAC,
+	// this interface's (the table holds only tunnels that leave here).
+	if (h[0] != e->rewrite[6] || h[1] != e->rewrite[7] || h[2] != e->rewrite[8] ||
+	    h[3] != e->rewrite[9] || h[4] != e->rewrite[10] || h[5] != e->rewrite[11])
+		return -1;
+	inner_len = total - 36;
+	if (inner_len > e->max_inner)
+		return -1;
+	if (flags & WEFT_CFG_NO_TX) {
+		count(WEFT_STAT_NO_TX);
+		return -1;
+	}
+	hash = flow_hash(h + FP_OUTER, inner_len, data_end);
+	__builtin_memcpy(h, e->rewrite, FP_OUTER);
+	// IPv4 total length and checksum, UDP source port and length, as
+	// vxlan4-encap's write_outer().
+	h[16] = (total >> 8) & 0xff;
+	h[17] = total & 0xff;
+	sum = e->ip_sum + inner_len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	h[24] = sum >> 8;
+	h[25] = sum & 0xff;
+	h[34] = (0xc000 | (hash & 0x3fff)) >> 8;
+	h[35] = hash & 0xff;
+	h[38] = ((inner_len + 16) >> 8) & 0xff;
+	h[39] = (inner_len + 16) & 0xff;
+	slot = e->slot;
+	// What lies beyond the IPv4 packet (Ethernet padding) is not sent, as
+	// the graph sends total + 14 bytes.
+	if (len > total + 14 && bpf_xdp_adjust_tail(ctx, (int)(total + 14) - (int)len) != 0)
+		return XDP_ABORTED;
+	c = bpf_map_lookup_elem(&weft_fp_counts, &slot);
+	if (c) {
+		c->packets += 1;
+		c->rx_bytes += len;
+		c->inner_bytes += inner_len;
+		c->tx_bytes += total + 14;
+	}
+	count(WEFT_STAT_FASTPATH);
+	record(flags, WEFT_VERDICT_TX);
+	return XDP_TX;
 }
 
 static __always_inline int is_weft_addr(__u32 addr)
@@ -109,41 +390,48 @@ int weft_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 zero = 0;
-	__u32 *flags = bpf_map_lookup_elem(&weft_config, &zero);
+	__u32 *cfg = bpf_map_lookup_elem(&weft_config, &zero);
+	__u32 flags = cfg ? *cfg : 0;
 	struct ethhdr *eth = data;
 	__u32 addr;
+	int fp;
 
-	if (flags && (*flags & WEFT_CFG_L2))
-		return redirect(ctx);
+	if (flags & WEFT_CFG_L2)
+		return redirect(ctx, flags);
 
 	if ((void *)(eth + 1) > data_end)
-		return pass();
+		return pass(flags);
 
 	if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
 		__u8 *arp = (__u8 *)(eth + 1);
 
 		if ((void *)(arp + ARP_LEN) > data_end)
-			return pass();
+			return pass(flags);
 		// Only Ethernet/IPv4 ARP has its target address at offset 24.
 		if (*(__u16 *)(arp + ARP_OFF_PTYPE) != bpf_htons(ETH_P_IP) ||
 		    arp[ARP_OFF_HLEN] != ETH_ALEN || arp[ARP_OFF_PLEN] != 4)
-			return pass();
+			return pass(flags);
 		// The address is not 4-byte aligned in the frame.
 		__builtin_memcpy(&addr, arp + ARP_OFF_TPA, sizeof(addr));
-		return is_weft_addr(addr) ? redirect(ctx) : pass();
+		return is_weft_addr(addr) ? redirect(ctx, flags) : pass(flags);
 	}
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (struct iphdr *)(eth + 1);
 
 		if ((void *)(ip + 1) > data_end || ip->version != 4)
-			return pass();
+			return pass(flags);
 		addr = ip->daddr;
-		return is_weft_addr(addr) ? redirect(ctx) : pass();
+		if (!is_weft_addr(addr))
+			return pass(flags);
+		fp = fastpath(ctx, flags);
+		if (fp >= 0)
+			return fp;
+		return redirect(ctx, flags);
 	}
 
 	// 802.1Q/802.1ad tags, IPv6 and everything else belong to the host.
-	return pass();
+	return pass(flags);
 }
 
 // The kernel refuses GPL-only helpers to programs whose license string is

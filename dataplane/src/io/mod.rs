@@ -5,5 +5,6 @@ pub mod af_xdp;
 pub mod netlink;
 pub mod owner;
 pub mod pg;
+pub mod xdp_fastpath;
 pub mod xdp_prog;
 pub mod xsk_tx;

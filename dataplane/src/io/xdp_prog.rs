@@ -101,14 +101,28 @@ const XSKS_MAP: &str = "xsks_map";
 const ADDRS_MAP: &str = "weft_addrs";
 const CONFIG_MAP: &str = "weft_config";
 const STATS_MAP: &str = "weft_stats";
+const FP_MAP: &str = "weft_fp";
+const FP_COUNTS_MAP: &str = "weft_fp_counts";
+const VERDICT_MAP: &str = "weft_verdict";
 
 /// Bit of `weft_config[0]`: the interface is in L2 mode, take everything.
 const CFG_L2: u32 = 1 << 0;
+/// Bit of `weft_config[0]`: the interface cannot transmit from XDP; the
+/// fast path leaves what it would take to the socket, counted.
+const CFG_NO_TX: u32 = 1 << 1;
+/// Bit of `weft_config[0]`: record every verdict in `weft_verdict`.
+const CFG_RECORD: u32 = 1 << 2;
+/// Index of the longest frame in `weft_config`.
+const CFG_MAX_FRAME: u32 = 1;
 
 /// Index of the "redirected" counter in `weft_stats`.
 const STAT_REDIRECTED: u32 = 0;
 /// Index of the "passed" counter in `weft_stats`.
 const STAT_PASSED: u32 = 1;
+/// Index of the "sent by the fast path" counter in `weft_stats`.
+const STAT_FASTPATH: u32 = 2;
+/// Index of the "fast path could not transmit" counter in `weft_stats`.
+const STAT_NO_TX: u32 = 3;
 
 /// The object file, 8-byte aligned for libelf.
 #[repr(C, align(8))]
@@ -323,6 +337,22 @@ pub enum XdpError {
         /// The libbpf error.
         source: libbpf_rs::Error,
     },
+    /// A map operation of the XDP fast path failed.
+    #[error("cannot {what} the XDP fast path table: {source}")]
+    Fastpath {
+        /// What was being done.
+        what: &'static str,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
+    /// Setting a flag or value of `weft_config` failed.
+    #[error("cannot set {what} in {PROG_NAME}'s configuration: {source}")]
+    SetConfig {
+        /// What was being set.
+        what: &'static str,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
     /// Reading `weft_stats` failed.
     #[error("cannot read the {PROG_NAME} counters: {source}")]
     Stats {
@@ -347,6 +377,9 @@ struct Loaded {
     addrs: MapHandle,
     config: MapHandle,
     stats: MapHandle,
+    fp: MapHandle,
+    fp_counts: MapHandle,
+    verdict: MapHandle,
 }
 
 impl Loaded {
@@ -366,6 +399,9 @@ impl Loaded {
             addrs: map_handle(&obj, ADDRS_MAP)?,
             config: map_handle(&obj, CONFIG_MAP)?,
             stats: map_handle(&obj, STATS_MAP)?,
+            fp: map_handle(&obj, FP_MAP)?,
+            fp_counts: map_handle(&obj, FP_COUNTS_MAP)?,
+            verdict: map_handle(&obj, VERDICT_MAP)?,
             obj,
         })
     }
@@ -415,6 +451,39 @@ impl AsFd for LinkFd {
         match self {
             LinkFd::Libbpf(link) => link.as_fd(),
             LinkFd::Raw(fd) => fd.as_fd(),
+        }
+    }
+}
+
+/// What the program did with a frame ([`XdpProgram::test_run_frame`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestRun {
+    /// The XDP action returned (`XDP_PASS` 2, `XDP_TX` 3, `XDP_REDIRECT` 4).
+    pub action: u32,
+    /// What the program recorded.
+    pub verdict: Option<Verdict>,
+    /// The frame as the program left it.
+    pub frame: Vec<u8>,
+}
+
+/// Where the program sent a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// To the host (`XDP_PASS`).
+    Host,
+    /// To weft's AF_XDP socket, unchanged (the graph).
+    Socket,
+    /// Rewritten by the fast path and sent back out (`XDP_TX`).
+    Tx,
+}
+
+impl Verdict {
+    fn from_code(v: u32) -> Option<Verdict> {
+        match v {
+            1 => Some(Verdict::Host),
+            2 => Some(Verdict::Socket),
+            3 => Some(Verdict::Tx),
+            _ => None,
         }
     }
 }
@@ -571,24 +640,149 @@ impl XdpProgram {
 
     /// Sets or clears L2 mode: when set, every frame is steered to weft.
     pub fn set_l2(&self, take_all: bool) -> Result<(), XdpError> {
-        let err = |source| XdpError::SetL2 { take_all, source };
+        self.set_flag(CFG_L2, take_all)
+            .map_err(|source| XdpError::SetL2 { take_all, source })
+    }
+
+    /// Sets or clears bits of `weft_config[0]` (a single word: the program
+    /// never reads it half-written).
+    fn set_flag(&self, bit: u32, on: bool) -> libbpf_rs::Result<()> {
         let key = 0u32.to_ne_bytes();
         let flags = self
             .loaded
             .config
-            .lookup(&key, MapFlags::ANY)
-            .map_err(err)?
+            .lookup(&key, MapFlags::ANY)?
             .and_then(|v| v.try_into().ok())
             .map_or(0, u32::from_ne_bytes);
-        let flags = if take_all {
-            flags | CFG_L2
-        } else {
-            flags & !CFG_L2
-        };
+        let flags = if on { flags | bit } else { flags & !bit };
         self.loaded
             .config
             .update(&key, &flags.to_ne_bytes(), MapFlags::ANY)
-            .map_err(err)
+    }
+
+    /// Tells the fast path whether the interface can transmit from XDP
+    /// (`XDP_TX`): when it cannot, the packets it would take go to the
+    /// socket, counted ([`Self::fastpath_stats`]).
+    pub fn set_xdp_tx(&self, can: bool) -> Result<(), XdpError> {
+        self.set_flag(CFG_NO_TX, !can)
+            .map_err(|source| XdpError::SetConfig {
+                what: "XDP transmit",
+                source,
+            })
+    }
+
+    /// Records every verdict, for [`Self::test_run_frame`].
+    pub fn set_record_verdicts(&self, on: bool) -> Result<(), XdpError> {
+        self.set_flag(CFG_RECORD, on)
+            .map_err(|source| XdpError::SetConfig {
+                what: "verdict recording",
+                source,
+            })
+    }
+
+    /// The longest frame the socket takes (a buffer's data room): the fast
+    /// path leaves a longer one to the socket, which drops and counts it.
+    /// 0 (the default) takes none.
+    pub fn set_max_frame(&self, bytes: u32) -> Result<(), XdpError> {
+        self.loaded
+            .config
+            .update(
+                &CFG_MAX_FRAME.to_ne_bytes(),
+                &bytes.to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(|source| XdpError::SetConfig {
+                what: "the longest frame",
+                source,
+            })
+    }
+
+    /// Replaces the fast path's table with one holding `entries` (key and
+    /// value bytes, [`super::xdp_fastpath`]): a new map, filled, then put
+    /// in `weft_fp[0]` in one update, so a packet sees the old table or
+    /// the new one, never a mix. The kernel frees the old one once no
+    /// program run holds it.
+    pub fn set_fastpath(
+        &self,
+        entries: &[(
+            [u8; super::xdp_fastpath::KEY_LEN],
+            [u8; super::xdp_fastpath::VALUE_LEN],
+        )],
+    ) -> Result<(), XdpError> {
+        use super::xdp_fastpath::{KEY_LEN, MAX_ENTRIES, VALUE_LEN};
+        let err = |what| move |source| XdpError::Fastpath { what, source };
+        let opts = libbpf_sys::bpf_map_create_opts {
+            sz: std::mem::size_of::<libbpf_sys::bpf_map_create_opts>() as libbpf_sys::size_t,
+            map_flags: libbpf_sys::BPF_F_NO_PREALLOC,
+            ..Default::default()
+        };
+        let table = MapHandle::create(
+            libbpf_rs::MapType::Hash,
+            Some("weft_fp_table"),
+            KEY_LEN as u32,
+            VALUE_LEN as u32,
+            MAX_ENTRIES,
+            &opts,
+        )
+        .map_err(err("create"))?;
+        for (k, v) in entries {
+            table.update(k, v, MapFlags::ANY).map_err(err("fill"))?;
+        }
+        self.loaded
+            .fp
+            .update(
+                &0u32.to_ne_bytes(),
+                &table.as_fd().as_raw_fd().to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(err("install"))
+    }
+
+    /// Removes the fast path's table: every packet goes to the socket.
+    pub fn clear_fastpath(&self) -> Result<(), XdpError> {
+        ignore_not_found(self.loaded.fp.delete(&0u32.to_ne_bytes())).map_err(|source| {
+            XdpError::Fastpath {
+                what: "remove",
+                source,
+            }
+        })
+    }
+
+    /// The counts of fast path slot `slot`, summed over CPUs: packets,
+    /// received bytes, inner bytes, sent bytes.
+    pub fn fastpath_counts(&self, slot: u32) -> Result<[u64; 4], XdpError> {
+        let values = self
+            .loaded
+            .fp_counts
+            .lookup_percpu(&slot.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|source| XdpError::Stats { source })?
+            .unwrap_or_default();
+        let mut out = [0u64; 4];
+        for cpu in &values {
+            for (i, o) in out.iter_mut().enumerate() {
+                let w = cpu
+                    .get(i * 8..i * 8 + 8)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u64::from_ne_bytes);
+                *o = o.wrapping_add(w);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The fast path's own counters summed over CPUs: (frames it sent,
+    /// frames it left to the socket because the interface cannot transmit
+    /// from XDP).
+    pub fn fastpath_stats(&self) -> Result<(u64, u64), XdpError> {
+        Ok((self.stat(STAT_FASTPATH)?, self.stat(STAT_NO_TX)?))
+    }
+
+    fn stat(&self, idx: u32) -> Result<u64, XdpError> {
+        self.loaded
+            .stats
+            .lookup_percpu(&idx.to_ne_bytes(), MapFlags::ANY)
+            .map(|v| sum_percpu(v.as_deref().unwrap_or_default()))
+            .map_err(|source| XdpError::Stats { source })
     }
 
     /// The program's counters summed over CPUs: (frames steered to weft,
@@ -596,14 +790,7 @@ impl XdpProgram {
     /// a frame for weft on a queue with no socket counts as steered, though
     /// the kernel gets it.
     pub fn stats(&self) -> Result<(u64, u64), XdpError> {
-        let read = |idx: u32| {
-            self.loaded
-                .stats
-                .lookup_percpu(&idx.to_ne_bytes(), MapFlags::ANY)
-                .map(|v| sum_percpu(v.as_deref().unwrap_or_default()))
-                .map_err(|source| XdpError::Stats { source })
-        };
-        Ok((read(STAT_REDIRECTED)?, read(STAT_PASSED)?))
+        Ok((self.stat(STAT_REDIRECTED)?, self.stat(STAT_PASSED)?))
     }
 
     /// Runs the program once on `frame` in the kernel
@@ -619,6 +806,61 @@ impl XdpProgram {
         prog.test_run(input)
             .map(|out| out.return_value)
             .map_err(|source| XdpError::TestRun { source })
+    }
+
+    /// Runs the program once on `frame` (`BPF_PROG_TEST_RUN`, rx queue
+    /// 0) with verdict recording on ([`Self::set_record_verdicts`]) and
+    /// returns what it did and the frame as it left.
+    pub fn test_run_frame(&self, frame: &[u8]) -> Result<TestRun, XdpError> {
+        let zero = 0u32.to_ne_bytes();
+        let cpus = libbpf_rs::num_possible_cpus().map_err(|source| XdpError::TestRun { source })?;
+        let clear = vec![vec![0u8; 4]; cpus];
+        self.loaded
+            .verdict
+            .update_percpu(&zero, &clear, MapFlags::ANY)
+            .map_err(|source| XdpError::TestRun { source })?;
+        let prog = self.loaded.prog_mut()?;
+        let mut out = vec![0u8; frame.len() + 256];
+        let input = libbpf_rs::ProgramInput {
+            data_in: Some(frame),
+            data_out: Some(&mut out),
+            ..Default::default()
+        };
+        let (action, len) = {
+            let r = prog
+                .test_run(input)
+                .map_err(|source| XdpError::TestRun { source })?;
+            (r.return_value, r.data.map_or(0, |d| d.len()))
+        };
+        out.truncate(len);
+        let verdict = self
+            .loaded
+            .verdict
+            .lookup_percpu(&zero, MapFlags::ANY)
+            .map_err(|source| XdpError::TestRun { source })?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.get(..4)?.try_into().ok())
+            .map(u32::from_ne_bytes)
+            .find(|&v| v != 0);
+        Ok(TestRun {
+            action,
+            verdict: verdict.and_then(Verdict::from_code),
+            frame: out,
+        })
+    }
+
+    /// Loads the program without attaching it anywhere: for
+    /// [`Self::test_run_frame`].
+    pub fn load_unattached() -> Result<XdpProgram, XdpError> {
+        Ok(XdpProgram {
+            link: None,
+            link_id: None,
+            loaded: Loaded::load()?,
+            ifindex: 0,
+            mode: XdpMode::Native,
+            stale: None,
+        })
     }
 
     /// Detaches the program from the interface (`BPF_LINK_DETACH`, then
@@ -1046,8 +1288,15 @@ mod tests {
             maps,
             [
                 (ADDRS_MAP.to_string(), MapType::Hash, MAX_ADDRESSES),
-                (CONFIG_MAP.to_string(), MapType::Array, 1),
-                (STATS_MAP.to_string(), MapType::PercpuArray, 2),
+                (CONFIG_MAP.to_string(), MapType::Array, 2),
+                (FP_MAP.to_string(), MapType::ArrayOfMaps, 1),
+                (
+                    FP_COUNTS_MAP.to_string(),
+                    MapType::PercpuArray,
+                    super::super::xdp_fastpath::MAX_ENTRIES
+                ),
+                (STATS_MAP.to_string(), MapType::PercpuArray, 4),
+                (VERDICT_MAP.to_string(), MapType::PercpuArray, 1),
                 (XSKS_MAP.to_string(), MapType::Xskmap, MAX_QUEUES),
             ]
         );

@@ -236,6 +236,54 @@ fn egress<'t>(tables: &'t Tables, rx_tunnel: u32, tx: u32) -> Option<Plan<'t>> {
     })
 }
 
+/// A decap key whose valid packets the node path cross-connects and
+/// re-encapsulates onto a tunnel leaving the interface they came in on:
+/// what weft's XDP program may do in the kernel ([`kernel_flows`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelFlow {
+    /// The decap key.
+    pub key: Vxlan4Key,
+    /// The receiving tunnel's sw_if_index.
+    pub rx_tunnel: u32,
+    /// The egress tunnel's sw_if_index.
+    pub tx_tunnel: u32,
+    /// The egress tunnel's rewrite (its uplink is the receive interface).
+    pub encap: Vxlan4Encap,
+}
+
+/// The flows of [`resolve`] that a packet received on `uplink` takes back
+/// out of `uplink`, sorted by key: cross-connected tunnels only (bridged
+/// ones depend on the L2 FIB), and none unless `uplink` is up and routed
+/// (the receive interface [`outer_ok`] accepts). The checks are this
+/// node's, so the kernel takes exactly what this node would.
+pub fn kernel_flows(tables: &Tables, uplink: u32) -> Vec<KernelFlow> {
+    let Some(up) = tables.interface(uplink) else {
+        return Vec::new();
+    };
+    if !up.up || up.l2 != L2Mode::L3 || up.output != Output::Device {
+        return Vec::new();
+    }
+    let mut out: Vec<KernelFlow> = tables
+        .vxlan4
+        .keys()
+        .filter_map(|key| match resolve(tables, key)? {
+            Decap::Xconnect(pl)
+                if pl.encap.uplink == uplink && pl.encap.rewrite[6..12] == up.mac.0 =>
+            {
+                Some(KernelFlow {
+                    key: *key,
+                    rx_tunnel: pl.rx_tunnel,
+                    tx_tunnel: pl.tx_tunnel,
+                    encap: pl.encap.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|f| (f.key.remote, f.key.local, f.key.port, f.key.vni_word));
+    out
+}
+
 /// What l2-learn, l2-fwd and l2-output do with a bridged frame from `src`
 /// to `dst`: the plan when learning has nothing to write (the source is
 /// known on this tunnel, stamped this minute) and the destination is
