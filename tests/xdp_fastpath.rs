@@ -37,7 +37,7 @@ fn install(p: &XdpProgram, k: &KokoPg) -> Vec<KernelFlow> {
         .enumerate()
         .map(|(i, f)| (key_bytes(&f.key), value_bytes(&f.encap, i as u32)))
         .collect();
-    p.set_fastpath(&entries).unwrap();
+    p.fastpath().unwrap().set_fastpath(&entries).unwrap();
     flows
 }
 
@@ -159,7 +159,7 @@ fn compare(state: &str, k: &mut KokoPg, p: &XdpProgram, flows: Option<&[KernelFl
     let table = flows.is_some();
     let flows = flows.unwrap_or_default();
     let before: Vec<[u64; 4]> = (0..flows.len() as u32)
-        .map(|s| p.fastpath_counts(s).unwrap())
+        .map(|s| p.fastpath().unwrap().fastpath_counts(s).unwrap())
         .collect();
     let mut want = vec![[0u64; 4]; flows.len()];
     let mut taken = 0;
@@ -203,7 +203,7 @@ fn compare(state: &str, k: &mut KokoPg, p: &XdpProgram, flows: Option<&[KernelFl
         }
     }
     for (s, w) in want.iter().enumerate() {
-        let now = p.fastpath_counts(s as u32).unwrap();
+        let now = p.fastpath().unwrap().fastpath_counts(s as u32).unwrap();
         let moved: Vec<u64> = (0..4).map(|i| now[i] - before[s][i]).collect();
         assert_eq!(moved, w, "{state}: counts of slot {s}");
     }
@@ -285,17 +285,20 @@ fn program_rewrites_exactly_what_the_graph_sends() {
     k.config.set_interface_state(k.eth0_if, false).unwrap();
     assert!(kernel_flows(&k.config.tables().load(), k.eth0_if).is_empty());
     k.config.set_interface_state(k.eth0_if, true).unwrap();
-    p.clear_fastpath().unwrap();
+    p.fastpath().unwrap().clear_fastpath().unwrap();
     assert_eq!(compare("no table", &mut k, &p, None), 0);
 
     // The interface cannot transmit from XDP: nothing taken, each counted.
     install(&p, &k);
-    p.set_xdp_tx(false).unwrap();
-    let (_, no_tx0) = p.fastpath_stats().unwrap();
+    p.fastpath().unwrap().set_xdp_tx(false).unwrap();
+    let (_, no_tx0) = p.fastpath().unwrap().fastpath_stats().unwrap();
     let f = k.frame_from_koko1(&inner(1));
     let r = p.test_run_frame(&f).unwrap();
     assert_eq!((r.verdict, &r.frame), (Some(Verdict::Socket), &f));
-    assert_eq!(p.fastpath_stats().unwrap().1, no_tx0 + 1);
+    assert_eq!(
+        p.fastpath().unwrap().fastpath_stats().unwrap().1,
+        no_tx0 + 1
+    );
     k.run(&[]);
     assert_eq!(k.pool.in_use(), 0, "the graph leaked buffers");
 }
@@ -319,4 +322,37 @@ fn frames_not_for_weft_stay_with_the_host() {
     let r = p.test_run_frame(&f).unwrap();
     assert_eq!((r.verdict, r.frame), (Some(Verdict::Host), f));
     assert!(k.run(&[]).is_empty());
+}
+
+/// A veth end can transmit from XDP only while its peer runs NAPI:
+/// netdev's xdp-features say so, and follow the peer's GRO.
+#[test]
+fn xdp_transmit_follows_the_veth_peer() {
+    if !privileged("xdp_transmit_follows_the_veth_peer") {
+        return;
+    }
+    use weft::dataplane::io::netdev_genl::{XDP_ACT_BASIC, XDP_ACT_NDO_XMIT, xdp_features};
+    let a = common::Netns::new("xfa");
+    let b = common::Netns::new("xfb");
+    common::veth(&a, "xfa0", &b, "xfb0");
+    let ifindex = |ns: &common::Netns, dev: &str| -> u32 {
+        let out = ns.ip(&["-o", "link", "show", "dev", dev]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split(':').next().unwrap().trim().parse().unwrap()
+    };
+    let ix = ifindex(&a, "xfa0");
+    let features = || {
+        let _in = a.enter();
+        xdp_features(ix).unwrap()
+    };
+    b.exec_ok(&["ethtool", "-K", "xfb0", "gro", "off"]);
+    let f = features();
+    assert_ne!(f & XDP_ACT_BASIC, 0, "{f:#x}");
+    assert_eq!(f & XDP_ACT_NDO_XMIT, 0, "peer without NAPI: {f:#x}");
+    b.exec_ok(&["ethtool", "-K", "xfb0", "gro", "on"]);
+    let f = features();
+    assert_ne!(f & XDP_ACT_NDO_XMIT, 0, "peer with GRO: {f:#x}");
+    // An interface that does not exist is an error, not "no features".
+    let _in = a.enter();
+    assert!(xdp_features(999_999).is_err());
 }

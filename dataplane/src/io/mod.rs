@@ -2,6 +2,7 @@
 
 pub mod af_packet;
 pub mod af_xdp;
+pub mod netdev_genl;
 pub mod netlink;
 pub mod owner;
 pub mod pg;

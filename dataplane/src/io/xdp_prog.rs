@@ -377,8 +377,6 @@ struct Loaded {
     addrs: MapHandle,
     config: MapHandle,
     stats: MapHandle,
-    fp: MapHandle,
-    fp_counts: MapHandle,
     verdict: MapHandle,
 }
 
@@ -399,8 +397,6 @@ impl Loaded {
             addrs: map_handle(&obj, ADDRS_MAP)?,
             config: map_handle(&obj, CONFIG_MAP)?,
             stats: map_handle(&obj, STATS_MAP)?,
-            fp: map_handle(&obj, FP_MAP)?,
-            fp_counts: map_handle(&obj, FP_COUNTS_MAP)?,
             verdict: map_handle(&obj, VERDICT_MAP)?,
             obj,
         })
@@ -640,44 +636,31 @@ impl XdpProgram {
 
     /// Sets or clears L2 mode: when set, every frame is steered to weft.
     pub fn set_l2(&self, take_all: bool) -> Result<(), XdpError> {
-        self.set_flag(CFG_L2, take_all)
+        set_flag(&self.loaded.config, CFG_L2, take_all)
             .map_err(|source| XdpError::SetL2 { take_all, source })
     }
 
-    /// Sets or clears bits of `weft_config[0]` (a single word: the program
-    /// never reads it half-written).
-    fn set_flag(&self, bit: u32, on: bool) -> libbpf_rs::Result<()> {
-        let key = 0u32.to_ne_bytes();
-        let flags = self
-            .loaded
-            .config
-            .lookup(&key, MapFlags::ANY)?
-            .and_then(|v| v.try_into().ok())
-            .map_or(0, u32::from_ne_bytes);
-        let flags = if on { flags | bit } else { flags & !bit };
-        self.loaded
-            .config
-            .update(&key, &flags.to_ne_bytes(), MapFlags::ANY)
+    fn stat(&self, idx: u32) -> Result<u64, XdpError> {
+        stat(&self.loaded.stats, idx)
     }
 
-    /// Tells the fast path whether the interface can transmit from XDP
-    /// (`XDP_TX`): when it cannot, the packets it would take go to the
-    /// socket, counted ([`Self::fastpath_stats`]).
-    pub fn set_xdp_tx(&self, can: bool) -> Result<(), XdpError> {
-        self.set_flag(CFG_NO_TX, !can)
-            .map_err(|source| XdpError::SetConfig {
-                what: "XDP transmit",
-                source,
-            })
+    /// Handles on the fast path's maps, for the control plane to keep
+    /// apart from the program (the driver owns the program).
+    pub fn fastpath(&self) -> Result<FastpathMaps, XdpError> {
+        Ok(FastpathMaps {
+            fp: map_handle(&self.loaded.obj, FP_MAP)?,
+            fp_counts: map_handle(&self.loaded.obj, FP_COUNTS_MAP)?,
+            config: map_handle(&self.loaded.obj, CONFIG_MAP)?,
+            stats: map_handle(&self.loaded.obj, STATS_MAP)?,
+        })
     }
 
     /// Records every verdict, for [`Self::test_run_frame`].
     pub fn set_record_verdicts(&self, on: bool) -> Result<(), XdpError> {
-        self.set_flag(CFG_RECORD, on)
-            .map_err(|source| XdpError::SetConfig {
-                what: "verdict recording",
-                source,
-            })
+        set_flag(&self.loaded.config, CFG_RECORD, on).map_err(|source| XdpError::SetConfig {
+            what: "verdict recording",
+            source,
+        })
     }
 
     /// The longest frame the socket takes (a buffer's data room): the fast
@@ -695,94 +678,6 @@ impl XdpProgram {
                 what: "the longest frame",
                 source,
             })
-    }
-
-    /// Replaces the fast path's table with one holding `entries` (key and
-    /// value bytes, [`super::xdp_fastpath`]): a new map, filled, then put
-    /// in `weft_fp[0]` in one update, so a packet sees the old table or
-    /// the new one, never a mix. The kernel frees the old one once no
-    /// program run holds it.
-    pub fn set_fastpath(
-        &self,
-        entries: &[(
-            [u8; super::xdp_fastpath::KEY_LEN],
-            [u8; super::xdp_fastpath::VALUE_LEN],
-        )],
-    ) -> Result<(), XdpError> {
-        use super::xdp_fastpath::{KEY_LEN, MAX_ENTRIES, VALUE_LEN};
-        let err = |what| move |source| XdpError::Fastpath { what, source };
-        let opts = libbpf_sys::bpf_map_create_opts {
-            sz: std::mem::size_of::<libbpf_sys::bpf_map_create_opts>() as libbpf_sys::size_t,
-            map_flags: libbpf_sys::BPF_F_NO_PREALLOC,
-            ..Default::default()
-        };
-        let table = MapHandle::create(
-            libbpf_rs::MapType::Hash,
-            Some("weft_fp_table"),
-            KEY_LEN as u32,
-            VALUE_LEN as u32,
-            MAX_ENTRIES,
-            &opts,
-        )
-        .map_err(err("create"))?;
-        for (k, v) in entries {
-            table.update(k, v, MapFlags::ANY).map_err(err("fill"))?;
-        }
-        self.loaded
-            .fp
-            .update(
-                &0u32.to_ne_bytes(),
-                &table.as_fd().as_raw_fd().to_ne_bytes(),
-                MapFlags::ANY,
-            )
-            .map_err(err("install"))
-    }
-
-    /// Removes the fast path's table: every packet goes to the socket.
-    pub fn clear_fastpath(&self) -> Result<(), XdpError> {
-        ignore_not_found(self.loaded.fp.delete(&0u32.to_ne_bytes())).map_err(|source| {
-            XdpError::Fastpath {
-                what: "remove",
-                source,
-            }
-        })
-    }
-
-    /// The counts of fast path slot `slot`, summed over CPUs: packets,
-    /// received bytes, inner bytes, sent bytes.
-    pub fn fastpath_counts(&self, slot: u32) -> Result<[u64; 4], XdpError> {
-        let values = self
-            .loaded
-            .fp_counts
-            .lookup_percpu(&slot.to_ne_bytes(), MapFlags::ANY)
-            .map_err(|source| XdpError::Stats { source })?
-            .unwrap_or_default();
-        let mut out = [0u64; 4];
-        for cpu in &values {
-            for (i, o) in out.iter_mut().enumerate() {
-                let w = cpu
-                    .get(i * 8..i * 8 + 8)
-                    .and_then(|b| b.try_into().ok())
-                    .map_or(0, u64::from_ne_bytes);
-                *o = o.wrapping_add(w);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The fast path's own counters summed over CPUs: (frames it sent,
-    /// frames it left to the socket because the interface cannot transmit
-    /// from XDP).
-    pub fn fastpath_stats(&self) -> Result<(u64, u64), XdpError> {
-        Ok((self.stat(STAT_FASTPATH)?, self.stat(STAT_NO_TX)?))
-    }
-
-    fn stat(&self, idx: u32) -> Result<u64, XdpError> {
-        self.loaded
-            .stats
-            .lookup_percpu(&idx.to_ne_bytes(), MapFlags::ANY)
-            .map(|v| sum_percpu(v.as_deref().unwrap_or_default()))
-            .map_err(|source| XdpError::Stats { source })
     }
 
     /// The program's counters summed over CPUs: (frames steered to weft,
@@ -1224,6 +1119,129 @@ fn check_queue(queue: u32) -> Result<(), XdpError> {
     } else {
         Err(XdpError::QueueRange(queue))
     }
+}
+
+/// The maps of one program's fast path, held apart from the program: the
+/// control plane installs tables and reads counts through these while the
+/// driver owns the program.
+#[derive(Debug)]
+pub struct FastpathMaps {
+    fp: MapHandle,
+    fp_counts: MapHandle,
+    config: MapHandle,
+    stats: MapHandle,
+}
+
+impl FastpathMaps {
+    /// Tells the fast path whether the interface can transmit from XDP
+    /// (`XDP_TX`): when it cannot, the packets it would take go to the
+    /// socket, counted ([`Self::fastpath_stats`]).
+    pub fn set_xdp_tx(&self, can: bool) -> Result<(), XdpError> {
+        set_flag(&self.config, CFG_NO_TX, !can).map_err(|source| XdpError::SetConfig {
+            what: "XDP transmit",
+            source,
+        })
+    }
+
+    /// Replaces the fast path's table with one holding `entries` (key and
+    /// value bytes, [`super::xdp_fastpath`]): a new map, filled, then put
+    /// in `weft_fp[0]` in one update, so a packet sees the old table or
+    /// the new one, never a mix. The kernel frees the old one once no
+    /// program run holds it.
+    pub fn set_fastpath(
+        &self,
+        entries: &[(
+            [u8; super::xdp_fastpath::KEY_LEN],
+            [u8; super::xdp_fastpath::VALUE_LEN],
+        )],
+    ) -> Result<(), XdpError> {
+        use super::xdp_fastpath::{KEY_LEN, MAX_ENTRIES, VALUE_LEN};
+        let err = |what| move |source| XdpError::Fastpath { what, source };
+        let opts = libbpf_sys::bpf_map_create_opts {
+            sz: std::mem::size_of::<libbpf_sys::bpf_map_create_opts>() as libbpf_sys::size_t,
+            map_flags: libbpf_sys::BPF_F_NO_PREALLOC,
+            ..Default::default()
+        };
+        let table = MapHandle::create(
+            libbpf_rs::MapType::Hash,
+            Some("weft_fp_table"),
+            KEY_LEN as u32,
+            VALUE_LEN as u32,
+            MAX_ENTRIES,
+            &opts,
+        )
+        .map_err(err("create"))?;
+        for (k, v) in entries {
+            table.update(k, v, MapFlags::ANY).map_err(err("fill"))?;
+        }
+        self.fp
+            .update(
+                &0u32.to_ne_bytes(),
+                &table.as_fd().as_raw_fd().to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(err("install"))
+    }
+
+    /// Removes the fast path's table: every packet goes to the socket.
+    pub fn clear_fastpath(&self) -> Result<(), XdpError> {
+        ignore_not_found(self.fp.delete(&0u32.to_ne_bytes())).map_err(|source| XdpError::Fastpath {
+            what: "remove",
+            source,
+        })
+    }
+
+    /// The counts of fast path slot `slot`, summed over CPUs: packets,
+    /// received bytes, inner bytes, sent bytes.
+    pub fn fastpath_counts(&self, slot: u32) -> Result<[u64; 4], XdpError> {
+        let values = self
+            .fp_counts
+            .lookup_percpu(&slot.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|source| XdpError::Stats { source })?
+            .unwrap_or_default();
+        let mut out = [0u64; 4];
+        for cpu in &values {
+            for (i, o) in out.iter_mut().enumerate() {
+                let w = cpu
+                    .get(i * 8..i * 8 + 8)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u64::from_ne_bytes);
+                *o = o.wrapping_add(w);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The fast path's own counters summed over CPUs: (frames it sent,
+    /// frames it left to the socket because the interface cannot transmit
+    /// from XDP).
+    pub fn fastpath_stats(&self) -> Result<(u64, u64), XdpError> {
+        Ok((
+            stat(&self.stats, STAT_FASTPATH)?,
+            stat(&self.stats, STAT_NO_TX)?,
+        ))
+    }
+}
+
+/// Sets or clears bits of `weft_config[0]` (a single word: the program
+/// never reads it half-written). Called with the control-plane lock held,
+/// so two read-modify-writes never interleave.
+fn set_flag(config: &MapHandle, bit: u32, on: bool) -> libbpf_rs::Result<()> {
+    let key = 0u32.to_ne_bytes();
+    let flags = config
+        .lookup(&key, MapFlags::ANY)?
+        .and_then(|v| v.try_into().ok())
+        .map_or(0, u32::from_ne_bytes);
+    let flags = if on { flags | bit } else { flags & !bit };
+    config.update(&key, &flags.to_ne_bytes(), MapFlags::ANY)
+}
+
+/// Counter `idx` of `weft_stats`, summed over CPUs.
+fn stat(stats: &MapHandle, idx: u32) -> Result<u64, XdpError> {
+    stats
+        .lookup_percpu(&idx.to_ne_bytes(), MapFlags::ANY)
+        .map(|v| sum_percpu(v.as_deref().unwrap_or_default()))
+        .map_err(|source| XdpError::Stats { source })
 }
 
 /// The `weft_addrs` key of `addr`: the address in network byte order, as
