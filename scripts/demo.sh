@@ -336,9 +336,11 @@ done
 # for it the bridge port towards vpp1 finishes them, as a real wire would
 # carry them; AF_PACKET's virtio-net header says which checksums are still
 # to be done (and which frames are GSO super-frames), so weft completes
-# them itself and the offload stays on.
+# them itself and the offload stays on. GRO on the same port makes it run
+# NAPI, which a veth needs to receive what weft's XDP program forwards in
+# the kernel (XDP_TX); without it weft forwards everything itself.
 if [ "$host_interface" = 0 ]; then
-  run_quiet ip netns exec "$NS_BR" ethtool -K vpp1 tx off
+  run_quiet ip netns exec "$NS_BR" ethtool -K vpp1 tx off gro on
 fi
 run ip -n "$NS_KOKO1" addr add 10.99.0.1/24 dev eth0
 run ip -n "$NS_KOKO2" addr add 10.99.0.2/24 dev eth0

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::koko::{
     KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, tcp_transfer,
@@ -79,7 +79,10 @@ fn koko_demo_through_weftd() {
     // exist; once both are resolved no frame can be dropped for it.
     wait_resolved(&weftd);
     // The containers' IPv6 link-local chatter (DAD, MLD) may have reached
-    // weft before it resolved the remotes: count from here.
+    // weft before it resolved the remotes, and wait in vxlan4-hold until
+    // the worker next wakes (100 ms at most): let it leave, then count
+    // from here.
+    weftd.settle();
     weftd.ok("clear interfaces");
     weftd.ok("clear errors");
     weftd.ok("trace add af_xdp-input 4");
@@ -171,7 +174,49 @@ fn koko_demo_through_weftd() {
         "no error counter moved: {errors}"
     );
 
-    // The transfer went through vxlan4-fastpath.
+    // The transfer was forwarded in the kernel by weft's XDP program, and
+    // counted as if weft had forwarded it (the identities above).
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(
+        xdp.starts_with("xdp-fastpath: enabled\neth0/0: on, 2 flows\n"),
+        "{xdp}"
+    );
+    assert!(kernel_forwarded(&xdp) > 1000, "{xdp}");
+    let runtime = weftd.ok("show runtime");
+    assert!(runtime.contains("Thread 0 weft_xdp"), "{runtime}");
+    assert!(runtime.contains("xdp-fastpath"), "{runtime}");
+
+    // The bridge port stops running NAPI: weft sees it within a second or
+    // two and forwards everything itself again; and back.
+    let gro = |on: &str| {
+        topo.bridge
+            .exec_ok(&["ethtool", "-K", common::koko::VPP1_PORT, "gro", on]);
+    };
+    let state = |want: &str| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let xdp = weftd.ok("show vxlan xdp-fastpath");
+            if xdp.contains(want) {
+                return xdp;
+            }
+            assert!(Instant::now() < deadline, "waiting for `{want}`: {xdp}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    gro("off");
+    let off = state("eth0/0: off (no XDP transmit");
+    assert!(
+        off.contains("fell back to the graph for want of XDP transmit 1 times"),
+        "{off}"
+    );
+    assert!(
+        ping(&topo.test1, TEST2_IP, 2).status.success(),
+        "through the graph"
+    );
+    gro("on");
+    state("eth0/0: on, 2 flows");
+
+    // The XDP fast path off: the graph's own fast path carries a transfer.
     let fast = |weftd: &Weftd| -> u64 {
         let out = weftd.ok("show vxlan fastpath");
         out.trim()
@@ -181,8 +226,27 @@ fn koko_demo_through_weftd() {
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("show vxlan fastpath: {out:?}"))
     };
+    weftd.ok("set vxlan xdp-fastpath disable");
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(
+        xdp.starts_with("xdp-fastpath: disabled\neth0/0: off (disabled)"),
+        "{xdp}"
+    );
+    let kernel = kernel_forwarded(&xdp);
+    let before = fast(&weftd);
+    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 2 << 20);
+    assert!(got == sent, "2 MiB through vxlan4-fastpath");
     let taken = fast(&weftd);
-    assert!(taken > 1000, "the fast path took {taken} packets");
+    assert!(
+        taken - before > 1000,
+        "the fast path took {} packets",
+        taken - before
+    );
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "the XDP fast path is off"
+    );
     // With it off the node path carries a transfer as well, with the same
     // counter identities, and the fast path takes nothing more.
     weftd.ok("set vxlan fastpath disable");
@@ -207,6 +271,15 @@ fn koko_demo_through_weftd() {
     );
     let runtime = weftd.ok("show runtime");
     assert!(runtime.contains("l2-output"), "{runtime}");
+}
+
+/// What `show vxlan xdp-fastpath` says the kernel forwarded on eth0/0.
+fn kernel_forwarded(show: &str) -> u64 {
+    show.split("forwarded in the kernel ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("show vxlan xdp-fastpath: {show}"))
 }
 
 #[test]

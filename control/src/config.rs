@@ -47,6 +47,18 @@ use crate::interface::{InterfaceConfig, InterfaceKind};
 use crate::ip::{Ipv4Cidr, Neighbor, NeighborConfig, NeighborStats};
 use crate::vxlan::TunnelConfig;
 
+/// What a publish hook is.
+type PublishFn = dyn FnMut(&Arc<Tables>) + Send;
+
+/// A function [`Config::publish`] calls with every snapshot.
+pub struct PublishHook(Box<PublishFn>);
+
+impl std::fmt::Debug for PublishHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PublishHook")
+    }
+}
+
 /// Why an interface, IP or L2 operation was refused.
 ///
 /// The messages are VPP's, word for word, so the CLI can print
@@ -184,6 +196,11 @@ pub struct Config {
     pub(crate) bridges: crate::bridge::Bridges,
     /// Whether workers use vxlan4-fastpath (`set vxlan fastpath`).
     vxlan4_fastpath: bool,
+    /// Where weft's XDP program may forward (`set vxlan xdp-fastpath`).
+    xdp_fastpath: dataplane::tables::XdpFastpath,
+    /// Called with every snapshot published (weftd's XDP fast path
+    /// follows the configuration through it).
+    publish_hook: Option<PublishHook>,
     /// Keyed hasher that makes tunnel MACs look random.
     mac_hasher: RandomState,
     /// How many random MACs were handed out (the hasher's input).
@@ -208,6 +225,8 @@ impl Config {
             routes: BTreeMap::new(),
             bridges: crate::bridge::Bridges::default(),
             vxlan4_fastpath: true,
+            xdp_fastpath: dataplane::tables::XdpFastpath::default(),
+            publish_hook: None,
             mac_hasher: RandomState::new(),
             macs_made: 0,
         };
@@ -239,6 +258,45 @@ impl Config {
             self.vxlan4_fastpath = on;
             self.publish();
         }
+    }
+
+    /// Where weft's XDP fast path may run.
+    pub fn xdp_fastpath(&self) -> &dataplane::tables::XdpFastpath {
+        &self.xdp_fastpath
+    }
+
+    /// Turns weft's XDP fast path on or off, everywhere (`None`) or on one
+    /// interface (`set vxlan xdp-fastpath [<if>] enable|disable`), and
+    /// publishes. Off everywhere wins over on for one interface.
+    pub fn set_xdp_fastpath(
+        &mut self,
+        sw_if_index: Option<u32>,
+        on: bool,
+    ) -> Result<(), ConfigError> {
+        match sw_if_index {
+            None => self.xdp_fastpath.enabled = on,
+            Some(sw) => {
+                self.existing(sw)?;
+                let x = &mut self.xdp_fastpath;
+                match (x.off.binary_search(&sw), on) {
+                    (Ok(i), true) => {
+                        x.off.remove(i);
+                    }
+                    (Err(i), false) => x.off.insert(i, sw),
+                    _ => {}
+                }
+            }
+        }
+        self.publish();
+        Ok(())
+    }
+
+    /// Calls `hook` with the current snapshot and with every snapshot
+    /// published from now on, right after workers can see it.
+    pub fn set_publish_hook(&mut self, hook: impl FnMut(&Arc<Tables>) + Send + 'static) {
+        let mut hook = PublishHook(Box::new(hook));
+        (hook.0)(&self.handle.load_full());
+        self.publish_hook = Some(hook);
     }
 
     /// The handle snapshots are published to.
@@ -280,6 +338,7 @@ impl Config {
     pub(crate) fn remove_interface(&mut self, sw_if_index: u32) -> Option<InterfaceConfig> {
         self.leave_bridge(sw_if_index);
         let removed = take(&mut self.interfaces, sw_if_index)?;
+        self.xdp_fastpath.off.retain(|&i| i != sw_if_index);
         self.neighbors.retain(|&(i, _), _| i != sw_if_index);
         for ifc in self.interfaces.iter_mut().flatten() {
             if ifc.l2 == (L2Mode::Xconnect { peer: sw_if_index }) {
@@ -301,9 +360,12 @@ impl Config {
     /// generation.
     pub(crate) fn publish(&mut self) {
         self.generation += 1;
-        let tables = self.build_tables();
+        let tables = Arc::new(self.build_tables());
         log::debug!("publishing configuration generation {}", tables.generation);
-        self.handle.store(Arc::new(tables));
+        self.handle.store(tables.clone());
+        if let Some(hook) = &mut self.publish_hook {
+            (hook.0)(&tables);
+        }
     }
 
     /// The snapshot the model describes, with the current generation.
@@ -311,6 +373,7 @@ impl Config {
         let mut t = Tables {
             generation: self.generation,
             vxlan4_fastpath: self.vxlan4_fastpath,
+            xdp: self.xdp_fastpath.clone(),
             ..Tables::default()
         };
         t.interfaces = self

@@ -115,6 +115,28 @@ pub trait Runtime: Send {
     /// The buffer pool.
     fn pool(&self) -> &Arc<Pool>;
 
+    /// Every block of counters, for `show interface`, `show errors` and
+    /// `show runtime`: the workers' and, after them, what forwarding in the
+    /// kernel counted (weft's XDP fast path, as thread 0), brought up to
+    /// date first. Only the workers run a graph or hold traces.
+    fn counters(&self) -> Vec<WorkerInfo> {
+        self.workers()
+    }
+
+    /// A packet trace was armed (`trace add`) or cleared (`clear trace`):
+    /// while armed, packets must take the path that traces them.
+    fn trace_armed(&mut self, _armed: bool) {}
+
+    /// The lines of `show vxlan xdp-fastpath`: one block per interface
+    /// weft's XDP program is on.
+    fn xdp_fastpath_lines(&self, _config: &Config) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Runs every control-plane tick (100 ms): what the runtime watches
+    /// beyond the configuration.
+    fn tick(&mut self) {}
+
     /// `create interface af_xdp ...` (any [`DeviceArgs`]): opens the
     /// device, adds its interface to `config` and gives its queues to the
     /// workers, as a whole or not at all. Returns the new sw_if_index.

@@ -28,5 +28,6 @@ pub mod runtime;
 pub mod startup;
 pub mod weftd;
 pub mod worker;
+pub mod xdp_fastpath;
 
 pub use weftd::main;

@@ -105,6 +105,7 @@ pub fn spawn(
                         let mut r = cp.resolver.lock().expect("resolver lock");
                         r.tick(config, rt, Instant::now());
                         ager.tick(config, Instant::now());
+                        rt.tick();
                     });
                     next_tick = Instant::now() + TICK;
                 }

@@ -39,6 +39,7 @@ use crate::device::pg::{Pg, PgDevice};
 use crate::device::{Driver, DriverFactory, Drivers};
 use crate::linux::{self, mtu16};
 use crate::worker::{Polled, PolledHandle, Threads, WorkerHandle, Workers};
+use crate::xdp_fastpath::{self, KernelPathHandle};
 
 /// One receive queue of a device.
 #[derive(Debug)]
@@ -75,6 +76,8 @@ pub struct Runtime {
     devices: BTreeMap<u32, Device>,
     main_core: Option<usize>,
     config_changes: usize,
+    /// The XDP fast path of the AF_XDP devices.
+    kernel: KernelPathHandle,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -129,6 +132,7 @@ impl Runtime {
             devices: BTreeMap::new(),
             main_core: None,
             config_changes: 0,
+            kernel: KernelPathHandle::default(),
         }
     }
 
@@ -251,6 +255,28 @@ impl Runtime {
         mtu16((data - 14) as u32)
     }
 
+    /// The XDP fast path, for the configuration's publish hook
+    /// ([`Config::set_publish_hook`]): weftd installs it so that every
+    /// snapshot reaches the XDP programs.
+    pub fn kernel_path(&self) -> KernelPathHandle {
+        self.kernel.clone()
+    }
+
+    /// Gives device `sw_if_index`'s XDP fast path (if its driver has one)
+    /// to the kernel path.
+    fn attach_fastpath(&self, sw_if_index: u32) {
+        if let Some(dev) = self.devices.get(&sw_if_index)
+            && let Some((ifindex, maps)) = dev.driver.fastpath()
+        {
+            xdp_fastpath::lock(&self.kernel).attach(
+                sw_if_index,
+                dev.driver.host_if(),
+                ifindex,
+                maps,
+            );
+        }
+    }
+
     /// Pretends the main thread is pinned to `core` (for `show threads`).
     pub fn set_main_core(&mut self, core: Option<usize>) {
         self.main_core = core;
@@ -274,7 +300,7 @@ impl Runtime {
     /// closes them), then closes the device and forgets it.
     fn take_down(&mut self, sw_if_index: u32) {
         if let Some(mut dev) = self.devices.remove(&sw_if_index) {
-            detach(&mut *self.workers, sw_if_index, &mut dev);
+            detach(&mut *self.workers, &self.kernel, sw_if_index, &mut dev);
         }
     }
 
@@ -305,7 +331,7 @@ impl Runtime {
                 dev.ifindex.unwrap_or(0),
                 info.ifindex
             );
-            detach(&mut *self.workers, sw_if_index, dev);
+            detach(&mut *self.workers, &self.kernel, sw_if_index, dev);
         }
         if !dev.attached {
             match dev.driver.open(&self.pool, self.workers.len()) {
@@ -320,6 +346,14 @@ impl Runtime {
                     }
                     if let Some(ifc) = config.interface(sw_if_index) {
                         dev.driver.configure(ifc);
+                    }
+                    if let Some((ifindex, maps)) = dev.driver.fastpath() {
+                        xdp_fastpath::lock(&self.kernel).attach(
+                            sw_if_index,
+                            dev.driver.host_if(),
+                            ifindex,
+                            maps,
+                        );
                     }
                     log::info!(
                         "{name}: {} is back (ifindex {}); attached again",
@@ -366,7 +400,7 @@ impl Runtime {
             "{name}: {} is gone; detached, waiting for it to come back",
             dev.driver.host_if()
         );
-        detach(&mut *self.workers, sw_if_index, dev);
+        detach(&mut *self.workers, &self.kernel, sw_if_index, dev);
         let _ = config.set_link_state(sw_if_index, false);
     }
 }
@@ -402,9 +436,15 @@ fn place(workers: &mut dyn Workers, sw_if_index: u32, ports: Vec<Box<dyn Port>>)
     queues
 }
 
-/// Takes `dev`'s ports back from the workers (dropping them closes them)
-/// and closes it; it stays known, detached.
-fn detach(workers: &mut dyn Workers, sw_if_index: u32, dev: &mut Device) {
+/// Takes `dev`'s XDP fast path out, its ports back from the workers
+/// (dropping them closes them) and closes it; it stays known, detached.
+fn detach(
+    workers: &mut dyn Workers,
+    kernel: &KernelPathHandle,
+    sw_if_index: u32,
+    dev: &mut Device,
+) {
+    xdp_fastpath::lock(kernel).detach(sw_if_index);
     for q in dev.queues.drain(..) {
         drop(workers.remove_port(q.worker, sw_if_index));
     }
@@ -422,6 +462,28 @@ impl Drop for Runtime {
 impl control::runtime::Runtime for Runtime {
     fn workers(&self) -> Vec<WorkerInfo> {
         self.workers.infos()
+    }
+
+    fn counters(&self) -> Vec<WorkerInfo> {
+        let mut out = self.workers.infos();
+        out.extend(xdp_fastpath::lock(&self.kernel).info());
+        out
+    }
+
+    fn trace_armed(&mut self, armed: bool) {
+        xdp_fastpath::lock(&self.kernel).set_tracing(armed);
+    }
+
+    fn xdp_fastpath_lines(&self, config: &Config) -> Vec<String> {
+        xdp_fastpath::lock(&self.kernel).lines(|sw| {
+            config
+                .interface(sw)
+                .map_or_else(|| sw.to_string(), |i| i.name.clone())
+        })
+    }
+
+    fn tick(&mut self) {
+        xdp_fastpath::lock(&self.kernel).tick();
     }
 
     fn pool(&self) -> &Arc<Pool> {
@@ -475,6 +537,7 @@ impl control::runtime::Runtime for Runtime {
                 on_linux: opened.ifindex.is_some(),
             },
         );
+        self.attach_fastpath(sw_if_index);
         Ok(sw_if_index)
     }
 

@@ -137,10 +137,13 @@ fn run(startup: &Startup) -> Result<(), String> {
         pool.backing()
     );
     let tables = new_handle();
-    let config = Config::new(tables.clone());
+    let mut config = Config::new(tables.clone());
     let (punt_tx, punt_rx) = punt_channel(PUNT_QUEUE);
     let rt = Runtime::start(&pool, &tables, &placement.workers, &punt_tx)
         .map_err(|e| format!("starting workers: {e}"))?;
+    // Every snapshot reaches the XDP programs' fast path tables.
+    let kernel = rt.kernel_path();
+    config.set_publish_hook(move |t| crate::xdp_fastpath::lock(&kernel).published(t));
     for (i, core) in placement.workers.iter().enumerate() {
         match core {
             Some(c) => log::info!("worker {i} pinned to core {c}"),

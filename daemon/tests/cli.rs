@@ -1189,3 +1189,59 @@ fn vxlan_fastpath_toggles_and_publishes() {
         serde_json::from_str(&r.cli.execute_json("show vxlan fastpath").unwrap()).unwrap();
     assert_eq!(j, serde_json::json!({"enabled": true, "packets": 0}));
 }
+
+/// `set vxlan xdp-fastpath`: on by default, off globally or per interface,
+/// in the snapshot the XDP programs follow; bad lines change nothing. (pg
+/// devices have no XDP program: `show` lists no interface.)
+#[test]
+fn xdp_fastpath_switches() {
+    let r = Rig::koko();
+    let snap = |r: &Rig| {
+        control::cli::exec::lock(r.cli.state())
+            .config
+            .tables()
+            .load()
+            .xdp
+            .clone()
+    };
+    assert!(snap(&r).on(1), "on by default");
+    assert_eq!(r.ok("show vxlan xdp-fastpath"), "xdp-fastpath: enabled\n");
+    r.ok("set vxlan xdp-fastpath eth0 disable");
+    assert!(!snap(&r).on(1) && snap(&r).on(2));
+    r.ok("set vxlan xdp-fastpath disable");
+    assert!(!snap(&r).on(2));
+    assert_eq!(r.ok("show vxlan xdp-fastpath"), "xdp-fastpath: disabled\n");
+    r.ok("set vxlan xdp-fastpath enable");
+    assert!(!snap(&r).on(1) && snap(&r).on(2), "eth0 stays off");
+    r.ok("set vxlan xdp-fastpath enable eth0");
+    assert!(snap(&r).on(1));
+    for (line, err) in [
+        (
+            "set vxlan xdp-fastpath",
+            "set vxlan xdp-fastpath: expected enable or disable",
+        ),
+        (
+            "set vxlan xdp-fastpath eth0",
+            "set vxlan xdp-fastpath: expected enable or disable",
+        ),
+        (
+            "set vxlan xdp-fastpath eth9 disable",
+            "unknown input `eth9 disable'",
+        ),
+        ("set vxlan xdp-fastpath on", "unknown input `on'"),
+        ("show vxlan xdp-fastpath x", "unknown input `x'"),
+    ] {
+        assert_eq!(r.err(line), err, "{line}");
+    }
+    assert!(snap(&r).on(1), "the failed lines changed nothing");
+    // A deleted interface's switch goes with it.
+    r.ok("create loopback interface");
+    r.ok("set vxlan xdp-fastpath loop0 disable");
+    let loop0 = control::cli::exec::lock(r.cli.state())
+        .config
+        .interface_index("loop0")
+        .unwrap();
+    assert!(!snap(&r).on(loop0));
+    r.ok("delete loopback interface intfc loop0");
+    assert!(snap(&r).off.is_empty(), "{:?}", snap(&r));
+}

@@ -21,7 +21,8 @@
 // tunnel with a resolved next hop on this same interface is rewritten here
 // exactly as weft's graph would rewrite it (vxlan4-fastpath: the same checks,
 // the egress tunnel's 50-byte outer header, the same flow-hash UDP source
-// port, IPv4 length and checksum) and sent back out with XDP_TX. The table
+// port, IPv4 length and checksum) and sent back out of the interface
+// (XDP_REDIRECT through weft_tx_port). The table
 // (weft_fp[0], a hash map from the decap key to the egress rewrite) is built
 // by the control plane from its configuration snapshot and swapped whole, so
 // no packet sees a half-written entry; no table, no entry or any check
@@ -41,11 +42,8 @@
 
 // Bit 0 of weft_config[0]: the interface is in L2 mode, take everything.
 #define WEFT_CFG_L2 (1u << 0)
-// Bit 1: the interface cannot transmit from XDP (a veth whose peer runs no
-// NAPI): packets the fast path would take go to weft's socket, counted.
-#define WEFT_CFG_NO_TX (1u << 1)
 // Bit 2: record each verdict in weft_verdict (tests, BPF_PROG_TEST_RUN).
-#define WEFT_CFG_RECORD (1u << 2)
+#define WEFT_CFG_RECORD (1u << 1)
 // weft_config[1]: the longest frame weft's socket receives (a buffer's data
 // room); a longer one is left to the socket, which drops and counts it.
 #define WEFT_CFG_MAX_FRAME 1
@@ -55,9 +53,7 @@
 #define WEFT_STAT_PASSED 1
 // Rewritten and sent by the fast path.
 #define WEFT_STAT_FASTPATH 2
-// Taken by the fast path but not sent for WEFT_CFG_NO_TX: to the socket.
-#define WEFT_STAT_NO_TX 3
-#define WEFT_STATS 4
+#define WEFT_STATS 3
 
 // Verdicts recorded in weft_verdict.
 #define WEFT_VERDICT_PASS 1
@@ -108,7 +104,7 @@ struct {
 
 // Per-CPU counters: [0] steered to weft (redirect attempted, whether or not a
 // socket was on the queue), [1] passed to the kernel, [2] sent by the fast
-// path, [3] left to the socket for WEFT_CFG_NO_TX.
+// path.
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WEFT_STATS);
@@ -170,6 +166,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fp_count);
 } weft_fp_counts SEC(".maps");
+
+// [0]: the interface the fast path sends on: this one. A redirect through a
+// devmap rather than XDP_TX, because the redirect's flush wakes the receiving
+// end: a veth peer with GRO but no XDP program of its own leaves frames sent
+// with XDP_TX in its ring until something else wakes it.
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} weft_tx_port SEC(".maps");
 
 // [0]: the last verdict (WEFT_VERDICT_*), written when WEFT_CFG_RECORD is
 // set: BPF_PROG_TEST_RUN cannot tell a redirect to the socket from one that
@@ -291,7 +298,8 @@ static __always_inline int header20_ok(const __u8 *ip)
 	return sum != 0 && sum % 0xffff == 0;
 }
 
-// The fast path: XDP_TX with the frame rewritten, or -1 to leave it to the
+// The fast path: a redirect back out of this interface with the frame
+// rewritten, or -1 to leave it to the
 // socket unchanged. The checks are vxlan4-fastpath's outer_ok() and
 // resolve(), with what resolve() looks up in the table.
 static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
@@ -334,6 +342,8 @@ static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
 	e = bpf_map_lookup_elem(table, &key);
 	if (!e)
 		return -1;
+	if (!bpf_map_lookup_elem(&weft_tx_port, &zero))
+		return -1;
 	// Ethernet unicast to this interface: the egress rewrite's source MAC,
 	// this interface's (the table holds only tunnels that leave here).
 	if (h[0] != e->rewrite[6] || h[1] != e->rewrite[7] || h[2] != e->rewrite[8] ||
@@ -342,10 +352,6 @@ static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
 	inner_len = total - 36;
 	if (inner_len > e->max_inner)
 		return -1;
-	if (flags & WEFT_CFG_NO_TX) {
-		count(WEFT_STAT_NO_TX);
-		return -1;
-	}
 	hash = flow_hash(h + FP_OUTER, inner_len, data_end);
 	__builtin_memcpy(h, e->rewrite, FP_OUTER);
 	// IPv4 total length and checksum, UDP source port and length, as
@@ -376,7 +382,7 @@ static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
 	}
 	count(WEFT_STAT_FASTPATH);
 	record(flags, WEFT_VERDICT_TX);
-	return XDP_TX;
+	return bpf_redirect_map(&weft_tx_port, 0, 0);
 }
 
 static __always_inline int is_weft_addr(__u32 addr)

@@ -229,6 +229,34 @@ pub struct Tables {
     pub vxlan4_fastpath: bool,
     /// Bridge domains and the MAC table.
     pub l2: L2Tables,
+    /// Where weft's XDP program may forward in the kernel.
+    pub xdp: XdpFastpath,
+}
+
+/// The switches of weft's XDP fast path (`set vxlan xdp-fastpath`): on
+/// by default, off globally or per interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XdpFastpath {
+    /// Off everywhere when false.
+    pub enabled: bool,
+    /// Interfaces (sw_if_index) it is off on, sorted.
+    pub off: Vec<u32>,
+}
+
+impl Default for XdpFastpath {
+    fn default() -> Self {
+        XdpFastpath {
+            enabled: true,
+            off: Vec::new(),
+        }
+    }
+}
+
+impl XdpFastpath {
+    /// Whether the fast path may run on `sw_if_index`.
+    pub fn on(&self, sw_if_index: u32) -> bool {
+        self.enabled && self.off.binary_search(&sw_if_index).is_err()
+    }
 }
 
 impl Default for Tables {
@@ -242,6 +270,7 @@ impl Default for Tables {
             tunnels: Vec::new(),
             vxlan4_fastpath: true,
             l2: L2Tables::default(),
+            xdp: XdpFastpath::default(),
         }
     }
 }

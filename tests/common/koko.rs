@@ -273,13 +273,15 @@ pub fn segment(bridge: &Netns, hosts: &[(&Netns, &str, &str)], vpp1: &Netns, wir
 
 /// Plugs `host` into the bridge: its eth0 is a veth whose peer, `port`, is
 /// a port of `br0`. Both ends are up: XDP on vpp1's eth0 needs its peer up
-/// to receive anything. With `wire_checksums` the port's tx checksum
-/// offload is off (see [`KokoOptions::wire_checksums`]).
+/// to receive anything. With `wire_checksums` the port is set up as an
+/// AF_XDP forwarder needs it (docs/af_xdp.md): tx checksum offload off
+/// (see [`KokoOptions::wire_checksums`]) and GRO on, so that the port runs
+/// NAPI and receives what weft's XDP program sends back with `XDP_TX`.
 pub fn plug(bridge: &Netns, host: &Netns, port: &str, wire_checksums: bool) {
     veth(host, ETH0, bridge, port);
     bridge.ip(&["link", "set", port, "master", BRIDGE]);
     if wire_checksums {
-        bridge.exec_ok(&["ethtool", "-K", port, "tx", "off"]);
+        bridge.exec_ok(&["ethtool", "-K", port, "tx", "off", "gro", "on"]);
     }
 }
 

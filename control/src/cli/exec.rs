@@ -99,7 +99,7 @@ impl State {
     /// Interface counters of `sw_if_index` summed over workers.
     pub fn if_counters_raw(&self, sw_if_index: u32) -> [u64; IF_COUNTERS] {
         let mut sum = [0u64; IF_COUNTERS];
-        for w in self.runtime.workers() {
+        for w in self.runtime.counters() {
             for (s, v) in sum.iter_mut().zip(w.stats.interfaces.snapshot(sw_if_index)) {
                 *s = s.wrapping_add(v);
             }

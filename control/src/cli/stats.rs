@@ -36,7 +36,7 @@ struct ErrorRow {
 fn error_rows(st: &State) -> Vec<ErrorRow> {
     let mut rows = Vec::new();
     let device = st.runtime.device_counters();
-    for w in st.runtime.workers() {
+    for w in st.runtime.counters() {
         for (ni, info) in w.stats.node_infos.iter().enumerate() {
             for (ci, desc) in info.counters.iter().enumerate() {
                 let base = st
@@ -120,7 +120,7 @@ fn show_errors_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdE
 
 fn clear_errors(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     input.end()?;
-    for w in st.runtime.workers() {
+    for w in st.runtime.counters() {
         for (ni, info) in w.stats.node_infos.iter().enumerate() {
             for ci in 0..info.counters.len() {
                 st.baselines
@@ -182,7 +182,7 @@ struct ThreadRuntime {
 fn runtime_rows(st: &State) -> Vec<ThreadRuntime> {
     let dt = st.baselines.runtime_since.elapsed().as_secs_f64().max(1e-9);
     let placement = st.runtime.rx_placement();
-    let workers = st.runtime.workers();
+    let workers = st.runtime.counters();
     let mut out = Vec::new();
     for (wi, w) in workers.iter().enumerate() {
         let mut nodes = Vec::new();
@@ -347,7 +347,7 @@ fn show_runtime_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, Cmd
 
 fn clear_runtime(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     input.end()?;
-    for w in st.runtime.workers() {
+    for w in st.runtime.counters() {
         for (ni, n) in w.stats.nodes.iter().enumerate() {
             st.baselines.runtime.insert(
                 (w.thread_index, ni),

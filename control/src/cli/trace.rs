@@ -54,6 +54,8 @@ fn trace_add(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> 
     for w in &workers {
         w.trace.add_budget(info.name, n);
     }
+    // What is traced must take the path weft traces: the graph.
+    st.runtime.trace_armed(true);
     Ok(String::new())
 }
 
@@ -98,6 +100,7 @@ fn clear_trace(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError
     for w in st.runtime.workers() {
         w.trace.clear();
     }
+    st.runtime.trace_armed(false);
     Ok(String::new())
 }
 

@@ -7,6 +7,8 @@
 //! show vxlan tunnel [raw]
 //! set vxlan fastpath enable|disable      (weft's own)
 //! show vxlan fastpath                    (weft's own)
+//! set vxlan xdp-fastpath [<interface>] enable|disable   (weft's own)
+//! show vxlan xdp-fastpath                (weft's own)
 //! ```
 //!
 //! Keywords come in any order; every check of VPP's CLI runs, in VPP's
@@ -330,9 +332,70 @@ fn show_vxlan_fastpath_json(st: &mut State, input: &mut Input<'_>) -> Result<Val
     }))
 }
 
+/// `set vxlan xdp-fastpath [<interface>] enable|disable`: whether weft's
+/// XDP program forwards established cross-connects in the kernel, on every
+/// interface or on one (weft's own command; docs/af_xdp.md).
+fn set_vxlan_xdp_fastpath(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut sw_if_index = None;
+    let mut on = None;
+    while !input.at_end() {
+        if input.keyword("enable") {
+            on = Some(true);
+        } else if input.keyword("disable") {
+            on = Some(false);
+        } else if sw_if_index.is_none()
+            && let Some(sw) = input.interface(&st.config)
+        {
+            sw_if_index = Some(sw);
+        } else {
+            return Err(input.end().expect_err("input is left"));
+        }
+    }
+    let Some(on) = on else {
+        return Err(CmdError::failed("expected enable or disable"));
+    };
+    st.config.set_xdp_fastpath(sw_if_index, on)?;
+    Ok(String::new())
+}
+
+/// `show vxlan xdp-fastpath`: the switches, then each AF_XDP interface's
+/// state and counts.
+fn show_vxlan_xdp_fastpath(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    let x = st.config.xdp_fastpath();
+    let mut s = format!(
+        "xdp-fastpath: {}\n",
+        if x.enabled { "enabled" } else { "disabled" }
+    );
+    for line in st.runtime.xdp_fastpath_lines(&st.config) {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    Ok(s)
+}
+
 /// The VXLAN commands.
 pub fn commands() -> Vec<Command> {
     vec![
+        Command::locked(
+            "set vxlan xdp-fastpath",
+            "set vxlan xdp-fastpath [<interface>] enable|disable",
+            set_vxlan_xdp_fastpath,
+        )
+        .args(&[
+            Arg::Interface,
+            Arg::Keyword(
+                "enable",
+                "established cross-connects forwarded by weft's XDP program (default)",
+            ),
+            Arg::Keyword("disable", "every packet to weft's socket and graph"),
+        ])
+        .mutates(),
+        Command::locked(
+            "show vxlan xdp-fastpath",
+            "show vxlan xdp-fastpath",
+            show_vxlan_xdp_fastpath,
+        ),
         Command::locked(
             "set vxlan fastpath",
             "set vxlan fastpath enable|disable",

@@ -102,6 +102,8 @@ impl Driver for AfXdp {
             Some(false) => CopyMode::Copy,
         };
         let prog = XdpProgram::attach(link.ifindex).map_err(self.err_xdp())?;
+        prog.set_max_frame(af_xdp::max_frame_len(pool) as u32)
+            .map_err(self.err_xdp())?;
         if prog.mode() == XdpMode::Generic {
             log::info!("{host_if}: native XDP unavailable, using generic (SKB) mode");
         }
@@ -187,6 +189,17 @@ impl Driver for AfXdp {
             match a.prog.set_l2(l2) {
                 Ok(()) => a.l2 = l2,
                 Err(e) => log::error!("{host_if}: {e}"),
+            }
+        }
+    }
+
+    fn fastpath(&self) -> Option<(u32, dataplane::io::xdp_prog::FastpathMaps)> {
+        let a = self.open.as_ref()?;
+        match a.prog.fastpath() {
+            Ok(maps) => Some((a.ifindex, maps)),
+            Err(e) => {
+                log::error!("{}: {e}", self.args.host_if);
+                None
             }
         }
     }

@@ -98,6 +98,12 @@ pub trait Driver: Send + Debug {
         Err(DeviceError::MtuFixed(self.host_if().to_string()))
     }
 
+    /// The maps of the device's XDP fast path and its Linux interface
+    /// index, if it has one (AF_XDP).
+    fn fastpath(&self) -> Option<(u32, dataplane::io::xdp_prog::FastpathMaps)> {
+        None
+    }
+
     /// The driver's own counters, per receive queue (queue 0 first), as
     /// (description, count) rows of its input node in `show errors`.
     fn counters(&self) -> Vec<Vec<(&'static CounterDesc, u64)>> {

@@ -10,7 +10,96 @@
 //! what vxlan4-fastpath does with the same plan; the differential test
 //! (`tests/xdp_fastpath.rs`) runs both on the same frames.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crate::graph::{NodeInfo, NodeKind};
+use crate::nodes::{l2_input, l2_output, vxlan4_encap, vxlan4_input};
+use crate::stats::{DEFAULT_MAX_INTERFACES, IfCounter, WorkerStats};
 use crate::tables::{VXLAN4_REWRITE_LEN, Vxlan4Encap, Vxlan4Key};
+
+crate::counters! {
+    /// Counters of xdp-fastpath, the kernel's part of weft.
+    pub enum Counter {
+        /// Rewritten and sent by weft's XDP program (`XDP_TX`).
+        Sent = ("packets forwarded in the kernel", Info),
+    }
+}
+
+/// `xdp-fastpath` as `show runtime` and `show errors` list it: one call
+/// per packet (XDP runs once per frame); no clocks.
+pub static INFO: NodeInfo = NodeInfo {
+    name: "xdp-fastpath",
+    kind: NodeKind::Internal,
+    next_nodes: &[],
+    counters: Counter::DESCS,
+};
+
+/// What the kernel forwarded, as counters: a block laid out as a worker's
+/// (the graph's nodes, then xdp-fastpath), written only by the control
+/// plane when it reads the program's per-CPU counts, so that `show
+/// interface`, `show errors` and `show runtime` add it to the workers'.
+#[derive(Debug)]
+pub struct KernelCounters {
+    /// The block.
+    pub stats: Arc<WorkerStats>,
+    /// Graph indices of vxlan4-input, l2-input, l2-output, vxlan4-encap
+    /// and xdp-fastpath.
+    nodes: [usize; 5],
+}
+
+impl Default for KernelCounters {
+    fn default() -> Self {
+        let mut infos = crate::nodes::standard_graph(&[]).node_infos();
+        infos.push(&INFO);
+        let at = |name: &str| infos.iter().position(|i| i.name == name).unwrap_or(0);
+        let nodes = [
+            at("vxlan4-input"),
+            at("l2-input"),
+            at("l2-output"),
+            at("vxlan4-encap"),
+            infos.len() - 1,
+        ];
+        KernelCounters {
+            stats: Arc::new(WorkerStats::new(infos, DEFAULT_MAX_INTERFACES)),
+            nodes,
+        }
+    }
+}
+
+impl KernelCounters {
+    /// Adds what the program forwarded from `rx_tunnel` to `tx_tunnel` on
+    /// `uplink`: `d` = packets, received bytes, inner bytes, sent bytes
+    /// (one slot's counts). The same counters the graph moves for them:
+    /// rx, ip4 and tx of the uplink, rx of the receiving tunnel, tx of the
+    /// egress one (inner bytes), and the four forwarding node counters.
+    pub fn add_forwarded(&self, uplink: u32, rx_tunnel: u32, tx_tunnel: u32, d: [u64; 4]) {
+        let [n, rx_bytes, inner, tx_bytes] = d;
+        if n == 0 {
+            return;
+        }
+        let ifc = &self.stats.interfaces;
+        ifc.add_combined(uplink, IfCounter::RxPackets, n, rx_bytes);
+        ifc.add(uplink, IfCounter::Ip4, n);
+        ifc.add_combined(rx_tunnel, IfCounter::RxPackets, n, inner);
+        ifc.add_combined(tx_tunnel, IfCounter::TxPackets, n, inner);
+        ifc.add_combined(uplink, IfCounter::TxPackets, n, tx_bytes);
+        let [vin, l2in, l2out, encap, xdp] = self.nodes;
+        let count = |node: usize, c: usize| {
+            if let Some(v) = self.stats.nodes.get(node).and_then(|s| s.counters.get(c)) {
+                v.fetch_add(n, Ordering::Relaxed);
+            }
+        };
+        count(vin, vxlan4_input::Counter::Decapsulated as usize);
+        count(l2in, l2_input::Counter::Packets as usize);
+        count(l2out, l2_output::Counter::Packets as usize);
+        count(encap, vxlan4_encap::Counter::Encapsulated as usize);
+        count(xdp, Counter::Sent as usize);
+        if let Some(s) = self.stats.nodes.get(xdp) {
+            s.add(n, n, 0);
+        }
+    }
+}
 
 /// Bytes of a key (`struct fp_key`).
 pub const KEY_LEN: usize = 16;

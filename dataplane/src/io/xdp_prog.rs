@@ -104,14 +104,12 @@ const STATS_MAP: &str = "weft_stats";
 const FP_MAP: &str = "weft_fp";
 const FP_COUNTS_MAP: &str = "weft_fp_counts";
 const VERDICT_MAP: &str = "weft_verdict";
+const TX_PORT_MAP: &str = "weft_tx_port";
 
 /// Bit of `weft_config[0]`: the interface is in L2 mode, take everything.
 const CFG_L2: u32 = 1 << 0;
-/// Bit of `weft_config[0]`: the interface cannot transmit from XDP; the
-/// fast path leaves what it would take to the socket, counted.
-const CFG_NO_TX: u32 = 1 << 1;
 /// Bit of `weft_config[0]`: record every verdict in `weft_verdict`.
-const CFG_RECORD: u32 = 1 << 2;
+const CFG_RECORD: u32 = 1 << 1;
 /// Index of the longest frame in `weft_config`.
 const CFG_MAX_FRAME: u32 = 1;
 
@@ -121,8 +119,6 @@ const STAT_REDIRECTED: u32 = 0;
 const STAT_PASSED: u32 = 1;
 /// Index of the "sent by the fast path" counter in `weft_stats`.
 const STAT_FASTPATH: u32 = 2;
-/// Index of the "fast path could not transmit" counter in `weft_stats`.
-const STAT_NO_TX: u32 = 3;
 
 /// The object file, 8-byte aligned for libelf.
 #[repr(C, align(8))]
@@ -378,6 +374,7 @@ struct Loaded {
     config: MapHandle,
     stats: MapHandle,
     verdict: MapHandle,
+    tx_port: MapHandle,
 }
 
 impl Loaded {
@@ -398,6 +395,7 @@ impl Loaded {
             config: map_handle(&obj, CONFIG_MAP)?,
             stats: map_handle(&obj, STATS_MAP)?,
             verdict: map_handle(&obj, VERDICT_MAP)?,
+            tx_port: map_handle(&obj, TX_PORT_MAP)?,
             obj,
         })
     }
@@ -454,7 +452,7 @@ impl AsFd for LinkFd {
 /// What the program did with a frame ([`XdpProgram::test_run_frame`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestRun {
-    /// The XDP action returned (`XDP_PASS` 2, `XDP_TX` 3, `XDP_REDIRECT` 4).
+    /// The XDP action returned (`XDP_PASS` 2, `XDP_REDIRECT` 4).
     pub action: u32,
     /// What the program recorded.
     pub verdict: Option<Verdict>,
@@ -469,7 +467,8 @@ pub enum Verdict {
     Host,
     /// To weft's AF_XDP socket, unchanged (the graph).
     Socket,
-    /// Rewritten by the fast path and sent back out (`XDP_TX`).
+    /// Rewritten by the fast path and sent back out of the interface
+    /// (`XDP_REDIRECT` through `weft_tx_port`).
     Tx,
 }
 
@@ -557,14 +556,16 @@ impl XdpProgram {
             );
         }
         let link_id = xdp_link_id(ifindex, prog_id);
-        Ok(XdpProgram {
+        let prog = XdpProgram {
             link: Some(link),
             link_id,
             loaded,
             ifindex,
             mode,
             stale: stale.map(|(id, _)| id),
-        })
+        };
+        prog.set_tx_port(ifindex)?;
+        Ok(prog)
     }
 
     /// How the program is attached.
@@ -650,7 +651,6 @@ impl XdpProgram {
         Ok(FastpathMaps {
             fp: map_handle(&self.loaded.obj, FP_MAP)?,
             fp_counts: map_handle(&self.loaded.obj, FP_COUNTS_MAP)?,
-            config: map_handle(&self.loaded.obj, CONFIG_MAP)?,
             stats: map_handle(&self.loaded.obj, STATS_MAP)?,
         })
     }
@@ -661,6 +661,18 @@ impl XdpProgram {
             what: "verdict recording",
             source,
         })
+    }
+
+    /// The interface the fast path sends on (`weft_tx_port[0]`): the one
+    /// the program is attached to ([`Self::attach`] sets it).
+    pub fn set_tx_port(&self, ifindex: u32) -> Result<(), XdpError> {
+        self.loaded
+            .tx_port
+            .update(&0u32.to_ne_bytes(), &ifindex.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|source| XdpError::SetConfig {
+                what: "the transmit port",
+                source,
+            })
     }
 
     /// The longest frame the socket takes (a buffer's data room): the fast
@@ -1128,21 +1140,10 @@ fn check_queue(queue: u32) -> Result<(), XdpError> {
 pub struct FastpathMaps {
     fp: MapHandle,
     fp_counts: MapHandle,
-    config: MapHandle,
     stats: MapHandle,
 }
 
 impl FastpathMaps {
-    /// Tells the fast path whether the interface can transmit from XDP
-    /// (`XDP_TX`): when it cannot, the packets it would take go to the
-    /// socket, counted ([`Self::fastpath_stats`]).
-    pub fn set_xdp_tx(&self, can: bool) -> Result<(), XdpError> {
-        set_flag(&self.config, CFG_NO_TX, !can).map_err(|source| XdpError::SetConfig {
-            what: "XDP transmit",
-            source,
-        })
-    }
-
     /// Replaces the fast path's table with one holding `entries` (key and
     /// value bytes, [`super::xdp_fastpath`]): a new map, filled, then put
     /// in `weft_fp[0]` in one update, so a packet sees the old table or
@@ -1212,14 +1213,9 @@ impl FastpathMaps {
         Ok(out)
     }
 
-    /// The fast path's own counters summed over CPUs: (frames it sent,
-    /// frames it left to the socket because the interface cannot transmit
-    /// from XDP).
-    pub fn fastpath_stats(&self) -> Result<(u64, u64), XdpError> {
-        Ok((
-            stat(&self.stats, STAT_FASTPATH)?,
-            stat(&self.stats, STAT_NO_TX)?,
-        ))
+    /// Frames the fast path rewrote and sent, summed over CPUs.
+    pub fn fastpath_sent(&self) -> Result<u64, XdpError> {
+        stat(&self.stats, STAT_FASTPATH)
     }
 }
 
@@ -1313,7 +1309,8 @@ mod tests {
                     MapType::PercpuArray,
                     super::super::xdp_fastpath::MAX_ENTRIES
                 ),
-                (STATS_MAP.to_string(), MapType::PercpuArray, 4),
+                (STATS_MAP.to_string(), MapType::PercpuArray, 3),
+                (TX_PORT_MAP.to_string(), MapType::Devmap, 1),
                 (VERDICT_MAP.to_string(), MapType::PercpuArray, 1),
                 (XSKS_MAP.to_string(), MapType::Xskmap, MAX_QUEUES),
             ]
