@@ -3,7 +3,7 @@
 # against a no-op AF_XDP reflector, on one hairpin topology, in one run.
 #
 #   benches/e2e.sh [--quick] [--runs N] [--duration S] [--sizes "60 512 1400"]
-#                  [--duts "limit weft weft-bridge weft-hif kernel"] [--flows N] [--no-build]
+#                  [--duts "limit xdp-bound weft weft-graph weft-bridge weft-hif kernel"] [--flows N] [--no-build]
 #                  [--out DIR] [--no-docs] [--bin-dir DIR] [--prefix P]
 #
 # Needs root (network namespaces, XDP). Installs what is missing with apt,
@@ -13,9 +13,14 @@
 #   namespace wbe-gen                      namespace wbe-dut
 #   ┌──────────────────────────────┐       ┌──────────────────────────┐
 #   │ weft-pktgen gen  (AF_XDP tx) │       │ DUT on core 1:           │
-#   │   VXLAN VNI 11, A -> DUT     ├─veth──┤  limit:  reflector       │
-#   │ weft-pktgen sink (XDP, drop) │       │  weft:   weftd, VNI 11   │
-#   │   counts VNI 12 (B) frames   │       │          xconnect VNI 12 │
+#   │   VXLAN VNI 11, A -> DUT     ├─veth──┤  limit:  AF_XDP reflector│
+#   │ weft-pktgen sink (XDP, drop) │       │  xdp-bound: a bare XDP   │
+#   │   counts VNI 12 (B) frames   │       │     rewrite, XDP_TX      │
+#   │                              │       │  weft:   weftd, VNI 11   │
+#   │                              │       │          xconnect VNI 12 │
+#   │                              │       │     (XDP fast path on)   │
+#   │                              │       │  weft-graph: the same,   │
+#   │                              │       │     fast path off        │
 #   │                              │       │  weft-bridge: the two    │
 #   │                              │       │     tunnels in bridge    │
 #   │                              │       │     domain 10 instead    │
@@ -32,6 +37,12 @@
 # delivered = forwarded frames counted by the sink / the send time. CPU use
 # per core comes from /proc/stat over the same window.
 #
+# Where the DUT's work runs: a veth delivers a frame to its peer's XDP
+# program in a NAPI poll, by default on the CPU that sent it (the
+# generator's). So that every DUT's receive work runs on core 1, the DUT
+# end's NAPI is threaded and its kthread pinned to core 1 (XDP DUTs), and
+# the kernel DUT's receive processing is steered there with RPS.
+#
 # Writes DIR/results.csv (every run), DIR/table.md (medians and ratios),
 # DIR/e2e.png (the chart), and, unless --no-docs, copies the table and the
 # chart into docs/performance.md and docs/e2e.png. DIR defaults to
@@ -45,7 +56,7 @@ ROOT=$PWD
 RUNS=5
 DURATION=2
 SIZES="60 512 1400"
-DUTS="limit weft weft-bridge weft-hif kernel"
+DUTS="limit xdp-bound weft weft-graph weft-bridge weft-hif kernel"
 FLOWS=64
 BUILD=1
 DOCS=1
@@ -240,6 +251,12 @@ EOF
 }
 
 dut_start_weft() { dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0"; }
+# The same with weft's XDP fast path turned off: every frame through the
+# AF_XDP socket and the graph.
+dut_start_weft-graph() {
+  dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0"
+  configure set vxlan xdp-fastpath disable
+}
 # The same over af_xdp, the tunnels in a bridge domain instead of the xconnect.
 dut_start_weft-bridge() {
   dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0" bridge
@@ -249,6 +266,36 @@ dut_start_weft-bridge() {
 # keeps the topology's MAC instead.
 dut_start_weft-hif() {
   dut_start_weftd "create host-interface name $IF_DUT hw-addr $MAC_DUT" "host-$IF_DUT"
+}
+
+# The bound of an XDP forwarder: weft-pktgen's sink rewriting each VNI 11
+# frame into the VNI 12 frame to B and sending it back (XDP_TX), with no
+# check beyond finding the headers (pktgen/bpf/sink.bpf.c).
+dut_start_xdp-bound() {
+  ip netns exec "$NS_DUT" "$PKTGEN" sink --dev "$IF_DUT" --vni 11 --rewrite-vni 12 \
+    --rewrite-dst-ip "$IP_B" --pass-other --interval 0 >"$WORK/bound.out" 2>&1 &
+  dut_pid=$!
+  for _ in $(seq 100); do
+    in_dut ip link show "$IF_DUT" | grep -q xdp && return 0
+    kill -0 "$dut_pid" 2>/dev/null || { cat "$WORK/bound.out"; return 1; }
+    sleep 0.1
+  done
+  cat "$WORK/bound.out"
+  return 1
+}
+
+# The DUT end's NAPI (which runs XDP on a veth) in a kthread on core 1,
+# not in the generator's softirq. Its kthread is napi/<dev>-<napi id>.
+napi_on_dut_core() {
+  in_dut sh -c "echo 1 > /sys/class/net/$IF_DUT/threaded"
+  local pid
+  for _ in $(seq 50); do
+    pid=$(pgrep -x "napi/$IF_DUT-[0-9]*" | head -n 1 || true)
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$pid" ] || { echo "e2e.sh: no NAPI thread for $IF_DUT" >&2; return 1; }
+  taskset -pc "$DUT_CORE" "$pid" >/dev/null
 }
 
 dut_start_kernel() {
@@ -336,12 +383,15 @@ for run in $(seq "$RUNS"); do
     step "run $run/$RUNS, DUT: $dut"
     topology
     "dut_start_$dut"
+    [ "$dut" = kernel ] || [ "$dut" = weft-hif ] || napi_on_dut_core
     for size in $SIZES; do
       measure "$dut" "$size" "$run"
     done
     if [[ $dut == weft* ]] && [ "$run" = "$RUNS" ]; then
       weftctl show runtime >"$OUT/$dut-show-runtime.txt" || true
       weftctl show errors >"$OUT/$dut-show-errors.txt" || true
+      weftctl show interface >"$OUT/$dut-show-interface.txt" || true
+      weftctl show vxlan xdp-fastpath >"$OUT/$dut-show-xdp-fastpath.txt" || true
       weftctl show hardware-interfaces >"$OUT/$dut-show-hardware.txt" || true
       if [ "$dut" = weft-bridge ]; then
         weftctl show bridge-domain 10 detail >"$OUT/$dut-show-bridge-domain.txt" || true

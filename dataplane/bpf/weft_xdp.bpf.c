@@ -42,7 +42,7 @@
 
 // Bit 0 of weft_config[0]: the interface is in L2 mode, take everything.
 #define WEFT_CFG_L2 (1u << 0)
-// Bit 2: record each verdict in weft_verdict (tests, BPF_PROG_TEST_RUN).
+// Bit 1: record each verdict in weft_verdict (tests, BPF_PROG_TEST_RUN).
 #define WEFT_CFG_RECORD (1u << 1)
 // weft_config[1]: the longest frame weft's socket receives (a buffer's data
 // room); a longer one is left to the socket, which drops and counts it.

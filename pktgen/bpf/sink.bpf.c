@@ -10,9 +10,17 @@
 //     exactly 0x08000000 and whose VNI word is sink_config[CFG_VNI] << 8 (the
 //     header a Linux VTEP accepts, see shared/KOKO.md). Everything else is
 //     counted as "other".
-//   * Matched frames are always dropped. Other frames are dropped too, unless
-//     SINK_PASS_OTHER is set: then they go on to the kernel (so that ARP, for
-//     example, still works on a sink interface).
+//   * Matched frames are dropped, unless SINK_REWRITE is set (the VXLAN
+//     filter must be on): then each is turned into the frame a VXLAN
+//     cross-connect would send for it and sent back out of the interface
+//     (XDP_TX): Ethernet addresses swapped, IPv4 destination
+//     sink_config[CFG_DST_IP] (checksum updated incrementally, RFC 1624),
+//     VNI sink_config[CFG_OUT_VNI], UDP checksum 0 (as weft and VPP send
+//     it); nothing else is checked or touched (the UDP source port is kept). That is the bound of an XDP
+//     forwarder of the koko rewrite: benches/e2e.sh's xdp-bound DUT. Other
+//     frames are dropped too, unless SINK_PASS_OTHER is set: then they go on
+//     to the kernel (so that ARP, for example, still works on a sink
+//     interface).
 //
 // Counters are per CPU ({packets, bytes} at index SINK_MATCHED and
 // SINK_OTHER), summed by userspace. The byte count is the frame length as
@@ -34,10 +42,13 @@
 #define CFG_FLAGS 0
 #define CFG_VNI 1
 #define CFG_PORT 2
+#define CFG_OUT_VNI 3
+#define CFG_DST_IP 4
 
 // Bits of sink_config[CFG_FLAGS].
 #define SINK_FILTER_VXLAN (1u << 0)
 #define SINK_PASS_OTHER (1u << 1)
+#define SINK_REWRITE (1u << 2)
 
 // Indices into sink_counters.
 #define SINK_MATCHED 0
@@ -58,10 +69,11 @@ struct {
 	__type(value, struct counter);
 } sink_counters SEC(".maps");
 
-// [CFG_FLAGS] flags, [CFG_VNI] VNI, [CFG_PORT] UDP destination port.
+// [CFG_FLAGS] flags, [CFG_VNI] VNI, [CFG_PORT] UDP destination port,
+// [CFG_OUT_VNI] and [CFG_DST_IP] (network order) the rewrite's.
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 5);
 	__type(key, __u32);
 	__type(value, __u32);
 } sink_config SEC(".maps");
@@ -98,6 +110,46 @@ static __always_inline int is_vxlan(void *data, void *data_end, __u32 vni, __u32
 	return word[0] == bpf_htonl(VXLAN_FLAGS_WORD) && word[1] == bpf_htonl(vni << 8);
 }
 
+// One's complement checksum update for a 32-bit field changing from `from`
+// to `to` (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
+static __always_inline __u16 csum_replace4(__u16 check, __u32 from, __u32 to)
+{
+	__u32 sum = (__u16)~check;
+
+	sum += (__u16)~from + (__u16)~(from >> 16);
+	sum += (__u16)to + (__u16)(to >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+// The cross-connect rewrite of a frame is_vxlan() matched (so its headers
+// are there: Ethernet, IPv4 with ihl 5 or more, UDP, VXLAN).
+static __always_inline int rewrite(void *data, void *data_end)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	__u8 mac[ETH_ALEN];
+	struct udphdr *udp;
+	__u32 *vni;
+	__u32 dst = config(CFG_DST_IP);
+
+	if ((void *)(ip + 1) > data_end)
+		return XDP_DROP;
+	udp = (struct udphdr *)((__u8 *)ip + ip->ihl * 4);
+	vni = (__u32 *)((__u8 *)(udp + 1) + 4);
+	if ((void *)(vni + 1) > data_end)
+		return XDP_DROP;
+	udp->check = 0;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	ip->check = csum_replace4(ip->check, ip->daddr, dst);
+	ip->daddr = dst;
+	*vni = bpf_htonl(config(CFG_OUT_VNI) << 8);
+	return XDP_TX;
+}
+
 SEC("xdp")
 int weft_pg_sink(struct xdp_md *ctx)
 {
@@ -117,6 +169,8 @@ int weft_pg_sink(struct xdp_md *ctx)
 		c->packets += 1;
 		c->bytes += data_end - data;
 	}
+	if (idx == SINK_MATCHED && (flags & SINK_REWRITE))
+		return rewrite(data, data_end);
 	if (idx == SINK_OTHER && (flags & SINK_PASS_OTHER))
 		return XDP_PASS;
 	return XDP_DROP;

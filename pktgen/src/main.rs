@@ -20,7 +20,7 @@ use nix::sys::signal::{SigSet, Signal};
 use pktgen::Event;
 use pktgen::generator::{DEFAULT_BATCH, DEFAULT_TX_SIZE, GenConfig, Generator};
 use pktgen::reflect::{self, Limit, ReflectConfig, Reflector};
-use pktgen::sink::{Sink, SinkFilter, SinkReport, VxlanMatch};
+use pktgen::sink::{Rewrite, Sink, SinkFilter, SinkReport, VxlanMatch};
 use pktgen::template::{
     DEFAULT_INNER_DPORT, DEFAULT_INNER_SPORT_BASE, DEFAULT_SPORT_BASE, TemplateSpec, VXLAN_PORT,
 };
@@ -192,6 +192,14 @@ struct SinkArgs {
     /// Pass frames that do not match the filter to the kernel instead of dropping them.
     #[arg(long)]
     pass_other: bool,
+    /// Send matched frames back out (XDP_TX) as this VNI instead of dropping them, Ethernet
+    /// addresses swapped and the outer destination --rewrite-dst-ip: a bare XDP
+    /// cross-connect, the bound benches/e2e.sh measures weft against.
+    #[arg(long, requires_all = ["vni", "rewrite_dst_ip"])]
+    rewrite_vni: Option<u32>,
+    /// Outer IPv4 destination of the rewritten frames.
+    #[arg(long, requires = "rewrite_vni")]
+    rewrite_dst_ip: Option<Ipv4Addr>,
     /// One JSON object per line on stdout instead of text.
     #[arg(long)]
     json: bool,
@@ -369,6 +377,10 @@ fn sink(a: &SinkArgs, stop: &AtomicBool) -> Result<()> {
     let filter = SinkFilter {
         vxlan: a.vni.map(|vni| VxlanMatch { vni, port: a.port }),
         pass_other: a.pass_other,
+        rewrite: a
+            .rewrite_vni
+            .zip(a.rewrite_dst_ip)
+            .map(|(vni, dst_ip)| Rewrite { vni, dst_ip }),
     };
     let sink = Sink::attach_dev(&a.dev, &filter)?;
     let start = Instant::now();

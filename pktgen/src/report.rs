@@ -1,6 +1,6 @@
 //! The end-to-end benchmark's report: medians of the runs in
-//! `benches/e2e.sh`'s CSV, a Markdown table with the ratios weft/kernel and
-//! weft/limit, and a PNG chart of delivered Mpps per DUT and frame size.
+//! `benches/e2e.sh`'s CSV, a Markdown table with the ratios of weft (with
+//! and without its XDP fast path) to the kernel and to the two bounds, and a PNG chart of delivered Mpps per DUT and frame size.
 //!
 //! The CSV has one row per run:
 //! `dut,inner_size,run,sent,delivered_frames,seconds,offered_pps,delivered_pps,loss,cpu0_pct,cpu1_pct`.
@@ -12,12 +12,20 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 /// The DUTs in the order the report shows them.
-pub const DUTS: [&str; 5] = ["limit", "weft", "weft-bridge", "weft-hif", "kernel"];
+pub const DUTS: [&str; 7] = [
+    "limit",
+    "xdp-bound",
+    "weft",
+    "weft-graph",
+    "weft-bridge",
+    "weft-hif",
+    "kernel",
+];
 
 /// One run, as a CSV row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
-    /// `limit`, `weft`, `weft-bridge`, `weft-hif` or `kernel`.
+    /// One of [`DUTS`] (others are shown after them).
     pub dut: String,
     /// Inner Ethernet frame length.
     pub inner_size: u32,
@@ -202,16 +210,18 @@ pub fn markdown(cells: &BTreeMap<(u32, String), Cell>) -> String {
         }
     }
     out.push_str(
-        "\n| inner frame | weft / kernel | weft / limit | weft-hif / kernel | weft-bridge / weft |\n|---|---|---|---|---|\n",
+        "\n| inner frame | weft / kernel | weft / xdp-bound | weft-graph / kernel | weft-graph / limit | weft-hif / kernel | weft-bridge / weft-graph |\n|---|---|---|---|---|---|---|\n",
     );
     for size in sizes(cells) {
         let _ = writeln!(
             out,
-            "| {size} B | {} | {} | {} | {} |",
+            "| {size} B | {} | {} | {} | {} | {} | {} |",
             ratio(cells, size, "weft", "kernel"),
-            ratio(cells, size, "weft", "limit"),
+            ratio(cells, size, "weft", "xdp-bound"),
+            ratio(cells, size, "weft-graph", "kernel"),
+            ratio(cells, size, "weft-graph", "limit"),
             ratio(cells, size, "weft-hif", "kernel"),
-            ratio(cells, size, "weft-bridge", "weft")
+            ratio(cells, size, "weft-bridge", "weft-graph")
         );
     }
     out
@@ -252,7 +262,9 @@ pub fn chart(cells: &BTreeMap<(u32, String), Cell>, png: &Path) -> Result<()> {
     // A DUT keeps its colour whichever others are in the report.
     let color_of = |d: &str, k: usize| match d {
         "limit" => RGBColor(120, 120, 120),
+        "xdp-bound" => RGBColor(190, 190, 190),
         "weft" => RGBColor(31, 119, 180),
+        "weft-graph" => RGBColor(23, 190, 207),
         "weft-bridge" => RGBColor(148, 103, 189),
         "weft-hif" => RGBColor(44, 160, 44),
         "kernel" => RGBColor(214, 39, 40),
@@ -358,6 +370,8 @@ limit,60,1,1000,900,1.0,1000,900,0.1000,100.0,50.0
 limit,60,2,1000,1000,1.0,1000,1000,0.0000,100.0,60.0
 limit,60,3,1000,950,1.0,1000,950,0.0500,99.0,55.0
 weft,60,1,1000,800,1.0,1000,800,0.2000,100.0,100.0
+weft-graph,60,1,1000,640,1.0,1000,640,0.3600,100.0,100.0
+xdp-bound,60,1,1000,880,1.0,1000,880,0.1200,100.0,0.0
 weft-bridge,60,1,1000,720,1.0,1000,720,0.2800,100.0,100.0
 kernel,60,1,1000,400,1.0,1000,400,0.6000,100.0,100.0
 kernel,60,2,1000,600,1.0,1000,600,0.4000,100.0,100.0
@@ -377,15 +391,24 @@ kernel,60,2,1000,600,1.0,1000,600,0.4000,100.0,100.0
             md.contains("| 60 B | limit | 0.001 | 0.001 | 5.0 % | 100 % | 55 % | 3 |"),
             "{md}"
         );
-        // weft 800 / kernel 500, weft 800 / limit 950.
-        // No weft-hif runs; weft-bridge 720 / weft 800.
-        assert!(md.contains("| 60 B | 1.60 | 0.84 | - | 0.90 |"), "{md}");
-        // Report order: limit, weft, weft-bridge, kernel.
-        let l = md.find("| limit |").unwrap();
-        let w = md.find("| weft |").unwrap();
-        let b = md.find("| weft-bridge |").unwrap();
-        let k = md.find("| kernel |").unwrap();
-        assert!(l < w && w < b && b < k);
+        // weft 800 / kernel 500, weft 800 / xdp-bound 880, weft-graph
+        // 640 / kernel 500, weft-graph 640 / limit 950; no weft-hif runs;
+        // weft-bridge 720 / weft-graph 640.
+        assert!(
+            md.contains("| 60 B | 1.60 | 0.91 | 1.28 | 0.67 | - | 1.12 |"),
+            "{md}"
+        );
+        // Report order: limit, xdp-bound, weft, weft-graph, weft-bridge, kernel.
+        let at = |d: &str| md.find(&format!("| {d} |")).unwrap();
+        let order = [
+            "limit",
+            "xdp-bound",
+            "weft",
+            "weft-graph",
+            "weft-bridge",
+            "kernel",
+        ];
+        assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{md}");
     }
 
     #[test]

@@ -65,9 +65,12 @@ const CONFIG_MAP: &str = "sink_config";
 const CFG_FLAGS: u32 = 0;
 const CFG_VNI: u32 = 1;
 const CFG_PORT: u32 = 2;
+const CFG_OUT_VNI: u32 = 3;
+const CFG_DST_IP: u32 = 4;
 /// Bits of `sink_config[CFG_FLAGS]`.
 const FILTER_VXLAN: u32 = 1 << 0;
 const PASS_OTHER: u32 = 1 << 1;
+const REWRITE: u32 = 1 << 2;
 /// Indices into `sink_counters`.
 const MATCHED: u32 = 0;
 const OTHER: u32 = 1;
@@ -84,9 +87,24 @@ pub struct SinkFilter {
     /// Match only VXLAN frames with this VNI and UDP destination port
     /// (`None`: every frame matches).
     pub vxlan: Option<VxlanMatch>,
-    /// Pass frames that do not match to the kernel instead of dropping them
-    /// (matched frames are always dropped).
+    /// Pass frames that do not match to the kernel instead of dropping them.
     pub pass_other: bool,
+    /// Send matched frames back out rewritten instead of dropping them
+    /// (needs [`SinkFilter::vxlan`]).
+    pub rewrite: Option<Rewrite>,
+}
+
+/// The cross-connect rewrite of a matched VXLAN frame, sent back out of the
+/// interface (`XDP_TX`): Ethernet source and destination swapped, the IPv4
+/// destination and the VNI replaced, the IPv4 checksum updated, the UDP
+/// checksum 0; nothing else is checked or changed. The bound of an XDP forwarder of the koko
+/// rewrite (benches/e2e.sh's `xdp-bound`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The VNI of the frame sent.
+    pub vni: u32,
+    /// Its outer IPv4 destination.
+    pub dst_ip: std::net::Ipv4Addr,
 }
 
 /// A VXLAN filter: IPv4, UDP to `port`, flags word `0x08000000`, VNI `vni`.
@@ -112,6 +130,7 @@ impl SinkFilter {
                 port: VXLAN_PORT,
             }),
             pass_other: false,
+            rewrite: None,
         }
     }
 
@@ -123,7 +142,12 @@ impl SinkFilter {
         }
     }
 
-    fn words(&self) -> [(u32, u32); 3] {
+    /// The same filter, matched frames rewritten and sent back out.
+    pub fn rewrite(self, rewrite: Option<Rewrite>) -> SinkFilter {
+        SinkFilter { rewrite, ..self }
+    }
+
+    fn words(&self) -> [(u32, u32); 5] {
         let mut flags = 0;
         if self.vxlan.is_some() {
             flags |= FILTER_VXLAN;
@@ -131,8 +155,21 @@ impl SinkFilter {
         if self.pass_other {
             flags |= PASS_OTHER;
         }
+        if self.rewrite.is_some() {
+            flags |= REWRITE;
+        }
         let (vni, port) = self.vxlan.map_or((0, 0), |v| (v.vni, u32::from(v.port)));
-        [(CFG_FLAGS, flags), (CFG_VNI, vni), (CFG_PORT, port)]
+        // The program stores the address as it is on the wire.
+        let (out_vni, dst_ip) = self
+            .rewrite
+            .map_or((0, 0), |r| (r.vni, u32::from_ne_bytes(r.dst_ip.octets())));
+        [
+            (CFG_FLAGS, flags),
+            (CFG_VNI, vni),
+            (CFG_PORT, port),
+            (CFG_OUT_VNI, out_vni),
+            (CFG_DST_IP, dst_ip),
+        ]
     }
 }
 
@@ -144,6 +181,9 @@ impl fmt::Display for SinkFilter {
         }
         if self.pass_other {
             f.write_str(", others passed to the kernel")?;
+        }
+        if let Some(r) = self.rewrite {
+            write!(f, ", matched sent back as vni {} to {}", r.vni, r.dst_ip)?;
         }
         Ok(())
     }
@@ -570,7 +610,7 @@ mod tests {
         assert_eq!(
             maps,
             [
-                (CONFIG_MAP.to_string(), MapType::Array, 3),
+                (CONFIG_MAP.to_string(), MapType::Array, 5),
                 (COUNTERS_MAP.to_string(), MapType::PercpuArray, 2),
             ]
         );
@@ -578,10 +618,39 @@ mod tests {
 
     #[test]
     fn filter_words() {
-        assert_eq!(SinkFilter::all().words(), [(0, 0), (1, 0), (2, 0)]);
+        assert_eq!(
+            SinkFilter::all().words(),
+            [(0, 0), (1, 0), (2, 0), (3, 0), (4, 0)]
+        );
         assert_eq!(
             SinkFilter::vxlan(12).pass_other(true).words(),
-            [(0, FILTER_VXLAN | PASS_OTHER), (1, 12), (2, 4789)]
+            [
+                (0, FILTER_VXLAN | PASS_OTHER),
+                (1, 12),
+                (2, 4789),
+                (3, 0),
+                (4, 0)
+            ]
+        );
+        let r = SinkFilter::vxlan(11).rewrite(Some(Rewrite {
+            vni: 12,
+            dst_ip: [10, 99, 0, 3].into(),
+        }));
+        // The address as it is on the wire, read as a native word.
+        let ip = u32::from_ne_bytes([10, 99, 0, 3]);
+        assert_eq!(
+            r.words(),
+            [
+                (0, FILTER_VXLAN | REWRITE),
+                (1, 11),
+                (2, 4789),
+                (3, 12),
+                (4, ip)
+            ]
+        );
+        assert_eq!(
+            r.to_string(),
+            "vxlan vni 11 port 4789, matched sent back as vni 12 to 10.99.0.3"
         );
         assert_eq!(SinkFilter::vxlan(12).to_string(), "vxlan vni 12 port 4789");
         assert_eq!(
