@@ -19,6 +19,7 @@ use std::net::Ipv4Addr;
 use common::malformed::{self, Path};
 use common::pg::{KokoPg, inner, tunnel_args};
 use common::privileged;
+use weft::control::VxlanArgs;
 use weft::dataplane::fixtures::{self, VxlanFrame};
 use weft::dataplane::io::af_xdp::max_frame_len;
 use weft::dataplane::io::xdp_fastpath::{key_bytes, value_bytes};
@@ -313,6 +314,37 @@ fn frames_not_for_weft_stay_with_the_host() {
     let r = p.test_run_frame(&f).unwrap();
     assert_eq!((r.verdict, r.frame), (Some(Verdict::Host), f));
     assert!(k.run(&[]).is_empty());
+
+    // A tunnel from an address weft owns on another interface (a
+    // loopback), cross-connected and resolved: its frames arriving on the
+    // uplink are not weft's there (the host's), so the program, which
+    // looks the table up before it checks the address, must not have it.
+    let other = Ipv4Addr::new(10, 100, 9, 9);
+    let lo = k.config.create_loopback(None, None).unwrap();
+    k.config.add_del_ip4_address(lo, other, 32, false).unwrap();
+    let t = k
+        .config
+        .vxlan_add_del(&VxlanArgs {
+            src: Some(other),
+            ..tunnel_args(fixtures::KOKO1_IP, 300, true)
+        })
+        .unwrap()
+        .unwrap();
+    k.config.set_l2_xconnect(t, k.tunnel1).unwrap();
+    let flows = install(&p, &k);
+    assert!(
+        flows.iter().all(|f| f.key.local == fixtures::WEFT_IP),
+        "{flows:?}"
+    );
+    let f = VxlanFrame {
+        dst_mac: k.mac,
+        dst: other,
+        vni: 300,
+        ..VxlanFrame::FROM_KOKO1
+    }
+    .build(&inner(1));
+    let r = p.test_run_frame(&f).unwrap();
+    assert_eq!((r.verdict, r.frame), (Some(Verdict::Host), f));
 }
 
 /// A veth end can transmit from XDP only while its peer runs NAPI:

@@ -16,7 +16,7 @@
 // "Redirect" is bpf_redirect_map(&xsks_map, rx_queue_index, XDP_PASS): when no
 // AF_XDP socket sits on the queue, the frame still reaches the kernel.
 //
-// The XDP fast path (L3 mode, before the redirect): a VXLAN packet to one of
+// The XDP fast path (L3 mode, first for IPv4): a VXLAN packet to one of
 // weft's addresses whose tunnel weft has cross-connected to another VXLAN
 // tunnel with a resolved next hop on this same interface is rewritten here
 // exactly as weft's graph would rewrite it (vxlan4-fastpath: the same checks,
@@ -323,8 +323,8 @@ static __always_inline int fastpath(struct xdp_md *ctx, __u32 flags)
 	max_frame = bpf_map_lookup_elem(&weft_config, &max_idx);
 	if (!max_frame || len > *max_frame)
 		return -1;
-	// IPv4 (the caller checked the ethertype and the destination address):
-	// version 4 without options, not a fragment (DF allowed), TTL, UDP.
+	// IPv4 (the caller checked the ethertype; the table's keys hold only
+	// weft's own destination addresses): version 4 without options, not a fragment (DF allowed), TTL, UDP.
 	if (h[14] != 0x45 || (be32(h + 20) & 0x3fff00ff) != 17 || h[22] == 0)
 		return -1;
 	total = be16(h + 16);
@@ -427,12 +427,18 @@ int weft_xdp(struct xdp_md *ctx)
 
 		if ((void *)(ip + 1) > data_end || ip->version != 4)
 			return pass(flags);
+		// The fast path first: its table holds only keys whose
+		// destination is one of weft's addresses on this interface
+		// (kernel_flows()), so a hit answers the address question too
+		// and the forwarded frame costs one hash lookup, not two. (The
+		// address is read first: fastpath() may move the packet's end,
+		// which invalidates every packet pointer.)
 		addr = ip->daddr;
-		if (!is_weft_addr(addr))
-			return pass(flags);
 		fp = fastpath(ctx, flags);
 		if (fp >= 0)
 			return fp;
+		if (!is_weft_addr(addr))
+			return pass(flags);
 		return redirect(ctx, flags);
 	}
 

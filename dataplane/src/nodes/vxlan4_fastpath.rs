@@ -254,8 +254,11 @@ pub struct KernelFlow {
 /// The flows of [`resolve`] that a packet received on `uplink` takes back
 /// out of `uplink`, sorted by key: cross-connected tunnels only (bridged
 /// ones depend on the L2 FIB), and none unless `uplink` is up and routed
-/// (the receive interface [`outer_ok`] accepts). The checks are this
-/// node's, so the kernel takes exactly what this node would.
+/// (the receive interface [`outer_ok`] accepts), and only for keys whose
+/// local address is one of `uplink`'s own: weft's XDP program looks a
+/// frame up in this table before it asks whether the frame is weft's, and
+/// a hit must mean it is. The checks are this node's, so the kernel takes
+/// exactly what this node would.
 pub fn kernel_flows(tables: &Tables, uplink: u32) -> Vec<KernelFlow> {
     let Some(up) = tables.interface(uplink) else {
         return Vec::new();
@@ -266,6 +269,7 @@ pub fn kernel_flows(tables: &Tables, uplink: u32) -> Vec<KernelFlow> {
     let mut out: Vec<KernelFlow> = tables
         .vxlan4
         .keys()
+        .filter(|key| tables.local4.get(&key.local) == Some(&uplink))
         .filter_map(|key| match resolve(tables, key)? {
             Decap::Xconnect(pl)
                 if pl.encap.uplink == uplink && pl.encap.rewrite[6..12] == up.mac.0 =>
