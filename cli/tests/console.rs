@@ -163,7 +163,7 @@ fn tab_completion_and_help() {
     let out = p.exp_string(&format!("{PROMPT}show vxlan ")).unwrap();
     assert_eq!(
         out.trim_matches(['\r', '\n']),
-        "  fastpath  show vxlan fastpath\r\n  tunnel    show vxlan tunnel [raw]",
+        "  fastpath      show vxlan fastpath\r\n  tunnel        show vxlan tunnel [raw]\r\n  xdp-fastpath  show vxlan xdp-fastpath",
         "{out:?}"
     );
     // The line given back is the one that runs: `show vxlan tunnel`.
