@@ -78,7 +78,15 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
     let duts: Vec<&str> = rows.iter().map(|r| r[col("dut")]).collect();
     assert_eq!(
         duts,
-        ["limit", "weft", "weft-bridge", "weft-hif", "kernel"],
+        [
+            "limit",
+            "xdp-bound",
+            "weft",
+            "weft-graph",
+            "weft-bridge",
+            "weft-hif",
+            "kernel"
+        ],
         "{csv}"
     );
     for r in &rows {
@@ -96,17 +104,32 @@ fn e2e_harness_quick_run_writes_csv_table_and_chart() {
     let table = std::fs::read_to_string(out.join("table.md")).unwrap();
     assert!(
         table.contains(
-            "| inner frame | weft / kernel | weft / limit | weft-hif / kernel | weft-bridge / weft |"
+            "| inner frame | weft / kernel | weft / xdp-bound | weft-graph / kernel | weft-graph / limit | weft-hif / kernel | weft-bridge / weft-graph |"
         ),
         "{table}"
     );
     assert!(table.contains("| 60 B | weft |"), "{table}");
+    assert!(table.contains("| 60 B | weft-graph |"), "{table}");
+    assert!(table.contains("| 60 B | xdp-bound |"), "{table}");
     assert!(table.contains("| 60 B | weft-hif |"), "{table}");
     assert!(table.contains("| 60 B | weft-bridge |"), "{table}");
     let png = std::fs::read(out.join("e2e.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    // weftd forwarded through its graph (its show errors was saved).
-    for dut in ["weft", "weft-bridge", "weft-hif"] {
+    // weftd forwarded (its show errors was saved): weft in the kernel,
+    // weft-graph with the fast path off through its graph only.
+    let fast = std::fs::read_to_string(out.join("weft-show-xdp-fastpath.txt")).unwrap();
+    assert!(fast.contains("wbe-d/0: on, 2 flows"), "{fast}");
+    let errors = std::fs::read_to_string(out.join("weft-show-errors.txt")).unwrap();
+    assert!(
+        errors.contains("packets forwarded in the kernel"),
+        "{errors}"
+    );
+    let errors = std::fs::read_to_string(out.join("weft-graph-show-errors.txt")).unwrap();
+    assert!(
+        !errors.contains("packets forwarded in the kernel"),
+        "{errors}"
+    );
+    for dut in ["weft", "weft-graph", "weft-bridge", "weft-hif"] {
         let errors = std::fs::read_to_string(out.join(format!("{dut}-show-errors.txt"))).unwrap();
         assert!(
             errors.contains("good packets encapsulated"),
