@@ -278,6 +278,11 @@ fn koko_demo_through_weftd() {
     );
     let runtime = weftd.ok("show runtime");
     assert!(runtime.contains("l2-output"), "{runtime}");
+    // Far below saturation the AF_XDP path loses nothing: no frame found
+    // the fill ring empty or the rx ring full.
+    for c in ["rx-no-buf", "rx-miss"] {
+        assert_eq!(counter(&show, "eth0/0", c), 0, "{c}: {show}");
+    }
 }
 
 /// What `show vxlan xdp-fastpath` says the kernel forwarded on eth0/0.
