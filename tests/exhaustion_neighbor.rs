@@ -8,7 +8,7 @@
 //!   addresses fill the table exactly; the next new sender is refused and
 //!   counted (`show ip neighbor-config`: `refused:1`, a warning in the
 //!   log) while weft still answers its ARP; an existing entry still
-//!   updates; and test1 <-> test2 keep pinging through the tunnels, whose
+//!   moves (announced by a gratuitous ARP); and test1 <-> test2 keep pinging through the tunnels, whose
 //!   next hops are among the 50 000.
 //! * **Hold queue full** (a veth pair, frames from an AF_PACKET socket):
 //!   with koko2 unresolved, packets for tunnel1 wait in vxlan4-hold, at
@@ -119,11 +119,12 @@ fn neighbor_table_full_refuses_and_traffic_continues() {
     // in the table before the next command runs.
     assert_eq!(
         weftd.ok("show ip neighbor-config"),
-        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:0, refused:0, recycled:0\n"
+        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:0, refused:0, recycled:0\n  learning: moved:0, off-subnet:0, network-or-broadcast:0, not-unicast-mac:0, own-mac:0, mac-change:0, unsolicited-reply:0, unknown-announcement:0, static:0\n"
     );
     for cmd in [
         "create interface af_xdp host-if eth0",
-        "set interface ip address eth0/0 10.99.0.3/24",
+        // A /16: the 49 998 senders (10.99.4.1 up) are on its subnet.
+        "set interface ip address eth0/0 10.99.0.3/16",
         "set interface state eth0/0 up",
         "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11",
         "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12",
@@ -193,8 +194,12 @@ fn neighbor_table_full_refuses_and_traffic_continues() {
     // The same sender again is refused again; an existing entry moving
     // to another MAC is an update, not a new entry.
     sock.send(&arp_request(weft_mac, sha, extra)).unwrap();
+    // The move is announced (a gratuitous ARP, broadcast): a request
+    // claiming another MAC would be refused (docs/af_xdp.md, "Neighbours").
     let sha2 = EthernetAddress([0x02, 0x00, 0x0a, 0x63, 0xff, 0x02]);
-    sock.send(&arp_request(weft_mac, sha2, filler(0))).unwrap();
+    let mut garp = arp_request(EthernetAddress::BROADCAST, sha2, filler(0));
+    garp[38..42].copy_from_slice(&filler(0).octets());
+    sock.send(&garp).unwrap();
     wait(&weftd, "the second refusal", || {
         neighbor_stats(&weftd).1 == 2
     });
@@ -425,7 +430,7 @@ fn learned_neighbors_age_out_after_three_probes() {
     r.weftd.ok("set ip neighbor-config ip4 age 1");
     assert_eq!(
         r.weftd.ok("show ip neighbor-config"),
-        "ip4:\n  limit:50000, age:1, recycle:0\n  entries:1, refused:0, recycled:0\n"
+        "ip4:\n  limit:50000, age:1, recycle:0\n  entries:1, refused:0, recycled:0\n  learning: moved:0, off-subnet:0, network-or-broadcast:0, not-unicast-mac:0, own-mac:0, mac-change:0, unsolicited-reply:0, unknown-announcement:0, static:0\n"
     );
     let silent = [11, 12, 13].map(|d| Ipv4Addr::new(10, 99, 0, d));
     let sha = EthernetAddress([0x02, 0x00, 0x0a, 0x63, 0xfe, 0x01]);

@@ -13,6 +13,7 @@ use common::koko::{
 use common::show::buffers_used;
 use common::weftd::Weftd;
 use common::{Netns, privileged};
+use weft::dataplane::wire::EthernetAddress;
 
 /// The demo's commands, as typed on vpp1 (KOKO.md), for VNIs `a` and `b`
 /// and UDP port `port`.
@@ -380,8 +381,8 @@ fn config_churn_under_traffic_sends_nothing_to_a_stale_destination() {
     common::koko::plug(&topo.bridge, &spy, "spy", false);
     spy.ip(&["addr", "add", "10.99.0.4/24", "dev", "eth0"]);
     common::koko::koko_link(&topo.koko2, &b1, 14, 4789, "link2", TEST2_IP);
-    let koko2_mac: weft::dataplane::wire::EthernetAddress = topo.koko2.mac("eth0").parse().unwrap();
-    let spy_mac: weft::dataplane::wire::EthernetAddress = spy.mac("eth0").parse().unwrap();
+    let koko2_mac: EthernetAddress = topo.koko2.mac("eth0").parse().unwrap();
+    let spy_mac: EthernetAddress = spy.mac("eth0").parse().unwrap();
 
     let weftd = Weftd::start(&topo.vpp1, "e2e-churn", "cpu { workers 1 }");
     for cmd in demo_commands(11, 12, None) {
@@ -441,7 +442,7 @@ fn config_churn_under_traffic_sends_nothing_to_a_stale_destination() {
         );
         seen
     };
-    let count = |seen: &[Seen], mac: weft::dataplane::wire::EthernetAddress, vni: u32| {
+    let count = |seen: &[Seen], mac: EthernetAddress, vni: u32| {
         seen.iter()
             .filter(|(m, v)| *m == mac.0 && *v == vni)
             .count()
@@ -490,6 +491,134 @@ fn config_churn_under_traffic_sends_nothing_to_a_stale_destination() {
     weftd.ok("set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0");
     let (k, _) = observe("re-created");
     assert!(count(&k, koko2_mac, 12) > 50, "{}", k.len());
+}
+
+/// An Ethernet/IPv4 ARP frame: `op` 1 request, 2 reply.
+fn arp(
+    dst: EthernetAddress,
+    sha: EthernetAddress,
+    op: u8,
+    spa: [u8; 4],
+    tha: EthernetAddress,
+    tpa: [u8; 4],
+) -> Vec<u8> {
+    let mut f = Vec::with_capacity(42);
+    f.extend_from_slice(&dst.0);
+    f.extend_from_slice(&sha.0);
+    f.extend_from_slice(&[0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, op]);
+    f.extend_from_slice(&sha.0);
+    f.extend_from_slice(&spa);
+    f.extend_from_slice(&tha.0);
+    f.extend_from_slice(&tpa);
+    f
+}
+
+/// An attacker on the segment (att, 10.99.0.9) cannot take a tunnel's
+/// next hop with unsolicited unicast ARP replies (VPP overwrites the
+/// entry: VPP-GOLDEN.md section 6), nor plant a new neighbour; its
+/// captures see none of the tunnel's frames while traffic flows. The real
+/// host's MAC change, announced by a broadcast gratuitous ARP, is
+/// followed, and traffic goes on to the new MAC.
+#[test]
+fn arp_spoofing_is_refused_and_a_garp_move_is_followed() {
+    use common::rawsock::RawSocket;
+    if !privileged("arp_spoofing_is_refused_and_a_garp_move_is_followed") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-spoof", KokoOptions::default());
+    let att = Netns::new("e2e-spoof-att");
+    common::koko::plug(&topo.bridge, &att, "att", false);
+    att.ip(&["addr", "add", "10.99.0.9/24", "dev", "eth0"]);
+    let weftd = Weftd::start(&topo.vpp1, "e2e-spoof", "cpu { workers 1 }");
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    wait_resolved(&weftd);
+    let mac = |ns: &Netns| -> EthernetAddress { ns.mac("eth0").parse().unwrap() };
+    let (weft_mac, att_mac, koko2_mac) = (mac(&topo.vpp1), mac(&att), mac(&topo.koko2));
+    let entry = |weftd: &Weftd| {
+        weftd
+            .ok("show ip neighbors")
+            .lines()
+            .find(|l| l.contains(" 10.99.0.2 "))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let learning = |weftd: &Weftd, name: &str| -> u64 {
+        let text = weftd.ok("show ip neighbor-config");
+        text.split(&format!(" {name}:"))
+            .nth(1)
+            .and_then(|r| r.split([',', '\n']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert!(entry(&weftd).contains(&koko2_mac.to_string()));
+
+    let sock = {
+        let _in = att.enter();
+        RawSocket::open("eth0")
+    };
+    // Unsolicited unicast replies: 10.99.0.2 (koko2's) and 10.99.0.10
+    // (nobody's) are at the attacker's MAC.
+    for spa in [[10, 99, 0, 2], [10, 99, 0, 10]] {
+        for _ in 0..5 {
+            let f = arp(weft_mac, att_mac, 2, spa, weft_mac, [10, 99, 0, 3]);
+            sock.send(&f).unwrap();
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while learning(&weftd, "unsolicited-reply") < 5 || learning(&weftd, "mac-change") < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            weftd.ok("show ip neighbor-config")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let e = entry(&weftd);
+    assert!(e.contains(&koko2_mac.to_string()), "{e}");
+    assert!(!weftd.ok("show ip neighbors").contains(" 10.99.0.10 "));
+    sock.drain_incoming();
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let to_att = vxlan_from_weft(&sock.drain_incoming())
+        .into_iter()
+        .filter(|(m, _)| *m == att_mac.0)
+        .count();
+    assert_eq!(to_att, 0, "tunnel frames reached the attacker");
+
+    // koko2 moves to a new MAC and says so with a broadcast gratuitous ARP.
+    let new_mac = EthernetAddress([0x02, 0x00, 0x0a, 0x63, 0x00, 0x22]);
+    topo.koko2
+        .ip(&["link", "set", "eth0", "address", &new_mac.to_string()]);
+    let garp = arp(
+        EthernetAddress::BROADCAST,
+        new_mac,
+        1,
+        [10, 99, 0, 2],
+        EthernetAddress::default(),
+        [10, 99, 0, 2],
+    );
+    {
+        let _in = topo.koko2.enter();
+        RawSocket::open("eth0").send(&garp).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !entry(&weftd).contains(&new_mac.to_string()) {
+        assert!(Instant::now() < deadline, "{}", entry(&weftd));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(learning(&weftd, "moved"), 1);
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "after the move: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -239,6 +239,13 @@ fn generic_mode_on_loopback_and_parse_cases() {
     let weft = [10, 99, 2, 2];
     let other = [10, 99, 2, 3];
     prog.add_address(Ipv4Addr::from(weft)).unwrap();
+    prog.add_subnet(Ipv4Addr::new(10, 99, 2, 0), 24).unwrap();
+    // A gratuitous ARP: sender = target = `spa`.
+    let garp = |spa: [u8; 4]| {
+        let mut a = arp(0x0800, 4, spa);
+        a[14..18].copy_from_slice(&spa);
+        eth(0x0806, &a)
+    };
 
     let mut ipv4_short = eth(0x0800, &ipv4(0x45, weft));
     ipv4_short.truncate(14 + 19);
@@ -266,6 +273,12 @@ fn generic_mode_on_loopback_and_parse_cases() {
         ),
         ("arp for weft", eth(0x0806, &arp(0x0800, 4, weft)), true),
         ("arp for other", eth(0x0806, &arp(0x0800, 4, other)), false),
+        ("gratuitous arp on weft's subnet", garp(other), true),
+        (
+            "gratuitous arp off weft's subnet",
+            garp([10, 99, 3, 1]),
+            false,
+        ),
         ("arp truncated", arp_short, false),
         ("arp, not ipv4", eth(0x0806, &arp(0x86dd, 4, weft)), false),
         ("arp, plen 16", eth(0x0806, &arp(0x0800, 16, weft)), false),

@@ -137,8 +137,8 @@ impl Default for NeighborConfig {
     }
 }
 
-/// What the neighbour table's limit did since weft started (weft's own
-/// counters; `show ip neighbor-config` prints them).
+/// What the neighbour table's limit and learning did since weft started
+/// (weft's own counters; `show ip neighbor-config` prints them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NeighborStats {
     /// New entries refused because the table was full, learned or
@@ -146,6 +146,95 @@ pub struct NeighborStats {
     pub refused: u64,
     /// Dynamic entries removed to make room (`recycle`).
     pub recycled: u64,
+    /// Dynamic entries whose MAC changed by a gratuitous ARP.
+    pub moved: u64,
+    /// What learning refused, by [`LearnRefusal`] (its index).
+    pub learn_refused: [u64; LearnRefusal::ALL.len()],
+}
+
+/// How a neighbour made itself heard: what `arp-reply` punted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArpSeen {
+    /// An ARP request for one of weft's addresses.
+    Request,
+    /// An ARP reply to weft; `solicited` when weft had asked for that
+    /// address (a resolution or a probe still open).
+    Reply {
+        /// weft asked.
+        solicited: bool,
+    },
+    /// A gratuitous ARP (sender address = target address): a host
+    /// announcing its MAC.
+    Announcement,
+}
+
+/// Why a neighbour was not learned (weft's counters,
+/// [`NeighborStats::learn_refused`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LearnRefusal {
+    /// The sender address is on none of the interface's subnets (VPP
+    /// refuses these too: `IP4 source address not local to subnet`).
+    OffSubnet,
+    /// The sender address is its subnet's network or broadcast address
+    /// (VPP learns these).
+    SubnetEdge,
+    /// The sender MAC is broadcast, multicast or zero.
+    NotUnicast,
+    /// The sender MAC is one of weft's own.
+    OwnMac,
+    /// A request or a reply claims another MAC for an address weft has:
+    /// refused, and the entry verified (VPP overwrites the entry).
+    MacChange,
+    /// A reply weft did not ask for, for an address weft has no entry for
+    /// (VPP learns it).
+    Unsolicited,
+    /// An announcement for an address weft has no entry for.
+    UnknownAnnouncement,
+    /// Another MAC for a static entry.
+    Static,
+}
+
+impl LearnRefusal {
+    /// Every refusal, in counter order.
+    pub const ALL: [LearnRefusal; 8] = [
+        LearnRefusal::OffSubnet,
+        LearnRefusal::SubnetEdge,
+        LearnRefusal::NotUnicast,
+        LearnRefusal::OwnMac,
+        LearnRefusal::MacChange,
+        LearnRefusal::Unsolicited,
+        LearnRefusal::UnknownAnnouncement,
+        LearnRefusal::Static,
+    ];
+
+    /// Its name in `show ip neighbor-config` and the JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LearnRefusal::OffSubnet => "off-subnet",
+            LearnRefusal::SubnetEdge => "network-or-broadcast",
+            LearnRefusal::NotUnicast => "not-unicast-mac",
+            LearnRefusal::OwnMac => "own-mac",
+            LearnRefusal::MacChange => "mac-change",
+            LearnRefusal::Unsolicited => "unsolicited-reply",
+            LearnRefusal::UnknownAnnouncement => "unknown-announcement",
+            LearnRefusal::Static => "static",
+        }
+    }
+}
+
+/// What [`Config::learn_neighbor`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Learned {
+    /// A new dynamic entry.
+    New,
+    /// A dynamic entry's MAC changed.
+    Moved,
+    /// The entry was already so: only its age is renewed (by the caller).
+    Refreshed,
+    /// Nothing changed, for this reason (counted).
+    Refused(LearnRefusal),
+    /// The table is full (counted in [`NeighborStats::refused`]).
+    Full,
 }
 
 impl Config {
@@ -334,6 +423,92 @@ impl Config {
     pub fn neighbor_stats(&self) -> NeighborStats {
         self.neighbor_stats
     }
+
+    /// Learns what ARP said about `ip` on `sw_if_index` (the punted sender
+    /// of a request, reply or announcement), by weft's rules
+    /// (docs/af_xdp.md, "Neighbours"), stricter than VPP's:
+    ///
+    /// 1. the MAC must be unicast and not weft's own; the address must be
+    ///    on one of the interface's subnets and, on a subnet of 30 bits or
+    ///    less, neither its network nor its broadcast address;
+    /// 2. a static entry never changes; an entry with the same MAC is
+    ///    refreshed;
+    /// 3. another MAC for a dynamic entry is taken only from an
+    ///    announcement (gratuitous ARP); from a request or a reply, asked
+    ///    for or not, it is refused ([`LearnRefusal::MacChange`]: the
+    ///    caller then verifies the entry, which stays if its MAC answers
+    ///    weft's probes and goes, to be resolved afresh, if not);
+    /// 4. a new entry comes from a request to weft or a reply weft asked
+    ///    for; never from an unsolicited reply or an announcement.
+    ///
+    /// Every refusal is counted in [`NeighborStats::learn_refused`].
+    pub fn learn_neighbor(
+        &mut self,
+        sw_if_index: u32,
+        ip: Ipv4Addr,
+        mac: EthernetAddress,
+        seen: ArpSeen,
+    ) -> Learned {
+        let r = self.judge_neighbor(sw_if_index, ip, mac, seen);
+        let r = match r {
+            Learned::New | Learned::Moved => {
+                match self.add_del_neighbor(sw_if_index, ip, mac, false, false) {
+                    Ok(()) => r,
+                    Err(ConfigError::NeighborTableFull { .. }) => Learned::Full,
+                    Err(_) => Learned::Refused(LearnRefusal::Static),
+                }
+            }
+            r => r,
+        };
+        match r {
+            Learned::Moved => self.neighbor_stats.moved += 1,
+            Learned::Refused(why) => {
+                self.neighbor_stats.learn_refused[why as usize] += 1;
+            }
+            _ => {}
+        }
+        r
+    }
+
+    fn judge_neighbor(
+        &self,
+        sw_if_index: u32,
+        ip: Ipv4Addr,
+        mac: EthernetAddress,
+        seen: ArpSeen,
+    ) -> Learned {
+        if mac.0[0] & 1 != 0 || mac.0 == [0; 6] {
+            return Learned::Refused(LearnRefusal::NotUnicast);
+        }
+        if self.interfaces().any(|i| i.mac == mac) {
+            return Learned::Refused(LearnRefusal::OwnMac);
+        }
+        let Some(ifc) = self.interface(sw_if_index) else {
+            return Learned::Refused(LearnRefusal::OffSubnet);
+        };
+        let subnets: Vec<&Ipv4Cidr> = ifc.ip4.iter().filter(|c| c.contains(ip)).collect();
+        if subnets.is_empty() {
+            return Learned::Refused(LearnRefusal::OffSubnet);
+        }
+        let edge = |c: &&Ipv4Cidr| {
+            let host = ip.to_bits() & !c.mask();
+            c.prefix_len() <= 30 && (host == 0 || host == !c.mask())
+        };
+        if subnets.iter().any(edge) {
+            return Learned::Refused(LearnRefusal::SubnetEdge);
+        }
+        match (self.neighbor(sw_if_index, ip), seen) {
+            (Some(n), _) if n.mac == mac => Learned::Refreshed,
+            (Some(n), _) if n.is_static => Learned::Refused(LearnRefusal::Static),
+            (Some(_), ArpSeen::Announcement) => Learned::Moved,
+            (Some(_), _) => Learned::Refused(LearnRefusal::MacChange),
+            (None, ArpSeen::Request | ArpSeen::Reply { solicited: true }) => Learned::New,
+            (None, ArpSeen::Reply { solicited: false }) => {
+                Learned::Refused(LearnRefusal::Unsolicited)
+            }
+            (None, ArpSeen::Announcement) => Learned::Refused(LearnRefusal::UnknownAnnouncement),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -355,6 +530,109 @@ mod tests {
         c.create_pg_interface("eth0").unwrap();
         c.create_pg_interface("eth1").unwrap();
         c
+    }
+
+    /// Every learning rule, in order, each refusal counted under its name.
+    #[test]
+    fn learning_rules() {
+        use ArpSeen::*;
+        let v4 = |a: &str| -> Ipv4Addr { a.parse().unwrap() };
+        let mut c = two_ports();
+        c.add_del_ip4_address(1, v4("10.99.0.3"), 24, false)
+            .unwrap();
+        c.add_del_ip4_address(2, v4("10.98.0.3"), 31, false)
+            .unwrap();
+        let own = c.interface(2).unwrap().mac;
+        let req = |c: &mut Config, a: &str, mac| c.learn_neighbor(1, v4(a), mac, Request);
+        let refused = |why| Learned::Refused(why);
+        let group = EthernetAddress([0x01, 0, 0x5e, 0, 0, 1]);
+        // 1. Who may be learned at all.
+        assert_eq!(
+            req(&mut c, "10.99.0.1", group),
+            refused(LearnRefusal::NotUnicast)
+        );
+        assert_eq!(
+            req(&mut c, "10.99.0.1", EthernetAddress::BROADCAST),
+            refused(LearnRefusal::NotUnicast)
+        );
+        assert_eq!(
+            req(&mut c, "10.99.0.1", EthernetAddress::default()),
+            refused(LearnRefusal::NotUnicast)
+        );
+        assert_eq!(req(&mut c, "10.99.0.1", own), refused(LearnRefusal::OwnMac));
+        assert_eq!(
+            req(&mut c, "192.168.7.7", MAC1),
+            refused(LearnRefusal::OffSubnet)
+        );
+        // On eth1's subnet, not eth0's.
+        assert_eq!(
+            req(&mut c, "10.98.0.2", MAC1),
+            refused(LearnRefusal::OffSubnet)
+        );
+        assert_eq!(
+            req(&mut c, "10.99.0.255", MAC1),
+            refused(LearnRefusal::SubnetEdge)
+        );
+        assert_eq!(
+            req(&mut c, "10.99.0.0", MAC1),
+            refused(LearnRefusal::SubnetEdge)
+        );
+        // A /31 has no network or broadcast address.
+        assert_eq!(
+            c.learn_neighbor(2, v4("10.98.0.2"), MAC1, Request),
+            Learned::New
+        );
+        // 4. New entries: from a request or a reply weft asked for.
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.5"), MAC1, Reply { solicited: false }),
+            refused(LearnRefusal::Unsolicited)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.5"), MAC1, Announcement),
+            refused(LearnRefusal::UnknownAnnouncement)
+        );
+        assert!(c.neighbor(1, v4("10.99.0.5")).is_none());
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.5"), MAC1, Reply { solicited: true }),
+            Learned::New
+        );
+        assert_eq!(req(&mut c, "10.99.0.6", MAC1), Learned::New);
+        // 2, 3. Refresh; moves only announced or asked for.
+        assert_eq!(req(&mut c, "10.99.0.6", MAC1), Learned::Refreshed);
+        assert_eq!(
+            req(&mut c, "10.99.0.6", MAC2),
+            refused(LearnRefusal::MacChange)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.6"), MAC2, Reply { solicited: false }),
+            refused(LearnRefusal::MacChange)
+        );
+        assert_eq!(c.neighbor(1, v4("10.99.0.6")).unwrap().mac, MAC1);
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.6"), MAC2, Announcement),
+            Learned::Moved
+        );
+        // Even a reply weft asked for does not move an entry.
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.6"), MAC1, Reply { solicited: true }),
+            refused(LearnRefusal::MacChange)
+        );
+        assert_eq!(c.neighbor(1, v4("10.99.0.6")).unwrap().mac, MAC2);
+        c.add_del_neighbor(1, v4("10.99.0.7"), MAC1, true, false)
+            .unwrap();
+        assert_eq!(
+            c.learn_neighbor(1, v4("10.99.0.7"), MAC2, Announcement),
+            refused(LearnRefusal::Static)
+        );
+        assert_eq!(c.neighbor(1, v4("10.99.0.7")).unwrap().mac, MAC1);
+        let st = c.neighbor_stats();
+        assert_eq!(st.moved, 1);
+        let by = |w: LearnRefusal| st.learn_refused[w as usize];
+        assert_eq!(
+            LearnRefusal::ALL.map(by),
+            [2, 2, 3, 1, 3, 1, 1, 1],
+            "off-subnet, edge, not-unicast, own, change, unsolicited, announcement, static"
+        );
     }
 
     #[test]
@@ -632,7 +910,8 @@ mod tests {
             c.neighbor_stats(),
             NeighborStats {
                 refused: 2,
-                recycled: 0
+                recycled: 0,
+                ..Default::default()
             }
         );
         // 3. Existing entries still change: a new MAC, dynamic to static.
@@ -698,7 +977,8 @@ mod tests {
             c.neighbor_stats(),
             NeighborStats {
                 refused: 0,
-                recycled: 1
+                recycled: 1,
+                ..Default::default()
             }
         );
         // Only static entries left: nothing to recycle, refused.
@@ -712,7 +992,8 @@ mod tests {
             c.neighbor_stats(),
             NeighborStats {
                 refused: 1,
-                recycled: 1
+                recycled: 1,
+                ..Default::default()
             }
         );
     }

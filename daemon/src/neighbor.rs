@@ -2,10 +2,13 @@
 //! punt, resolving tunnel next hops, ageing dynamic entries.
 //!
 //! - **Learning**: `arp-reply` punts the sender of every ARP request for
-//!   one of weft's addresses and of every ARP reply to weft. A new or
-//!   changed MAC becomes a dynamic entry in [`Config`], which republishes,
-//!   so tunnels re-stack at once. A refresh with the same MAC only renews
-//!   the entry's age (no republish).
+//!   one of weft's addresses, of every ARP reply to weft and of every
+//!   gratuitous ARP; [`Config::learn_neighbor`] decides (senders on the
+//!   interface's subnets only, unicast MACs not weft's own; MAC changes
+//!   only from announcements or replies weft asked for; refusals counted).
+//!   A new or changed MAC becomes a dynamic entry in [`Config`], which
+//!   republishes, so tunnels re-stack at once. A refresh with the same MAC
+//!   only renews the entry's age (no republish).
 //! - **Resolving**: every tunnel remote with a connected route but no entry
 //!   is ARPed for at once when the configuration changes, then every
 //!   [`RETRY`] while it stays unresolved. Packets for an unresolved tunnel
@@ -30,7 +33,9 @@ use control::Config;
 use control::egress::Egress;
 #[cfg(doc)]
 use control::ip::DEFAULT_NEIGHBOR_AGE;
+use control::ip::{ArpSeen, LearnRefusal, Learned};
 use control::runtime::Runtime;
+use dataplane::punt::ArpKind;
 use dataplane::wire::EthernetAddress;
 use dataplane::wire::arp::{self, Operation};
 use dataplane::wire::ethernet::{self, EtherType};
@@ -41,6 +46,20 @@ pub const RETRY: Duration = Duration::from_secs(1);
 /// Probes sent to an aged entry before it is removed.
 pub const PROBES: u32 = 3;
 
+/// What an ARP packet told weft of a neighbour (a punted
+/// `PuntMsg::Neighbor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heard {
+    /// The interface it came in on.
+    pub sw_if_index: u32,
+    /// The sender's address.
+    pub ip: Ipv4Addr,
+    /// The sender's MAC.
+    pub mac: EthernetAddress,
+    /// What the packet was.
+    pub kind: ArpKind,
+}
+
 /// The control plane's neighbour state beyond [`Config`]'s entries.
 #[derive(Debug, Default)]
 pub struct Resolver {
@@ -48,45 +67,137 @@ pub struct Resolver {
     seen: HashMap<(u32, Ipv4Addr), Instant>,
     /// Requests sent for an address: (last sent, how many).
     asked: HashMap<(u32, Ipv4Addr), (Instant, u32)>,
+    /// Entries another MAC was claimed for: since when, and the probes
+    /// sent since. Confirmed by their own MAC, or removed after
+    /// [`PROBES`] unanswered probes.
+    verify: HashMap<(u32, Ipv4Addr), (Instant, u32)>,
 }
 
 impl Resolver {
-    /// A neighbour spoke (ARP request to weft or reply): learn or refresh.
-    /// Returns true when the configuration changed.
+    /// A neighbour spoke (ARP request to weft, reply, or announcement):
+    /// learn, refresh or refuse by [`Config::learn_neighbor`]'s rules. A
+    /// reply is solicited while a request weft sent for the address is
+    /// open. A refused MAC change gets the address probed: the owner's
+    /// reply to weft's broadcast request is solicited, and wins. Returns
+    /// true when the configuration changed.
     pub fn learn(
         &mut self,
         config: &mut Config,
-        sw_if_index: u32,
-        ip: Ipv4Addr,
-        mac: EthernetAddress,
+        runtime: &dyn Runtime,
+        heard: Heard,
         now: Instant,
     ) -> bool {
-        self.asked.remove(&(sw_if_index, ip));
-        if let Some(n) = config.neighbor(sw_if_index, ip) {
-            if n.is_static {
-                return false;
-            }
-            if n.mac == mac {
-                self.seen.insert((sw_if_index, ip), now);
-                return false;
-            }
-        }
-        match config.add_del_neighbor(sw_if_index, ip, mac, false, false) {
-            Ok(()) => {
+        let Heard {
+            sw_if_index,
+            ip,
+            mac,
+            kind,
+        } = heard;
+        let key = (sw_if_index, ip);
+        let seen = match kind {
+            ArpKind::Request => ArpSeen::Request,
+            ArpKind::Reply => ArpSeen::Reply {
+                solicited: self.asked.contains_key(&key),
+            },
+            ArpKind::Announcement => ArpSeen::Announcement,
+        };
+        match config.learn_neighbor(sw_if_index, ip, mac, seen) {
+            Learned::New | Learned::Moved => {
                 log::info!("neighbor {ip} is-at {mac} (sw_if_index {sw_if_index})");
-                self.seen.insert((sw_if_index, ip), now);
+                self.asked.remove(&key);
+                self.seen.insert(key, now);
                 true
             }
-            Err(e) => {
-                log::debug!("neighbor {ip}: {e}");
+            Learned::Refreshed => {
+                if kind != ArpKind::Announcement {
+                    self.asked.remove(&key);
+                }
+                self.seen.insert(key, now);
                 false
             }
+            Learned::Refused(LearnRefusal::MacChange) => {
+                if let std::collections::hash_map::Entry::Vacant(v) = self.verify.entry(key) {
+                    log::info!(
+                        "neighbor {ip} (sw_if_index {sw_if_index}): {mac} claimed by ARP refused; \
+                         verifying the entry"
+                    );
+                    v.insert((now, 0));
+                    self.probe(config, runtime, key, now);
+                }
+                false
+            }
+            Learned::Refused(why) => {
+                log::debug!("neighbor {ip} is-at {mac}: refused ({})", why.name());
+                false
+            }
+            Learned::Full => false,
         }
+    }
+
+    /// One probe of entry `key` (a broadcast request), counted in
+    /// [`Self::verify`] if it is being verified.
+    fn probe(
+        &mut self,
+        config: &Config,
+        runtime: &dyn Runtime,
+        key: (u32, Ipv4Addr),
+        now: Instant,
+    ) {
+        let (sw_if_index, ip) = key;
+        let before = self.asked.get(&key).map(|a| a.0);
+        if let Some(src) = config.egress_for(ip).map(|e| e.src) {
+            let e = Egress {
+                sw_if_index,
+                next_hop: ip,
+                src,
+            };
+            self.ask(config, runtime, e, now);
+        }
+        if self.asked.get(&key).map(|a| a.0) != before
+            && let Some(v) = self.verify.get_mut(&key)
+        {
+            v.1 += 1;
+        }
+    }
+
+    /// Entries under verification: confirmed (their MAC spoke since) or
+    /// probed again, and removed after [`PROBES`] unanswered probes.
+    /// Returns true when the configuration changed.
+    fn verify_tick(&mut self, config: &mut Config, runtime: &dyn Runtime, now: Instant) -> bool {
+        let mut changed = false;
+        let keys: Vec<_> = self.verify.keys().copied().collect();
+        for key in keys {
+            let (since, probes) = self.verify[&key];
+            let confirmed = self.seen.get(&key).is_some_and(|&t| t > since);
+            let gone = config.neighbor(key.0, key.1).is_none_or(|n| n.is_static);
+            if confirmed || gone {
+                self.verify.remove(&key);
+                continue;
+            }
+            let last = self.asked.get(&key).map_or(since, |a| a.0);
+            if probes >= PROBES && now.saturating_duration_since(last) >= RETRY {
+                log::info!(
+                    "neighbor {} (sw_if_index {}): no answer from its MAC to {PROBES} probes; removed",
+                    key.1,
+                    key.0
+                );
+                let _ =
+                    config.add_del_neighbor(key.0, key.1, EthernetAddress::default(), false, true);
+                self.verify.remove(&key);
+                self.seen.remove(&key);
+                self.asked.remove(&key);
+                changed = true;
+            } else if probes < PROBES {
+                self.probe(config, runtime, key, now);
+            }
+        }
+        changed
     }
 
     /// Periodic work: ARP for unresolved tunnel next hops, probe and expire
     /// aged entries. Returns true when the configuration changed.
     pub fn tick(&mut self, config: &mut Config, runtime: &dyn Runtime, now: Instant) -> bool {
+        let verified = self.verify_tick(config, runtime, now);
         for e in config.unresolved_next_hops() {
             self.ask(config, runtime, e, now);
         }
@@ -128,7 +239,7 @@ impl Resolver {
         }
         self.seen
             .retain(|&(i, ip), _| config.neighbor(i, ip).is_some_and(|n| !n.is_static));
-        changed
+        changed || verified
     }
 
     /// Sends an ARP request for `e.next_hop` unless one went out less than

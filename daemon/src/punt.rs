@@ -75,9 +75,16 @@ pub fn spawn(
                         sw_if_index,
                         ip,
                         mac,
-                    }) => with(&mut |config, _rt| {
+                        kind,
+                    }) => with(&mut |config, rt| {
                         let mut r = cp.resolver.lock().expect("resolver lock");
-                        r.learn(config, sw_if_index, ip, mac, Instant::now());
+                        let heard = crate::neighbor::Heard {
+                            sw_if_index,
+                            ip,
+                            mac,
+                            kind,
+                        };
+                        r.learn(config, rt, heard, Instant::now());
                     }),
                     Ok(PuntMsg::EchoReply {
                         src,

@@ -1082,7 +1082,7 @@ fn neighbor_config_limit_golden() {
     let r = Rig::koko();
     assert_eq!(
         r.ok("show ip neighbor-config"),
-        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:2, refused:0, recycled:0\n"
+        "ip4:\n  limit:50000, age:300, recycle:0\n  entries:2, refused:0, recycled:0\n  learning: moved:0, off-subnet:0, network-or-broadcast:0, not-unicast-mac:0, own-mac:0, mac-change:0, unsolicited-reply:0, unknown-announcement:0, static:0\n"
     );
     // VPP does nothing on an empty line.
     assert_eq!(r.ok("set ip neighbor-config"), "");
@@ -1116,7 +1116,7 @@ fn neighbor_config_limit_golden() {
     r.ok("set ip neighbor-config ipv4 norecycle age 0");
     assert_eq!(
         r.ok("sh ip neighbor-config"),
-        "ip4:\n  limit:3, age:0, recycle:0\n  entries:2, refused:0, recycled:0\n"
+        "ip4:\n  limit:3, age:0, recycle:0\n  entries:2, refused:0, recycled:0\n  learning: moved:0, off-subnet:0, network-or-broadcast:0, not-unicast-mac:0, own-mac:0, mac-change:0, unsolicited-reply:0, unknown-announcement:0, static:0\n"
     );
     // The `ip neighbor` commands are unaffected by the longer word.
     r.ok("ip neighbor eth1 10.98.0.1 02:00:00:00:00:07");
@@ -1134,7 +1134,7 @@ fn neighbor_config_limit_golden() {
     assert!(n.contains("10.98.0.2 "), "{n}");
     assert_eq!(
         r.ok("show ip neighbor-config"),
-        "ip4:\n  limit:3, age:0, recycle:1\n  entries:3, refused:1, recycled:1\n"
+        "ip4:\n  limit:3, age:0, recycle:1\n  entries:3, refused:1, recycled:1\n  learning: moved:0, off-subnet:0, network-or-broadcast:0, not-unicast-mac:0, own-mac:0, mac-change:0, unsolicited-reply:0, unknown-announcement:0, static:0\n"
     );
     let v: serde_json::Value = serde_json::from_str(
         &r.cli
@@ -1145,7 +1145,11 @@ fn neighbor_config_limit_golden() {
     assert_eq!(
         v,
         serde_json::json!({"ip4": {"limit": 3, "age": 0, "recycle": true,
-            "entries": 3, "refused": 1, "recycled": 1}})
+            "entries": 3, "refused": 1, "recycled": 1,
+            "learning": {"moved": 0, "refused": {"off-subnet": 0,
+                "network-or-broadcast": 0, "not-unicast-mac": 0, "own-mac": 0,
+                "mac-change": 0, "unsolicited-reply": 0, "unknown-announcement": 0,
+                "static": 0}}}})
     );
 }
 

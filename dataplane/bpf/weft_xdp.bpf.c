@@ -9,8 +9,9 @@
 //   * L2 mode (weft_config[0] bit 0): the interface is in an L2 bridge or
 //     xconnect, weft takes every frame.
 //   * L3 mode: weft takes ARP requests/replies whose target protocol address
-//     is one of its addresses, and IPv4 packets whose destination is one of
-//     its addresses (both in weft_addrs). Everything else, including
+//     is one of its addresses, gratuitous ARP (sender = target) from its
+//     subnets (weft_subnets), and IPv4 packets whose destination is one of
+//     its addresses (weft_addrs). Everything else, including
 //     802.1Q-tagged frames, IPv6 and other IPv4, goes to the kernel.
 //
 // "Redirect" is bpf_redirect_map(&xsks_map, rx_queue_index, XDP_PASS): when no
@@ -72,6 +73,7 @@
 #define ARP_OFF_PTYPE 2
 #define ARP_OFF_HLEN 4
 #define ARP_OFF_PLEN 5
+#define ARP_OFF_SPA 14
 #define ARP_OFF_TPA 24
 
 // rx queue index -> AF_XDP socket fd (the kernel stores the socket).
@@ -92,6 +94,22 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } weft_addrs SEC(".maps");
+
+// weft's IPv4 subnets on this interface (the prefixes of its addresses): a
+// gratuitous ARP from a host on one of them goes to weft, which follows the
+// MAC moves of its neighbours (the host does not see it; docs/af_xdp.md).
+struct subnet_key {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__type(key, struct subnet_key);
+	__type(value, __u8);
+} weft_subnets SEC(".maps");
 
 // [0] = flags (WEFT_CFG_*), [1] = the longest frame (WEFT_CFG_MAX_FRAME).
 // Single words: a reader never sees one half-written.
@@ -399,7 +417,7 @@ int weft_xdp(struct xdp_md *ctx)
 	__u32 *cfg = bpf_map_lookup_elem(&weft_config, &zero);
 	__u32 flags = cfg ? *cfg : 0;
 	struct ethhdr *eth = data;
-	__u32 addr;
+	__u32 addr, spa;
 	int fp;
 
 	if (flags & WEFT_CFG_L2)
@@ -417,9 +435,19 @@ int weft_xdp(struct xdp_md *ctx)
 		if (*(__u16 *)(arp + ARP_OFF_PTYPE) != bpf_htons(ETH_P_IP) ||
 		    arp[ARP_OFF_HLEN] != ETH_ALEN || arp[ARP_OFF_PLEN] != 4)
 			return pass(flags);
-		// The address is not 4-byte aligned in the frame.
+		// The addresses are not 4-byte aligned in the frame.
 		__builtin_memcpy(&addr, arp + ARP_OFF_TPA, sizeof(addr));
-		return is_weft_addr(addr) ? redirect(ctx, flags) : pass(flags);
+		if (is_weft_addr(addr))
+			return redirect(ctx, flags);
+		// A gratuitous ARP (sender = target) from weft's subnets.
+		__builtin_memcpy(&spa, arp + ARP_OFF_SPA, sizeof(spa));
+		if (spa == addr) {
+			struct subnet_key k = { .prefixlen = 32, .addr = spa };
+
+			if (bpf_map_lookup_elem(&weft_subnets, &k))
+				return redirect(ctx, flags);
+		}
+		return pass(flags);
 	}
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {

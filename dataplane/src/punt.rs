@@ -18,11 +18,24 @@ use crate::wire::EthernetAddress;
 /// Frames a worker injects per loop iteration at most.
 pub const INJECT_PER_POLL: usize = 64;
 
+/// What an ARP packet that told weft of a neighbour was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArpKind {
+    /// A request for one of weft's addresses.
+    Request,
+    /// A reply to weft.
+    Reply,
+    /// A gratuitous ARP (request or reply whose sender address is its
+    /// target address): a host announcing its MAC.
+    Announcement,
+}
+
 /// A message from a node to the control plane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PuntMsg {
-    /// An ARP request for one of weft's addresses, or an ARP reply to
-    /// weft, taught weft a neighbour.
+    /// An ARP request for one of weft's addresses, an ARP reply to weft,
+    /// or a gratuitous ARP told weft of a neighbour (the control plane
+    /// decides whether to learn it).
     Neighbor {
         /// Interface it was received on.
         sw_if_index: u32,
@@ -30,6 +43,8 @@ pub enum PuntMsg {
         ip: Ipv4Addr,
         /// The neighbour's MAC.
         mac: EthernetAddress,
+        /// What the ARP packet was.
+        kind: ArpKind,
     },
     /// An ICMP echo reply addressed to weft (an answer to `ping`).
     EchoReply {

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::exec::State;
 use super::format::{center, float_f, right};
 use super::grammar::{Arg, CmdError, Command, Input};
-use crate::ip::NeighborConfig;
+use crate::ip::{LearnRefusal, NeighborConfig};
 
 /// `ip neighbor` after parsing.
 struct NeighborCmd {
@@ -174,7 +174,8 @@ fn set_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String, 
 }
 
 /// `show ip neighbor-config`: VPP's lines for ip4 (weft has no IPv6), then
-/// weft's own line: entries, and what the limit refused and recycled.
+/// weft's own lines: entries, what the limit refused and recycled, and
+/// what learning followed (MAC moves) and refused, by reason.
 fn show_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     input.end()?;
     let NeighborConfig {
@@ -183,12 +184,21 @@ fn show_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String,
         recycle,
     } = st.config.neighbor_config();
     let stats = st.config.neighbor_stats();
+    let mut refused = String::new();
+    for why in LearnRefusal::ALL {
+        refused.push_str(&format!(
+            ", {}:{}",
+            why.name(),
+            stats.learn_refused[why as usize]
+        ));
+    }
     Ok(format!(
-        "ip4:\n  limit:{limit}, age:{age}, recycle:{}\n  entries:{}, refused:{}, recycled:{}\n",
+        "ip4:\n  limit:{limit}, age:{age}, recycle:{}\n  entries:{}, refused:{}, recycled:{}\n  learning: moved:{}{refused}\n",
         u8::from(recycle),
         st.config.neighbors().count(),
         stats.refused,
-        stats.recycled
+        stats.recycled,
+        stats.moved
     ))
 }
 
@@ -204,6 +214,13 @@ fn show_neighbor_config_json(st: &mut State, input: &mut Input<'_>) -> Result<Va
             "entries": st.config.neighbors().count(),
             "refused": stats.refused,
             "recycled": stats.recycled,
+            "learning": {
+                "moved": stats.moved,
+                "refused": LearnRefusal::ALL
+                    .iter()
+                    .map(|w| (w.name().to_string(), json!(stats.learn_refused[*w as usize])))
+                    .collect::<serde_json::Map<String, Value>>(),
+            },
         }
     }))
 }

@@ -45,6 +45,8 @@ struct Attached {
     zero_copy: Vec<bool>,
     /// Addresses in the program's map.
     addresses: BTreeSet<Ipv4Addr>,
+    /// The prefixes of those addresses, in `weft_subnets`.
+    subnets: BTreeSet<(Ipv4Addr, u8)>,
     /// The program takes everything (L2 mode).
     l2: bool,
 }
@@ -141,6 +143,7 @@ impl Driver for AfXdp {
             prog,
             zero_copy,
             addresses: BTreeSet::new(),
+            subnets: BTreeSet::new(),
             l2: false,
         });
         Ok(Opened {
@@ -184,6 +187,31 @@ impl Driver for AfXdp {
             }
         }
         a.addresses = want;
+        let want: BTreeSet<(Ipv4Addr, u8)> = ifc
+            .ip4
+            .iter()
+            .map(|c| {
+                // The network: two addresses of one subnet share its entry.
+                let len = c.prefix_len();
+                let mask = if len == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - u32::from(len))
+                };
+                (Ipv4Addr::from_bits(c.address().to_bits() & mask), len)
+            })
+            .collect();
+        for &(addr, len) in a.subnets.difference(&want) {
+            if let Err(e) = a.prog.del_subnet(addr, len) {
+                log::error!("{host_if}: {e}");
+            }
+        }
+        for &(addr, len) in want.difference(&a.subnets) {
+            if let Err(e) = a.prog.add_subnet(addr, len) {
+                log::error!("{host_if}: {e}");
+            }
+        }
+        a.subnets = want;
         let l2 = ifc.l2 != L2Mode::L3;
         if l2 != a.l2 {
             match a.prog.set_l2(l2) {

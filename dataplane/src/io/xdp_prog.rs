@@ -99,6 +99,7 @@ pub const MAX_ADDRESSES: u32 = 1024;
 
 const XSKS_MAP: &str = "xsks_map";
 const ADDRS_MAP: &str = "weft_addrs";
+const SUBNETS_MAP: &str = "weft_subnets";
 const CONFIG_MAP: &str = "weft_config";
 const STATS_MAP: &str = "weft_stats";
 const FP_MAP: &str = "weft_fp";
@@ -371,6 +372,7 @@ struct Loaded {
     prog_id: u32,
     xsks: MapHandle,
     addrs: MapHandle,
+    subnets: MapHandle,
     config: MapHandle,
     stats: MapHandle,
     verdict: MapHandle,
@@ -392,6 +394,7 @@ impl Loaded {
             prog_id,
             xsks: map_handle(&obj, XSKS_MAP)?,
             addrs: map_handle(&obj, ADDRS_MAP)?,
+            subnets: map_handle(&obj, SUBNETS_MAP)?,
             config: map_handle(&obj, CONFIG_MAP)?,
             stats: map_handle(&obj, STATS_MAP)?,
             verdict: map_handle(&obj, VERDICT_MAP)?,
@@ -633,6 +636,28 @@ impl XdpProgram {
     pub fn del_address(&self, addr: Ipv4Addr) -> Result<(), XdpError> {
         ignore_not_found(self.loaded.addrs.delete(&addr_key(addr)))
             .map_err(|source| XdpError::DelAddress { addr, source })
+    }
+
+    /// Makes `network/prefix_len` one of weft's subnets on this interface:
+    /// gratuitous ARP from it is steered to weft.
+    pub fn add_subnet(&self, network: Ipv4Addr, prefix_len: u8) -> Result<(), XdpError> {
+        self.loaded
+            .subnets
+            .update(&subnet_key(network, prefix_len), &[1], MapFlags::ANY)
+            .map_err(|source| XdpError::AddAddress {
+                addr: network,
+                source,
+            })
+    }
+
+    /// Removes a subnet [`Self::add_subnet`] added (not an error if absent).
+    pub fn del_subnet(&self, network: Ipv4Addr, prefix_len: u8) -> Result<(), XdpError> {
+        ignore_not_found(self.loaded.subnets.delete(&subnet_key(network, prefix_len))).map_err(
+            |source| XdpError::DelAddress {
+                addr: network,
+                source,
+            },
+        )
     }
 
     /// Sets or clears L2 mode: when set, every frame is steered to weft.
@@ -1246,6 +1271,21 @@ fn addr_key(addr: Ipv4Addr) -> [u8; 4] {
     addr.octets()
 }
 
+/// The `weft_subnets` key (an LPM trie's): the prefix length in host
+/// order, then the address in network order, bits beyond the prefix zero.
+fn subnet_key(network: Ipv4Addr, prefix_len: u8) -> [u8; 8] {
+    let len = prefix_len.min(32);
+    let mask = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    };
+    let mut k = [0u8; 8];
+    k[..4].copy_from_slice(&u32::from(len).to_ne_bytes());
+    k[4..].copy_from_slice(&(network.to_bits() & mask).to_be_bytes());
+    k
+}
+
 /// Sums one per-CPU u64 counter.
 fn sum_percpu(values: &[Vec<u8>]) -> u64 {
     values
@@ -1310,6 +1350,7 @@ mod tests {
                     super::super::xdp_fastpath::MAX_ENTRIES
                 ),
                 (STATS_MAP.to_string(), MapType::PercpuArray, 3),
+                (SUBNETS_MAP.to_string(), MapType::LpmTrie, MAX_ADDRESSES),
                 (TX_PORT_MAP.to_string(), MapType::Devmap, 1),
                 (VERDICT_MAP.to_string(), MapType::PercpuArray, 1),
                 (XSKS_MAP.to_string(), MapType::Xskmap, MAX_QUEUES),

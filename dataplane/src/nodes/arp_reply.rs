@@ -1,8 +1,9 @@
 //! `arp-reply`: ARP on an L3 interface. Answers requests for weft's
-//! addresses in place (the request becomes the reply), learns the sender
-//! of requests for weft and of replies to weft (punted to the control
-//! plane, which keeps the neighbour table), and drops the rest under VPP's
-//! counters.
+//! addresses in place (the request becomes the reply), punts the sender
+//! of requests for weft, of replies to weft and of gratuitous ARP to the
+//! control plane (which keeps the neighbour table and decides what it
+//! learns: `control::Config::learn_neighbor`), and drops the rest under
+//! VPP's counters.
 //!
 //! VPP splits this into `arp-input` (checks) and `arp-reply`; weft does
 //! both in one node, named after the one whose counters `show errors`
@@ -10,7 +11,7 @@
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
-use crate::punt::PuntMsg;
+use crate::punt::{ArpKind, PuntMsg};
 use crate::wire::{ArpOperation, ArpPacket, EthernetAddress, arp, ethernet};
 
 #[cold]
@@ -56,8 +57,11 @@ crate::counters! {
         PuntQueueFull = ("ARP punt queue full", Error),
         /// Sender hardware address differs from the frame's source.
         L2AddressMismatch = ("ARP hw addr does not match L2 frame src addr", Error),
-        /// Probe (sender 0.0.0.0) or announcement (sender == target).
-        GratuitousArp = ("ARP probe or announcement dropped", Error),
+        /// Probe (sender 0.0.0.0): nothing to learn.
+        ArpProbe = ("ARP probe dropped", Info),
+        /// Announcement (sender == target): passed to the control plane,
+        /// which follows a known neighbour's MAC move (weft's own).
+        Gratuitous = ("gratuitous ARP received", Info),
         /// Shorter than an Ethernet/IPv4 ARP packet.
         TooShort = ("ARP packet too short", Error),
     }
@@ -115,12 +119,26 @@ impl Node for ArpReply {
                     counts[Counter::L2AddressMismatch as usize] += 1;
                     break 'decide Next::Drop;
                 }
-                if spa.is_unspecified() || spa == tpa {
-                    counts[Counter::GratuitousArp as usize] += 1;
+                if spa.is_unspecified() {
+                    counts[Counter::ArpProbe as usize] += 1;
                     break 'decide Next::Drop;
                 }
                 if tables.local4.contains_key(&spa) {
                     counts[Counter::L3SrcAddressIsLocal as usize] += 1;
+                    break 'decide Next::Drop;
+                }
+                if spa == tpa {
+                    // An announcement: the control plane follows a MAC
+                    // move of a neighbour it has; nothing is answered.
+                    counts[Counter::Gratuitous as usize] += 1;
+                    if !ctx.punt.send(PuntMsg::Neighbor {
+                        sw_if_index: rx_if,
+                        ip: spa,
+                        mac: sha,
+                        kind: ArpKind::Announcement,
+                    }) {
+                        counts[Counter::PuntQueueFull as usize] += 1;
+                    }
                     break 'decide Next::Drop;
                 }
                 if tables.local4.get(&tpa) != Some(&rx_if) {
@@ -139,6 +157,11 @@ impl Node for ArpReply {
                     sw_if_index: rx_if,
                     ip: spa,
                     mac: sha,
+                    kind: if op == ArpOperation::Reply {
+                        ArpKind::Reply
+                    } else {
+                        ArpKind::Request
+                    },
                 });
                 if !learned {
                     counts[Counter::PuntQueueFull as usize] += 1;

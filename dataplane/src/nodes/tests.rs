@@ -765,7 +765,30 @@ fn arp_request_for_weft_is_answered_and_sender_learned() {
         crate::punt::PuntMsg::Neighbor {
             sw_if_index: UPLINK,
             ip: KOKO1_IP,
-            mac: KOKO1_MAC
+            mac: KOKO1_MAC,
+            kind: crate::punt::ArpKind::Request,
+        }
+    );
+    // A gratuitous ARP (sender = target) from koko1: not answered, punted
+    // as an announcement.
+    let garp = arp_frame(
+        [0xff; 6],
+        KOKO1_MAC.0,
+        1,
+        KOKO1_MAC.0,
+        KOKO1_IP,
+        [0; 6],
+        KOKO1_IP,
+    );
+    assert!(rig.run(&[garp]).is_empty());
+    assert_eq!(rig.counter("arp-reply", "gratuitous ARP received"), 1);
+    assert_eq!(
+        rig.punts.try_recv().unwrap(),
+        crate::punt::PuntMsg::Neighbor {
+            sw_if_index: UPLINK,
+            ip: KOKO1_IP,
+            mac: KOKO1_MAC,
+            kind: crate::punt::ArpKind::Announcement,
         }
     );
     rig.assert_no_leak();
@@ -788,7 +811,7 @@ fn arp_cases_are_counted() {
             ),
         ),
         (
-            "ARP probe or announcement dropped",
+            "ARP probe dropped",
             arp_frame(
                 [0xff; 6],
                 KOKO1_MAC.0,
