@@ -134,8 +134,8 @@ impl Resolver {
         }
     }
 
-    /// One probe of entry `key` (a broadcast request), counted in
-    /// [`Self::verify`] if it is being verified.
+    /// One probe of entry `key` (a broadcast request, at most one per
+    /// [`RETRY`]), counted in [`Self::verify`] if it is being verified.
     fn probe(
         &mut self,
         config: &Config,
@@ -219,15 +219,8 @@ impl Resolver {
                 _ => probe.push(key),
             }
         }
-        for (sw_if_index, ip) in probe {
-            if let Some(src) = config.egress_for(ip).map(|e| e.src) {
-                let e = Egress {
-                    sw_if_index,
-                    next_hop: ip,
-                    src,
-                };
-                self.ask(config, runtime, e, now);
-            }
+        for key in probe {
+            self.probe(config, runtime, key, now);
         }
         let changed = !expired.is_empty();
         for (sw_if_index, ip) in expired {
