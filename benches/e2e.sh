@@ -182,19 +182,25 @@ cpu_snapshot() {
 }
 
 # --- DUTs -------------------------------------------------------------------------
+# A DUT started as $dut_pid that attaches an XDP program is ready once the
+# program is on the DUT's veth; OUT is its output, shown if it fails.
+wait_xdp_attached() {
+  local out=$1
+  for _ in $(seq 100); do
+    in_dut ip link show "$IF_DUT" | grep -q xdp && return 0
+    kill -0 "$dut_pid" 2>/dev/null || { cat "$out"; return 1; }
+    sleep 0.1
+  done
+  cat "$out"
+  return 1
+}
+
 dut_start_limit() {
   # Same ring sizes as weftd's af_xdp interface (VPP's default, 512).
   ip netns exec "$NS_DUT" "$PKTGEN" reflect --dev "$IF_DUT" --core "$DUT_CORE" --ring-size 512 \
     >"$WORK/reflect.out" 2>&1 &
   dut_pid=$!
-  # The reflector is ready when its XDP program is attached.
-  for _ in $(seq 100); do
-    in_dut ip link show "$IF_DUT" | grep -q xdp && return 0
-    kill -0 "$dut_pid" 2>/dev/null || { cat "$WORK/reflect.out"; return 1; }
-    sleep 0.1
-  done
-  cat "$WORK/reflect.out"
-  return 1
+  wait_xdp_attached "$WORK/reflect.out"
 }
 
 weftctl() { in_dut "$BIN/weftctl" -s "$SOCK" "$@"; }
@@ -202,9 +208,10 @@ weftctl() { in_dut "$BIN/weftctl" -s "$SOCK" "$@"; }
 configure() { weftctl "$@" >>"$WORK/weftctl.log"; }
 
 # weftd with the demo's commands on an interface made by CREATE, named IF;
-# L2 is how the two tunnels are joined: xconnect (the demo) or bridge.
+# L2 is how the two tunnels are joined: xconnect (the demo) or bridge; RX_MODE
+# is the interface's rx-mode (polling, as VPP runs, unless given).
 dut_start_weftd() {
-  local create=$1 ifc=$2 l2=${3:-xconnect}
+  local create=$1 ifc=$2 l2=${3:-xconnect} rx_mode=${4:-polling}
   rm -f "$SOCK"
   cat >"$WORK/startup.conf" <<EOF
 unix {
@@ -229,7 +236,7 @@ EOF
   configure $create
   configure set interface ip address "$ifc" "$IP_DUT/24"
   configure set interface state "$ifc" up
-  configure set interface rx-mode "$ifc" "${RX_MODE:-polling}"
+  configure set interface rx-mode "$ifc" "$rx_mode"
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_A" vni 11
   configure create vxlan tunnel src "$IP_DUT" dst "$IP_B" vni 12
   if [ "$l2" = bridge ]; then
@@ -254,7 +261,7 @@ EOF
 # frames stay in the kernel, whose NAPI thread shares core 1 with the
 # worker, and a polling worker would take half of that core from it.
 dut_start_weft() {
-  RX_MODE=adaptive dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0"
+  dut_start_weftd "create interface af_xdp host-if $IF_DUT" "$IF_DUT/0" xconnect adaptive
 }
 # The same with weft's XDP fast path turned off: every frame through the
 # AF_XDP socket and the graph.
@@ -280,13 +287,7 @@ dut_start_xdp-bound() {
   ip netns exec "$NS_DUT" "$PKTGEN" sink --dev "$IF_DUT" --vni 11 --rewrite-vni 12 \
     --rewrite-dst-ip "$IP_B" --pass-other --interval 0 >"$WORK/bound.out" 2>&1 &
   dut_pid=$!
-  for _ in $(seq 100); do
-    in_dut ip link show "$IF_DUT" | grep -q xdp && return 0
-    kill -0 "$dut_pid" 2>/dev/null || { cat "$WORK/bound.out"; return 1; }
-    sleep 0.1
-  done
-  cat "$WORK/bound.out"
-  return 1
+  wait_xdp_attached "$WORK/bound.out"
 }
 
 # The DUT end's NAPI (which runs XDP on a veth) in a kthread on core 1,

@@ -71,6 +71,11 @@ impl Ipv4Cidr {
         }
     }
 
+    /// The prefix's network address (the address with its host bits zero).
+    pub const fn network(&self) -> Ipv4Addr {
+        Ipv4Addr::from_bits(self.address.to_bits() & self.mask())
+    }
+
     /// Whether `ip` is in this prefix (VPP's `ip4_destination_matches_route`).
     pub const fn contains(&self, ip: Ipv4Addr) -> bool {
         (ip.to_bits() ^ self.address.to_bits()) & self.mask() == 0
@@ -233,7 +238,8 @@ pub enum Learned {
     Refreshed,
     /// Nothing changed, for this reason (counted).
     Refused(LearnRefusal),
-    /// The table is full (counted in [`NeighborStats::refused`]).
+    /// Not added: the table is full (counted in
+    /// [`NeighborStats::refused`]).
     Full,
 }
 
@@ -455,7 +461,13 @@ impl Config {
                 match self.add_del_neighbor(sw_if_index, ip, mac, false, false) {
                     Ok(()) => r,
                     Err(ConfigError::NeighborTableFull { .. }) => Learned::Full,
-                    Err(_) => Learned::Refused(LearnRefusal::Static),
+                    // judge_neighbor ruled out an unknown interface
+                    // (off-subnet) and a static entry; should another
+                    // error appear, nothing is learned and it is logged.
+                    Err(e) => {
+                        log::error!("learning neighbor {ip}: {e}");
+                        Learned::Full
+                    }
                 }
             }
             r => r,
@@ -486,15 +498,14 @@ impl Config {
         let Some(ifc) = self.interface(sw_if_index) else {
             return Learned::Refused(LearnRefusal::OffSubnet);
         };
-        let subnets: Vec<&Ipv4Cidr> = ifc.ip4.iter().filter(|c| c.contains(ip)).collect();
-        if subnets.is_empty() {
+        let mut subnets = ifc.ip4.iter().filter(|c| c.contains(ip)).peekable();
+        if subnets.peek().is_none() {
             return Learned::Refused(LearnRefusal::OffSubnet);
         }
-        let edge = |c: &&Ipv4Cidr| {
-            let host = ip.to_bits() & !c.mask();
-            c.prefix_len() <= 30 && (host == 0 || host == !c.mask())
+        let edge = |c: &Ipv4Cidr| {
+            c.prefix_len() <= 30 && (ip == c.network() || ip.to_bits() | c.mask() == u32::MAX)
         };
-        if subnets.iter().any(edge) {
+        if subnets.any(edge) {
             return Learned::Refused(LearnRefusal::SubnetEdge);
         }
         match (self.neighbor(sw_if_index, ip), seen) {

@@ -190,16 +190,8 @@ impl Driver for AfXdp {
         let want: BTreeSet<(Ipv4Addr, u8)> = ifc
             .ip4
             .iter()
-            .map(|c| {
-                // The network: two addresses of one subnet share its entry.
-                let len = c.prefix_len();
-                let mask = if len == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(len))
-                };
-                (Ipv4Addr::from_bits(c.address().to_bits() & mask), len)
-            })
+            // By network: two addresses of one subnet share its entry.
+            .map(|c| (c.network(), c.prefix_len()))
             .collect();
         for &(addr, len) in a.subnets.difference(&want) {
             if let Err(e) = a.prog.del_subnet(addr, len) {

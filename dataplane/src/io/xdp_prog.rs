@@ -326,6 +326,26 @@ pub enum XdpError {
         /// The libbpf error.
         source: libbpf_rs::Error,
     },
+    /// Inserting into `weft_subnets` failed (full at [`MAX_ADDRESSES`]).
+    #[error("cannot add steering subnet {network}/{prefix_len}: {source}")]
+    AddSubnet {
+        /// The network address.
+        network: Ipv4Addr,
+        /// The prefix length.
+        prefix_len: u8,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
+    /// Removing from `weft_subnets` failed.
+    #[error("cannot delete steering subnet {network}/{prefix_len}: {source}")]
+    DelSubnet {
+        /// The network address.
+        network: Ipv4Addr,
+        /// The prefix length.
+        prefix_len: u8,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
     /// Reading or writing `weft_config` failed.
     #[error("cannot set L2 mode to {take_all}: {source}")]
     SetL2 {
@@ -653,8 +673,9 @@ impl XdpProgram {
     /// Removes a subnet [`Self::add_subnet`] added (not an error if absent).
     pub fn del_subnet(&self, network: Ipv4Addr, prefix_len: u8) -> Result<(), XdpError> {
         ignore_not_found(self.loaded.subnets.delete(&subnet_key(network, prefix_len))).map_err(
-            |source| XdpError::DelAddress {
-                addr: network,
+            |source| XdpError::DelSubnet {
+                network,
+                prefix_len,
                 source,
             },
         )
