@@ -1,7 +1,8 @@
 //! Builds weft's XDP steering program (`bpf/weft_xdp.bpf.c`) with clang
 //! (through libbpf-cargo's `SkeletonBuilder`, which supplies libbpf's headers
-//! and the BPF target flags) into `OUT_DIR/weft_xdp.bpf.o`.
-//! `src/io/xdp_prog.rs` embeds that object with `include_bytes!`, so weftd
+//! and the BPF target flags) twice: `OUT_DIR/weft_xdp.bpf.o` (plain) and
+//! `OUT_DIR/weft_xdp_bound.bpf.o` (device-bound, `-DWEFT_DEV_BOUND`).
+//! `src/io/xdp_prog.rs` embeds both objects with `include_bytes!`, so weftd
 //! needs no file at run time.
 //!
 //! No skeleton is generated: the loader opens the embedded object into an
@@ -18,5 +19,12 @@
 mod build_bpf;
 
 fn main() {
-    build_bpf::build_bpf("bpf/weft_xdp.bpf.c", "weft_xdp.bpf.o");
+    build_bpf::build_bpf("bpf/weft_xdp.bpf.c", "weft_xdp.bpf.o", &[]);
+    // The device-bound build, which reads VLAN tags the device kept out
+    // of the frame (see the program's header comment).
+    build_bpf::build_bpf(
+        "bpf/weft_xdp.bpf.c",
+        "weft_xdp_bound.bpf.o",
+        &["WEFT_DEV_BOUND"],
+    );
 }

@@ -9,14 +9,15 @@ use std::path::{Path, PathBuf};
 
 use libbpf_cargo::SkeletonBuilder;
 
-/// Builds `src` (relative to the crate) into `OUT_DIR/obj` and asks cargo
-/// to rerun when it changes.
-pub fn build_bpf(src: &str, obj: &str) {
+/// Builds `src` (relative to the crate) into `OUT_DIR/obj`, with `defines`
+/// passed to clang as `-D<name>`, and asks cargo to rerun when it changes.
+pub fn build_bpf(src: &str, obj: &str, defines: &[&str]) {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
 
     let mut args = vec!["-Wall".to_string()];
+    args.extend(defines.iter().map(|d| format!("-D{d}")));
     // Debian/Ubuntu keep `asm/types.h` (needed by `linux/bpf.h`) in the
     // multiarch directory, which clang does not search for `-target bpf`.
     let multiarch = format!("/usr/include/{arch}-linux-{target_env}");

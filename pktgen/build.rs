@@ -12,5 +12,5 @@
 mod build_bpf;
 
 fn main() {
-    build_bpf::build_bpf("bpf/sink.bpf.c", "sink.bpf.o");
+    build_bpf::build_bpf("bpf/sink.bpf.c", "sink.bpf.o", &[]);
 }

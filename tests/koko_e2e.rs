@@ -1016,3 +1016,121 @@ fn two_uplinks_cross_connect_between_af_xdp_interfaces() {
         "{used} buffers in use after the traffic, more than {queues} fill rings hold"
     );
 }
+
+/// A VXLAN frame from koko1's VTEP tagged with an 802.1Q VLAN (100, and 0:
+/// a priority tag) is never cross-connected: on veth the bridge moves the
+/// tag out of the frame (the skb's VLAN field, kept by veth's
+/// tx-vlan-offload), so weft's XDP program sees it untagged. The
+/// device-bound program reads the tag from the rx metadata and puts it back
+/// before weft gets the frame, the fast path never takes a tagged frame,
+/// and ethernet-input drops it as `unknown vlan` (no sub-interface), as VPP
+/// does; VLAN 0 is a VLAN like any other there (VPP-GOLDEN.md section 4).
+/// The same frame untagged is forwarded in the kernel. Captured on koko2.
+#[test]
+fn vlan_tagged_vxlan_is_dropped_not_cross_connected() {
+    use common::rawsock::RawSocket;
+    use weft::dataplane::fixtures::VxlanFrame;
+    if !privileged("vlan_tagged_vxlan_is_dropped_not_cross_connected") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-vlan", KokoOptions::default());
+    let weftd = Weftd::start(&topo.vpp1, "e2e-vlan", "cpu { workers 1 }");
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    wait_resolved(&weftd);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !weftd
+        .ok("show vxlan xdp-fastpath")
+        .contains("eth0/0: on, 2 flows")
+    {
+        assert!(Instant::now() < deadline, "the fast path never came on");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let hw = weftd.ok("show hardware-interfaces eth0/0");
+    assert!(hw.contains("vlan tags: from rx metadata"), "{hw}");
+    let mac = |ns: &Netns| -> EthernetAddress { ns.mac("eth0").parse().unwrap() };
+    let (weft_mac, koko1_mac) = (mac(&topo.vpp1), mac(&topo.koko1));
+    let outer = VxlanFrame {
+        src_mac: koko1_mac,
+        dst_mac: weft_mac,
+        ..VxlanFrame::FROM_KOKO1
+    };
+    // The inner frame carries a marker: which frame it was.
+    let frame = |marker: u8, vlan: Option<u16>| {
+        let mut inner = vec![0x0a, 0, 0, 0, 2, 2, 0x0a, 0, 0, 0, 1, 1, 0x88, 0xb5];
+        inner.extend_from_slice(b"weft-vlan-test");
+        inner.push(marker);
+        inner.resize(60, 0);
+        let mut f = outer.build(&inner);
+        if let Some(id) = vlan {
+            let rest = f.split_off(12);
+            f.extend_from_slice(&[0x81, 0x00, (id >> 8) as u8, id as u8]);
+            f.extend_from_slice(&rest);
+        }
+        f
+    };
+    let koko2_sock = {
+        let _in = topo.koko2.enter();
+        RawSocket::open("eth0")
+    };
+    let koko1_sock = {
+        let _in = topo.koko1.enter();
+        RawSocket::open("eth0")
+    };
+    weftd.ok("clear errors");
+    let forwarded_before = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath"));
+    koko2_sock.drain_incoming();
+    // Markers: 1 untagged, 2 VLAN 100, 3 VLAN 0.
+    for _ in 0..5 {
+        for (marker, vlan) in [(1, None), (2, Some(100)), (3, Some(0))] {
+            koko1_sock.send(&frame(marker, vlan)).unwrap();
+        }
+    }
+    let seen = koko2_sock.collect_incoming(5, Duration::from_secs(3));
+    std::thread::sleep(Duration::from_millis(200));
+    let mut seen: Vec<Vec<u8>> = seen;
+    seen.extend(koko2_sock.drain_incoming());
+    let markers: Vec<u8> = seen
+        .iter()
+        .filter(|f| vxlan_from_weft(std::slice::from_ref(f)).len() == 1)
+        .filter_map(|f| {
+            let inner = &f[50..];
+            (inner.len() > 28 && &inner[14..28] == b"weft-vlan-test").then(|| inner[28])
+        })
+        .collect();
+    assert_eq!(markers, [1; 5], "what reached koko2 (markers)");
+    weftd.settle();
+    let errors = weftd.ok("show errors");
+    assert_eq!(
+        error_count(&errors, "ethernet-input", "unknown vlan"),
+        10,
+        "{errors}"
+    );
+    let forwarded = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")) - forwarded_before;
+    // The untagged ones (and any of the containers' own chatter).
+    assert!(forwarded >= 5, "forwarded in the kernel: {forwarded}");
+    let hw = weftd.ok("show hardware-interfaces eth0/0");
+    assert!(
+        hw.contains("vlan tags: from rx metadata, 10 put back"),
+        "{hw}"
+    );
+
+    // A trace shows the tag weft saw.
+    weftd.ok("trace add af_xdp-input 5");
+    koko1_sock.send(&frame(2, Some(100))).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let trace = loop {
+        let t = weftd.ok("show trace");
+        if t.contains("802.1q vlan 100") || Instant::now() > deadline {
+            break t;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        trace.contains(&format!(
+            "IP4: {koko1_mac} -> {weft_mac} 802.1q vlan 100 next error-drop"
+        )),
+        "{trace}"
+    );
+}

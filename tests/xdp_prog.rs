@@ -104,6 +104,9 @@ fn attach_and_detach_native_on_veth() {
     assert!(xdp_prog::attached(idx).unwrap().is_none());
     let prog = XdpProgram::attach(idx).unwrap();
     assert_eq!(prog.mode(), XdpMode::Native, "veth supports native XDP");
+    // veth has the rx VLAN metadata kfunc (Linux 6.8): the device-bound
+    // build loads.
+    assert!(prog.reads_vlan_metadata());
     assert_eq!(prog.ifindex(), idx);
     assert_eq!(prog.replaced_stale(), None);
     // Held by a bpf_link.
@@ -230,6 +233,8 @@ fn generic_mode_on_loopback_and_parse_cases() {
 
     let prog = XdpProgram::attach(idx).unwrap();
     assert_eq!(prog.mode(), XdpMode::Generic);
+    // Generic mode takes the plain build only.
+    assert!(!prog.reads_vlan_metadata());
     assert!(link_details(&ns, "lo").contains(" xdpgeneric"));
     assert_eq!(
         xdp_prog::attached(idx).unwrap(),
@@ -251,8 +256,15 @@ fn generic_mode_on_loopback_and_parse_cases() {
     ipv4_short.truncate(14 + 19);
     let mut arp_short = eth(0x0806, &arp(0x0800, 4, weft));
     arp_short.truncate(14 + 27);
-    let mut vlan = vec![0x00, 0x0a, 0x08, 0x00];
-    vlan.extend_from_slice(&ipv4(0x45, weft));
+    // One tag (VLAN 10), then `inner`.
+    let tagged = |tpid: u16, inner: u16, l3: &[u8]| {
+        let mut t = vec![0x00, 0x0a];
+        t.extend_from_slice(&inner.to_be_bytes());
+        t.extend_from_slice(l3);
+        eth(tpid, &t)
+    };
+    let mut tagged_short = tagged(0x8100, 0x0800, &ipv4(0x45, weft));
+    tagged_short.truncate(18 + 19);
     let mut ipv6 = vec![0x60, 0, 0, 0, 0, 0, 58, 64];
     ipv6.extend_from_slice(&[0; 32]);
 
@@ -282,7 +294,44 @@ fn generic_mode_on_loopback_and_parse_cases() {
         ("arp truncated", arp_short, false),
         ("arp, not ipv4", eth(0x0806, &arp(0x86dd, 4, weft)), false),
         ("arp, plen 16", eth(0x0806, &arp(0x0800, 16, weft)), false),
-        ("802.1q tagged ipv4 to weft", eth(0x8100, &vlan), false),
+        // In-band tags: the payload decides, as untagged (weft sorts
+        // them to a sub-interface or drops them as `unknown vlan`).
+        (
+            "802.1q tagged ipv4 to weft",
+            tagged(0x8100, 0x0800, &ipv4(0x45, weft)),
+            true,
+        ),
+        (
+            "802.1ad tagged ipv4 to weft",
+            tagged(0x88a8, 0x0800, &ipv4(0x45, weft)),
+            true,
+        ),
+        (
+            "802.1q tagged ipv4 to other",
+            tagged(0x8100, 0x0800, &ipv4(0x45, other)),
+            false,
+        ),
+        (
+            "802.1q tagged arp for weft",
+            tagged(0x8100, 0x0806, &arp(0x0800, 4, weft)),
+            true,
+        ),
+        (
+            "802.1q tagged arp for other",
+            tagged(0x8100, 0x0806, &arp(0x0800, 4, other)),
+            false,
+        ),
+        ("802.1q tagged ipv4 truncated", tagged_short, false),
+        (
+            "802.1q tag, truncated",
+            eth(0x8100, &[0x00, 0x0a, 0x08]),
+            false,
+        ),
+        (
+            "two tags (only one is looked into)",
+            tagged(0x88a8, 0x8100, &[0x00, 0x0a, 0x08, 0x00]),
+            false,
+        ),
         ("ipv6", eth(0x86dd, &ipv6), false),
         ("ethernet only", eth(0x0800, &[]), false),
     ];

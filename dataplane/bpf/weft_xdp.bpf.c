@@ -11,8 +11,21 @@
 //   * L3 mode: weft takes ARP requests/replies whose target protocol address
 //     is one of its addresses, gratuitous ARP (sender = target) from its
 //     subnets (weft_subnets), and IPv4 packets whose destination is one of
-//     its addresses (weft_addrs). Everything else, including
-//     802.1Q-tagged frames, IPv6 and other IPv4, goes to the kernel.
+//     its addresses (weft_addrs), untagged or behind one 802.1Q/802.1ad
+//     tag. Everything else, IPv6 and other IPv4, goes to the kernel.
+//
+// VLAN tags. A NIC that strips tags (rxvlan) and veth (the sender's
+// tx-vlan-offload) hand the program a frame without its tag, the tag kept
+// aside in the skb or descriptor. The device-bound build (WEFT_DEV_BOUND,
+// loaded with the interface's ifindex and BPF_F_XDP_DEV_BOUND_ONLY, native
+// mode only) asks for it (bpf_xdp_metadata_rx_vlan_tag, Linux 6.8+) and puts
+// it back in the frame before a frame goes to weft, so weft sees every frame
+// as it was on the wire and sorts it to its sub-interface (or drops it as
+// `unknown vlan`); what goes to the kernel keeps its tag aside, as it came.
+// A tagged frame never takes the fast path, whose table holds untagged
+// tunnels only. The plain build (no kfunc: BPF_PROG_TEST_RUN cannot run a
+// device-bound program, and generic mode cannot attach one) sees in-band
+// tags only.
 //
 // "Redirect" is bpf_redirect_map(&xsks_map, rx_queue_index, XDP_PASS): when no
 // AF_XDP socket sits on the queue, the frame still reaches the kernel.
@@ -54,7 +67,9 @@
 #define WEFT_STAT_PASSED 1
 // Rewritten and sent by the fast path.
 #define WEFT_STAT_FASTPATH 2
-#define WEFT_STATS 3
+// Out-of-band VLAN tags put back in frames for weft.
+#define WEFT_STAT_VLAN_RESTORED 3
+#define WEFT_STATS 4
 
 // Verdicts recorded in weft_verdict.
 #define WEFT_VERDICT_PASS 1
@@ -122,7 +137,7 @@ struct {
 
 // Per-CPU counters: [0] steered to weft (redirect attempted, whether or not a
 // socket was on the queue), [1] passed to the kernel, [2] sent by the fast
-// path.
+// path, [3] out-of-band VLAN tags put back (WEFT_STAT_*).
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WEFT_STATS);
@@ -408,6 +423,104 @@ static __always_inline int is_weft_addr(__u32 addr)
 	return bpf_map_lookup_elem(&weft_addrs, &addr) != NULL;
 }
 
+#ifdef WEFT_DEV_BOUND
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
+					 __u16 *vlan_tci) __ksym;
+#endif
+
+// The VLAN tag the device took out of the frame, if any: 1 with the tag
+// (TPID in network order, TCI in host order), or 0 (untagged, the plain
+// build, or a driver that cannot say).
+static __always_inline int oob_vlan(struct xdp_md *ctx, __be16 *proto, __u16 *tci)
+{
+#ifdef WEFT_DEV_BOUND
+	return bpf_xdp_metadata_rx_vlan_tag(ctx, proto, tci) == 0;
+#else
+	return 0;
+#endif
+}
+
+// Puts an out-of-band tag back after the MAC addresses. 0, or -1 when the
+// frame has no headroom for it.
+static __always_inline int push_vlan(struct xdp_md *ctx, __be16 proto, __u16 tci)
+{
+	__u32 macs[3];
+	__u8 *h;
+
+	if (bpf_xdp_adjust_head(ctx, -4))
+		return -1;
+	h = (void *)(long)ctx->data;
+	if ((void *)(h + 18) > (void *)(long)ctx->data_end)
+		return -1;
+	// The addresses move 4 bytes towards the front (the areas overlap).
+	__builtin_memcpy(macs, h + 4, 12);
+	__builtin_memcpy(h, macs, 12);
+	__builtin_memcpy(h + 12, &proto, 2);
+	h[14] = tci >> 8;
+	h[15] = tci & 0xff;
+	return 0;
+}
+
+// To weft's socket, with an out-of-band tag (oob) put back first. A frame
+// whose tag cannot be put back is dropped (XDP_ABORTED, seen by the
+// xdp:xdp_exception tracepoint), never given to weft untagged.
+static __always_inline int to_weft(struct xdp_md *ctx, __u32 flags, int oob, __be16 vproto,
+				   __u16 vtci)
+{
+	if (oob) {
+		if (push_vlan(ctx, vproto, vtci))
+			return XDP_ABORTED;
+		count(WEFT_STAT_VLAN_RESTORED);
+	}
+	return redirect(ctx, flags);
+}
+
+// Whether the ARP packet at `arp` is weft's: for one of its addresses, or a
+// gratuitous ARP (sender = target) from one of its subnets.
+static __always_inline int arp_for_weft(__u8 *arp, void *data_end)
+{
+	__u32 addr, spa;
+
+	if ((void *)(arp + ARP_LEN) > data_end)
+		return 0;
+	// Only Ethernet/IPv4 ARP has its target address at offset 24.
+	if (*(__u16 *)(arp + ARP_OFF_PTYPE) != bpf_htons(ETH_P_IP) || arp[ARP_OFF_HLEN] != ETH_ALEN ||
+	    arp[ARP_OFF_PLEN] != 4)
+		return 0;
+	// The addresses are not 4-byte aligned in the frame.
+	__builtin_memcpy(&addr, arp + ARP_OFF_TPA, sizeof(addr));
+	if (is_weft_addr(addr))
+		return 1;
+	__builtin_memcpy(&spa, arp + ARP_OFF_SPA, sizeof(spa));
+	if (spa == addr) {
+		struct subnet_key k = { .prefixlen = 32, .addr = spa };
+
+		if (bpf_map_lookup_elem(&weft_subnets, &k))
+			return 1;
+	}
+	return 0;
+}
+
+// A frame behind a tag (in the frame, or out of band): weft's by the same
+// address rules as an untagged one, on the tag's payload at `l3` of
+// ethertype `proto`. Never the fast path's.
+static __always_inline int tagged(struct xdp_md *ctx, __u32 flags, __be16 proto, __u8 *l3,
+				  void *data_end, int oob, __be16 vproto, __u16 vtci)
+{
+	int mine = 0;
+
+	if (proto == bpf_htons(ETH_P_ARP)) {
+		mine = arp_for_weft(l3, data_end);
+	} else if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (struct iphdr *)l3;
+
+		mine = (void *)(ip + 1) <= data_end && ip->version == 4 && is_weft_addr(ip->daddr);
+	}
+	if (!mine)
+		return pass(flags);
+	return to_weft(ctx, flags, oob, vproto, vtci);
+}
+
 SEC("xdp")
 int weft_xdp(struct xdp_md *ctx)
 {
@@ -417,36 +530,35 @@ int weft_xdp(struct xdp_md *ctx)
 	__u32 *cfg = bpf_map_lookup_elem(&weft_config, &zero);
 	__u32 flags = cfg ? *cfg : 0;
 	struct ethhdr *eth = data;
-	__u32 addr, spa;
+	__be16 vproto = 0;
+	__u16 vtci = 0;
+	int oob = oob_vlan(ctx, &vproto, &vtci);
+	__u32 addr;
 	int fp;
 
 	if (flags & WEFT_CFG_L2)
-		return redirect(ctx, flags);
+		return to_weft(ctx, flags, oob, vproto, vtci);
 
 	if ((void *)(eth + 1) > data_end)
 		return pass(flags);
 
+	if (oob)
+		return tagged(ctx, flags, eth->h_proto, (__u8 *)(eth + 1), data_end, 1, vproto,
+			      vtci);
+
+	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD)) {
+		__u8 *tag = (__u8 *)(eth + 1);
+		__be16 inner;
+
+		if ((void *)(tag + 4) > data_end)
+			return pass(flags);
+		__builtin_memcpy(&inner, tag + 2, sizeof(inner));
+		return tagged(ctx, flags, inner, tag + 4, data_end, 0, 0, 0);
+	}
+
 	if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
-		__u8 *arp = (__u8 *)(eth + 1);
-
-		if ((void *)(arp + ARP_LEN) > data_end)
-			return pass(flags);
-		// Only Ethernet/IPv4 ARP has its target address at offset 24.
-		if (*(__u16 *)(arp + ARP_OFF_PTYPE) != bpf_htons(ETH_P_IP) ||
-		    arp[ARP_OFF_HLEN] != ETH_ALEN || arp[ARP_OFF_PLEN] != 4)
-			return pass(flags);
-		// The addresses are not 4-byte aligned in the frame.
-		__builtin_memcpy(&addr, arp + ARP_OFF_TPA, sizeof(addr));
-		if (is_weft_addr(addr))
+		if (arp_for_weft((__u8 *)(eth + 1), data_end))
 			return redirect(ctx, flags);
-		// A gratuitous ARP (sender = target) from weft's subnets.
-		__builtin_memcpy(&spa, arp + ARP_OFF_SPA, sizeof(spa));
-		if (spa == addr) {
-			struct subnet_key k = { .prefixlen = 32, .addr = spa };
-
-			if (bpf_map_lookup_elem(&weft_subnets, &k))
-				return redirect(ctx, flags);
-		}
 		return pass(flags);
 	}
 
@@ -470,7 +582,7 @@ int weft_xdp(struct xdp_md *ctx)
 		return redirect(ctx, flags);
 	}
 
-	// 802.1Q/802.1ad tags, IPv6 and everything else belong to the host.
+	// IPv6, stacked tags beyond one and everything else belong to the host.
 	return pass(flags);
 }
 

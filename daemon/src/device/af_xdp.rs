@@ -241,6 +241,14 @@ impl Driver for AfXdp {
                 a.prog.mode(),
                 if a.l2 { ", takes all frames (l2)" } else { "" }
             ),
+            if a.prog.reads_vlan_metadata() {
+                format!(
+                    "vlan tags: from rx metadata, {} put back",
+                    a.prog.vlan_restored().unwrap_or_default()
+                )
+            } else {
+                "vlan tags: in the frame only (plain program)".to_string()
+            },
         ];
         for (q, &zc) in a.zero_copy.iter().enumerate() {
             lines.push(format!(

@@ -7,8 +7,19 @@
 //!
 //! * L2 mode ([`XdpProgram::set_l2`]): everything is weft's.
 //! * otherwise: ARP whose target protocol address is one of weft's addresses
-//!   ([`XdpProgram::add_address`]) and IPv4 to one of weft's addresses; all
-//!   else (802.1Q-tagged frames, IPv6, other IPv4) goes to the kernel.
+//!   ([`XdpProgram::add_address`]) and IPv4 to one of weft's addresses,
+//!   untagged or behind one 802.1Q/802.1ad tag; all else (IPv6, other IPv4)
+//!   goes to the kernel.
+//!
+//! Two builds of the program are embedded. The device-bound one (loaded
+//! for the interface's ifindex with `BPF_F_XDP_DEV_BOUND_ONLY`) reads the
+//! VLAN tag a device kept out of the frame (`bpf_xdp_metadata_rx_vlan_tag`)
+//! and puts it back before weft gets the frame; [`XdpProgram::attach`]
+//! tries it first, in native mode. The plain one serves generic mode, a
+//! kernel or driver that refuses the bound one, and
+//! [`XdpProgram::load_unattached`] (`BPF_PROG_TEST_RUN` cannot run a
+//! device-bound program): it sees in-band tags only
+//! ([`XdpProgram::reads_vlan_metadata`]).
 //!
 //! A redirect to a queue with no socket ([`XdpProgram::set_socket`]) falls
 //! back to `XDP_PASS`, so the host keeps the traffic until weft's socket is
@@ -120,6 +131,11 @@ const STAT_REDIRECTED: u32 = 0;
 const STAT_PASSED: u32 = 1;
 /// Index of the "sent by the fast path" counter in `weft_stats`.
 const STAT_FASTPATH: u32 = 2;
+/// Index of the "out-of-band VLAN tags put back" counter in `weft_stats`.
+const STAT_VLAN_RESTORED: u32 = 3;
+/// `BPF_F_XDP_DEV_BOUND_ONLY` (Linux 6.3; not in Debian 12's headers): the
+/// program is bound to its ifindex's device without being offloaded.
+const BPF_F_XDP_DEV_BOUND_ONLY: u32 = 1 << 6;
 
 /// The object file, 8-byte aligned for libelf.
 #[repr(C, align(8))]
@@ -127,6 +143,12 @@ struct Aligned<B: ?Sized>(B);
 
 static OBJECT: &Aligned<[u8]> =
     &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/weft_xdp.bpf.o")));
+
+/// The device-bound build (`-DWEFT_DEV_BOUND`).
+static OBJECT_BOUND: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("OUT_DIR"),
+    "/weft_xdp_bound.bpf.o"
+)));
 
 /// How an XDP program is attached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +289,24 @@ pub enum XdpError {
         /// The libbpf error.
         source: libbpf_rs::Error,
     },
+    /// The device-bound build could not be attached (the caller falls back
+    /// to the plain build).
+    #[error("cannot attach the device-bound {PROG_NAME} to ifindex {ifindex}: {source}")]
+    BoundAttach {
+        /// The interface.
+        ifindex: u32,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
+    /// The device-bound build attached in a mode other than native (the
+    /// kernel refuses generic mode; this is a defence).
+    #[error("the device-bound {PROG_NAME} attached to ifindex {ifindex} in {mode} mode")]
+    BoundMode {
+        /// The interface.
+        ifindex: u32,
+        /// The mode it attached in.
+        mode: XdpMode,
+    },
     /// The bpf_link was created but the kernel does not report the program
     /// on the interface (it was deleted meanwhile?).
     #[error(
@@ -397,14 +437,34 @@ struct Loaded {
     stats: MapHandle,
     verdict: MapHandle,
     tx_port: MapHandle,
+    /// Device-bound: reads out-of-band VLAN tags.
+    bound: bool,
 }
 
 impl Loaded {
-    fn load() -> Result<Loaded, XdpError> {
+    /// Loads the plain build, or with `bound_to` the device-bound build
+    /// for that ifindex.
+    fn load(bound_to: Option<u32>) -> Result<Loaded, XdpError> {
         route_libbpf_messages();
-        let open = ObjectBuilder::default()
-            .open_memory(&OBJECT.0)
+        let object = if bound_to.is_some() {
+            &OBJECT_BOUND.0
+        } else {
+            &OBJECT.0
+        };
+        let mut open = ObjectBuilder::default()
+            .open_memory(object)
             .map_err(|source| XdpError::Open { source })?;
+        if let Some(ifindex) = bound_to {
+            let mut prog =
+                open.progs_mut()
+                    .find(|p| p.name() == PROG_NAME)
+                    .ok_or(XdpError::Missing {
+                        what: "program",
+                        name: PROG_NAME,
+                    })?;
+            prog.set_ifindex(ifindex);
+            prog.set_flags(BPF_F_XDP_DEV_BOUND_ONLY);
+        }
         let obj = open.load().map_err(|source| XdpError::Load { source })?;
         let prog_id = {
             let prog = find_prog(&obj)?;
@@ -419,6 +479,7 @@ impl Loaded {
             stats: map_handle(&obj, STATS_MAP)?,
             verdict: map_handle(&obj, VERDICT_MAP)?,
             tx_port: map_handle(&obj, TX_PORT_MAP)?,
+            bound: bound_to.is_some(),
             obj,
         })
     }
@@ -554,14 +615,12 @@ impl XdpProgram {
         let c_ifindex = c_ifindex(ifindex)?;
         // Refuse what is not ours to replace before loading anything.
         let stale = stale_or_refuse(ifindex)?;
-        let loaded = Loaded::load()?;
-        let prog_id = loaded.prog_id;
-        let prog = loaded.prog_mut()?;
+        let plain = Loaded::load(None)?;
         if let Some((id, mode)) = stale {
             // A link cannot replace a program attached through netlink:
             // detach it first. weft's traffic goes to the kernel until the
             // link is there, as it did since the stale owner died.
-            Xdp::new(prog.as_fd())
+            Xdp::new(plain.prog_mut()?.as_fd())
                 .detach(c_ifindex, mode.flags())
                 .map_err(|source| XdpError::ReplaceStale {
                     ifindex,
@@ -570,7 +629,19 @@ impl XdpProgram {
                     source,
                 })?;
         }
-        let (link, mode) = attach_link(&prog, prog_id, ifindex, c_ifindex)?;
+        let (loaded, link, mode) = match attach_bound(ifindex, c_ifindex) {
+            Ok(bound) => bound,
+            Err(why) => {
+                log::info!(
+                    "ifindex {ifindex}: the device-bound {PROG_NAME} was refused ({why:#}); \
+                     the plain one sees VLAN tags only when they are in the frame"
+                );
+                let (link, mode) =
+                    attach_link(&plain.prog_mut()?, plain.prog_id, ifindex, c_ifindex)?;
+                (plain, link, mode)
+            }
+        };
+        let prog_id = loaded.prog_id;
         if let Some((id, old_mode)) = stale {
             log::warn!(
                 "ifindex {ifindex}: replaced a stale {PROG_NAME} XDP program (id {id}, \
@@ -594,6 +665,18 @@ impl XdpProgram {
     /// How the program is attached.
     pub fn mode(&self) -> XdpMode {
         self.mode
+    }
+
+    /// Whether the program is the device-bound build, which puts the VLAN
+    /// tags a device kept out of the frame back before weft gets it.
+    pub fn reads_vlan_metadata(&self) -> bool {
+        self.loaded.bound
+    }
+
+    /// Out-of-band VLAN tags the program put back in frames for weft,
+    /// summed over CPUs.
+    pub fn vlan_restored(&self) -> Result<u64, XdpError> {
+        self.stat(STAT_VLAN_RESTORED)
     }
 
     /// The interface the program is attached to.
@@ -809,7 +892,7 @@ impl XdpProgram {
         Ok(XdpProgram {
             link: None,
             link_id: None,
-            loaded: Loaded::load()?,
+            loaded: Loaded::load(None)?,
             ifindex: 0,
             mode: XdpMode::Native,
             stale: None,
@@ -886,6 +969,22 @@ fn stale_or_refuse(ifindex: u32) -> Result<Option<(u32, XdpMode)>, XdpError> {
 /// Attaches `prog` (kernel id `prog_id`) to `ifindex` through a bpf_link,
 /// in the kernel's default mode, else in generic mode; returns the link and
 /// the mode the kernel reports.
+/// Loads the device-bound build for `ifindex` and attaches it in native
+/// mode (the only mode a device-bound program attaches in). Any failure
+/// leaves nothing attached; the caller falls back to the plain build.
+fn attach_bound(ifindex: u32, c_ifindex: i32) -> Result<(Loaded, LinkFd, XdpMode), XdpError> {
+    let loaded = Loaded::load(Some(ifindex))?;
+    let link = loaded
+        .prog_mut()?
+        .attach_xdp(c_ifindex)
+        .map_err(|source| XdpError::BoundAttach { ifindex, source })?;
+    let mode = mode_of(ifindex, loaded.prog_id)?;
+    if mode != XdpMode::Native {
+        return Err(XdpError::BoundMode { ifindex, mode });
+    }
+    Ok((loaded, LinkFd::Libbpf(link), mode))
+}
+
 fn attach_link(
     prog: &ProgramMut<'_>,
     prog_id: u32,
@@ -1370,7 +1469,7 @@ mod tests {
                     MapType::PercpuArray,
                     super::super::xdp_fastpath::MAX_ENTRIES
                 ),
-                (STATS_MAP.to_string(), MapType::PercpuArray, 3),
+                (STATS_MAP.to_string(), MapType::PercpuArray, 4),
                 (SUBNETS_MAP.to_string(), MapType::LpmTrie, MAX_ADDRESSES),
                 (TX_PORT_MAP.to_string(), MapType::Devmap, 1),
                 (VERDICT_MAP.to_string(), MapType::PercpuArray, 1),

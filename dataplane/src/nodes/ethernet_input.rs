@@ -10,12 +10,16 @@ use crate::wire::{EtherType, EthernetFrame, ethernet};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, frame: &[u8], next: Next) {
+    // VPP's layout: the payload's type, the addresses, then the tag.
     let text = match EthernetFrame::new_checked(frame) {
         Ok(f) => format!(
-            "{}: {} -> {} next {}",
+            "{}: {} -> {}{} next {}",
             f.ethertype_name(),
             f.src_addr(),
             f.dst_addr(),
+            f.vlan_id()
+                .map(|id| format!(" 802.1q vlan {id}"))
+                .unwrap_or_default(),
             Next::NAMES[next as usize]
         ),
         Err(_) => format!("truncated frame of {} bytes", frame.len()),
@@ -42,7 +46,8 @@ crate::counters! {
     pub enum Counter {
         /// Ethertype weft does not handle on an L3 interface.
         UnknownType = ("unknown ethernet type", Error),
-        /// 802.1Q-tagged frame on an L3 interface (no sub-interfaces).
+        /// 802.1Q-tagged frame on an L3 interface (no sub-interfaces; the
+        /// tag is the frame's own or the one weft's XDP program put back).
         UnknownVlan = ("unknown vlan", Error),
         /// Unicast frame for another MAC on an L3 interface.
         L3MacMismatch = ("l3 mac mismatch", Error),
@@ -71,7 +76,7 @@ trait EthertypeName {
 
 impl<T: AsRef<[u8]>> EthertypeName for EthernetFrame<T> {
     fn ethertype_name(&self) -> &'static str {
-        match self.ethertype() {
+        match self.inner_ethertype() {
             EtherType::Ipv4 => "IP4",
             EtherType::Arp => "ARP",
             EtherType::Ipv6 => "IP6",
