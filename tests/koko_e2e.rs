@@ -1134,3 +1134,133 @@ fn vlan_tagged_vxlan_is_dropped_not_cross_connected() {
         "{trace}"
     );
 }
+
+/// koko1's VXLAN underlay on VLAN 100 (10.99.100.1/24), weft's on
+/// `create sub-interfaces eth0/0 100` (10.99.100.3/24): weft resolves
+/// koko1 with tagged ARP, test1 and test2 ping each other and 1 MiB of TCP
+/// goes through, the sub-interface counts both ways. The test kernel has
+/// no 802.1Q devices, so koko1 speaks VLAN 100 through a tc program on its
+/// eth0 (tests/bpf/vlan_tag.bpf.c: tags what it sends from 10.99.100.0/24,
+/// untags VLAN 100 it receives, drops what came untagged for the VLAN),
+/// as `eth0.100` would on the wire.
+#[test]
+fn vxlan_underlay_on_a_vlan_sub_interface() {
+    if !privileged("vxlan_underlay_on_a_vlan_sub_interface") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-dot1q", KokoOptions::default());
+    let k1 = &topo.koko1;
+    let _vlan = common::koko::VlanTagger::attach(k1, "eth0", "e2e-dot1q");
+    k1.ip(&["addr", "add", "10.99.100.1/24", "dev", "eth0"]);
+    topo.test1.ip(&["link", "del", "link1"]);
+    common::koko::koko_link_on(
+        k1,
+        &topo.test1,
+        11,
+        4789,
+        "link1",
+        TEST1_IP,
+        "10.99.100.3",
+        "eth0",
+    );
+    let weftd = Weftd::start(&topo.vpp1, "e2e-dot1q", "cpu { workers 1 }");
+    for cmd in [
+        "create interface af_xdp host-if eth0",
+        "set interface ip address eth0/0 10.99.0.3/24",
+        "set interface state eth0/0 up",
+    ] {
+        weftd.ok(cmd);
+    }
+    assert_eq!(weftd.ok("create sub-interfaces eth0/0 100"), "eth0/0.100\n");
+    // Again: nothing (VPP skips an existing id without a word).
+    assert_eq!(weftd.ok("create sub-interfaces eth0/0 100"), "");
+    for cmd in [
+        "set interface state eth0/0.100 up",
+        "set interface ip address eth0/0.100 10.99.100.3/24",
+        "create vxlan tunnel src 10.99.100.3 dst 10.99.100.1 vni 11",
+        "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12",
+        "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1",
+        "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0",
+    ] {
+        weftd.ok(cmd);
+    }
+    wait_neighbors(&weftd, &["10.99.100.1", "10.99.0.2"]);
+    let neighbors = weftd.ok("show ip neighbors");
+    let koko1_mac = topo.koko1.mac("eth0");
+    assert!(
+        neighbors.lines().any(|l| l.contains(" 10.99.100.1 ")
+            && l.contains(&koko1_mac)
+            && l.contains("eth0/0.100")),
+        "{neighbors}"
+    );
+    weftd.settle();
+    weftd.ok("clear interfaces");
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = ping(&topo.test2, TEST1_IP, 3);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 1 << 20);
+    assert!(
+        sent == got,
+        "TCP content differs ({} of {} bytes)",
+        got.len(),
+        sent.len()
+    );
+    weftd.settle();
+    let show = weftd.ok("show interface");
+    let sub_rx = counter(&show, "eth0/0.100", "rx packets");
+    let sub_tx = counter(&show, "eth0/0.100", "tx packets");
+    let t0_rx = counter(&show, "vxlan_tunnel0", "rx packets");
+    let t0_tx = counter(&show, "vxlan_tunnel0", "tx packets");
+    // Everything tunnel0 carried came and went on VLAN 100.
+    assert!(t0_rx >= 6 && sub_rx >= t0_rx, "{show}");
+    assert!(t0_tx >= 6 && sub_tx >= t0_tx, "{show}");
+    let modes = weftd.ok("show mode");
+    assert!(modes.contains("l3 eth0/0.100"), "{modes}");
+    let addrs = weftd.ok("show interface address");
+    assert!(
+        addrs.contains("eth0/0.100 (up):\n  L3 10.99.100.3/24"),
+        "{addrs}"
+    );
+    // No tunnel of a VLAN goes into the kernel's fast path.
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(xdp.contains("eth0/0: on, 0 flows"), "{xdp}");
+    // Refusals, each changing nothing.
+    for (cmd, err) in [
+        (
+            "create sub-interfaces eth0/0 101 dot1q 100 exact-match",
+            "create sub-interfaces: vlan is already in use",
+        ),
+        (
+            "create sub-interfaces eth0/0 102 dot1q 102",
+            "create sub-interfaces: sub-interface without exact-match doesn't support IP \
+             addressing, and weft's sub-interfaces are L3 only: add exact-match",
+        ),
+        (
+            "set interface l2 xconnect eth0/0.100 vxlan_tunnel0",
+            "set interface l2 xconnect: eth0/0.100 is a sub-interface: weft's sub-interfaces are L3 only",
+        ),
+        (
+            "delete sub-interface eth0/0",
+            "delete sub-interface: delete_subinterface_interface failed",
+        ),
+    ] {
+        assert_eq!(weftd.err(cmd).trim_end(), err, "{cmd}");
+    }
+    let out = ping(&topo.test1, TEST2_IP, 1);
+    assert!(out.status.success(), "after the refusals");
+    // Deleted: its tunnel loses its underlay, the ARP entries go with it.
+    weftd.ok("delete sub-interface eth0/0.100");
+    assert!(!weftd.ok("show interface").contains("eth0/0.100"));
+    assert!(!weftd.ok("show ip neighbors").contains("10.99.100.1"));
+    let out = ping(&topo.test1, TEST2_IP, 1);
+    assert!(!out.status.success(), "pinged without the sub-interface");
+}

@@ -417,6 +417,7 @@ impl Config {
         if ifc.kind == InterfaceKind::Local {
             return Err(BridgeError::NotEthernet.into());
         }
+        self.refuse_sub_l2(sw_if_index)?;
         if bvi && !matches!(ifc.kind, InterfaceKind::Loopback { .. }) {
             return Err(BridgeError::BviNotLoopback.into());
         }

@@ -158,6 +158,26 @@ pub enum ConfigError {
         /// The limit in force.
         limit: u32,
     },
+    /// `create sub-interfaces` on an interface that is not an Ethernet
+    /// device (weft's text: VPP takes any hardware interface).
+    #[error(
+        "`{0}' is not an Ethernet device: weft makes sub-interfaces of af_xdp, host and pg interfaces"
+    )]
+    NotEthernetParent(String),
+    /// A VLAN id above 4095 (weft's text; VPP does not check).
+    #[error("vlan id {0} out of range (0-4095)")]
+    VlanRange(u32),
+    /// The VLAN (or the sub id, with another VLAN) is taken on the parent
+    /// (VPP's text).
+    #[error("vlan is already in use")]
+    VlanInUse,
+    /// `delete sub-interface` of an interface that is not one (VPP's text).
+    #[error("delete_subinterface_interface failed")]
+    SubInterfaceDeleteFailed,
+    /// An L2 mode for a sub-interface (weft's text: VPP has them, with
+    /// tag rewrites weft does not have).
+    #[error("{0} is a sub-interface: weft's sub-interfaces are L3 only")]
+    SubInterfaceL2(String),
     /// A dynamic entry would replace a static one with a different MAC.
     /// VPP refuses too, but its CLI prints nothing (weft's text).
     #[error("static neighbor {ip} on {interface} not overwritten by a dynamic entry")]
@@ -336,6 +356,14 @@ impl Config {
     /// its neighbours, and the xconnects towards it (those interfaces go
     /// back to L3, as VPP does). Its addresses go with it.
     pub(crate) fn remove_interface(&mut self, sw_if_index: u32) -> Option<InterfaceConfig> {
+        // Its sub-interfaces go first, with what refers to them.
+        let subs: Vec<u32> = self
+            .sub_interfaces_of(sw_if_index)
+            .map(|i| i.sw_if_index)
+            .collect();
+        for sub in subs {
+            self.remove_interface(sub);
+        }
         self.leave_bridge(sw_if_index);
         let removed = take(&mut self.interfaces, sw_if_index)?;
         self.xdp_fastpath.off.retain(|&i| i != sw_if_index);
@@ -376,13 +404,17 @@ impl Config {
             xdp: self.xdp_fastpath.clone(),
             ..Tables::default()
         };
+        let up = |i: &InterfaceConfig| i.admin_up && i.link_up;
         t.interfaces = self
             .interfaces
             .iter()
             .map(|slot| {
                 slot.as_ref().map(|i| Interface {
                     sw_if_index: i.sw_if_index,
-                    up: i.admin_up && i.link_up,
+                    // A sub-interface is up while its parent is.
+                    up: up(i)
+                        && i.sub()
+                            .is_none_or(|s| self.interface(s.parent).is_some_and(up)),
                     mac: i.mac,
                     mtu: i.mtu,
                     l2: i.l2,
@@ -393,6 +425,9 @@ impl Config {
         for ifc in self.interfaces() {
             for a in &ifc.ip4 {
                 t.local4.insert(a.address(), ifc.sw_if_index);
+            }
+            if let Some(s) = ifc.sub() {
+                t.dot1q.insert(s.parent, s.vlan, ifc.sw_if_index);
             }
         }
         let connected = self.connected();

@@ -177,7 +177,7 @@ impl Config {
     /// thousands of tunnel interfaces a scan of all interfaces per tunnel
     /// made every publish quadratic in the number of tunnels.
     pub(crate) fn connected(&self) -> Connected {
-        self.connected_through(|o| o == Output::Device)
+        self.connected_through(|o| matches!(o, Output::Device | Output::Dot1q { .. }))
     }
 
     /// The connected prefixes of the interfaces whose output `keep`s.
@@ -197,7 +197,9 @@ impl Config {
     /// never go out through a BVI (see [`Config::connected`]).
     pub fn egress_for(&self, dst: Ipv4Addr) -> Option<Egress> {
         self.egress_in(
-            &self.connected_through(|o| matches!(o, Output::Device | Output::Bvi)),
+            &self.connected_through(|o| {
+                matches!(o, Output::Device | Output::Dot1q { .. } | Output::Bvi)
+            }),
             dst,
         )
     }

@@ -53,6 +53,8 @@ pub enum InterfaceKind {
         /// The tunnel's pool index.
         tunnel: u32,
     },
+    /// An 802.1Q sub-interface of an Ethernet device ([`crate::subif`]).
+    Sub(crate::subif::SubIf),
 }
 
 impl InterfaceKind {
@@ -62,6 +64,10 @@ impl InterfaceKind {
             InterfaceKind::Local | InterfaceKind::Loopback { .. } => Output::Drop,
             InterfaceKind::Pg | InterfaceKind::AfXdp | InterfaceKind::AfPacket => Output::Device,
             InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
+            InterfaceKind::Sub(s) => Output::Dot1q {
+                parent: s.parent,
+                vlan: s.vlan,
+            },
         }
     }
 }
@@ -295,10 +301,17 @@ impl Config {
         mac: EthernetAddress,
     ) -> Result<(), ConfigError> {
         let ifc = self.existing_mut(sw_if_index)?;
-        if ifc.kind == InterfaceKind::Local {
+        if matches!(ifc.kind, InterfaceKind::Local | InterfaceKind::Sub(_)) {
             return Err(ConfigError::MacChangeNotSupported(sw_if_index));
         }
         let old = std::mem::replace(&mut ifc.mac, mac);
+        // Its sub-interfaces have its MAC.
+        for sub in self.interfaces.iter_mut().flatten() {
+            if sub.sub().is_some_and(|s| s.parent == sw_if_index) {
+                sub.mac = mac;
+            }
+        }
+        let ifc = self.existing(sw_if_index)?;
         if let L2Mode::Bridge { bd, bvi: true, .. } = ifc.l2 {
             self.move_bvi_mac(bd, sw_if_index, old, mac);
         }

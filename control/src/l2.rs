@@ -34,6 +34,8 @@ impl Config {
         if ifc.kind == InterfaceKind::Local || peer_ifc.kind == InterfaceKind::Local {
             return Err(ConfigError::InvalidL2Config);
         }
+        self.refuse_sub_l2(sw_if_index)?;
+        self.refuse_sub_l2(peer)?;
         self.leave_bridge(sw_if_index);
         self.existing_mut(sw_if_index)?.l2 = L2Mode::Xconnect { peer };
         self.publish();

@@ -73,6 +73,7 @@ pub mod interface;
 pub mod ip;
 pub mod l2;
 pub mod runtime;
+pub mod subif;
 pub mod vxlan;
 
 pub use config::{Config, ConfigError};

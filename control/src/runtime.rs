@@ -217,10 +217,15 @@ pub trait Runtime: Send {
     }
 
     /// Sends a frame out of `sw_if_index` the way its kind needs: into its
-    /// bridge for a BVI, else through its device.
-    fn send(&self, config: &crate::Config, sw_if_index: u32, frame: Vec<u8>) -> bool {
+    /// bridge for a BVI, tagged through its parent's device for a
+    /// sub-interface, else through its device.
+    fn send(&self, config: &crate::Config, sw_if_index: u32, mut frame: Vec<u8>) -> bool {
         match config.interface(sw_if_index).map(|i| i.output()) {
             Some(dataplane::tables::Output::Bvi) => self.send_into_bridge(sw_if_index, frame),
+            Some(dataplane::tables::Output::Dot1q { parent, vlan }) => {
+                dataplane::vlan::tag_frame(&mut frame, vlan);
+                self.send_frame(parent, frame)
+            }
             _ => self.send_frame(sw_if_index, frame),
         }
     }

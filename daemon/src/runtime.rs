@@ -345,7 +345,8 @@ impl Runtime {
                         let _ = config.set_interface_mtu(sw_if_index, mtu);
                     }
                     if let Some(ifc) = config.interface(sw_if_index) {
-                        dev.driver.configure(ifc);
+                        dev.driver
+                            .configure(ifc, &sub_addresses(config, sw_if_index));
                     }
                     if let Some((ifindex, maps)) = dev.driver.fastpath() {
                         xdp_fastpath::lock(&self.kernel).attach(
@@ -712,7 +713,8 @@ impl control::runtime::Runtime for Runtime {
         self.config_changes += 1;
         for (&sw_if_index, dev) in &mut self.devices {
             if let Some(ifc) = config.interface(sw_if_index) {
-                dev.driver.configure(ifc);
+                dev.driver
+                    .configure(ifc, &sub_addresses(config, sw_if_index));
             }
         }
     }
@@ -739,4 +741,13 @@ impl control::runtime::Runtime for Runtime {
     fn shutdown(&mut self) {
         Runtime::shutdown(self);
     }
+}
+
+/// The addresses of `sw_if_index`'s sub-interfaces, which its device's
+/// program steers too ([`Driver::configure`]).
+fn sub_addresses(config: &Config, sw_if_index: u32) -> Vec<control::Ipv4Cidr> {
+    config
+        .sub_interfaces_of(sw_if_index)
+        .flat_map(|i| i.ip4.iter().copied())
+        .collect()
 }

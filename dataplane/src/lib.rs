@@ -16,5 +16,6 @@ pub mod punt;
 pub mod stats;
 pub mod tables;
 pub mod trace;
+pub mod vlan;
 pub mod wire;
 pub mod worker;

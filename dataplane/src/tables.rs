@@ -78,6 +78,14 @@ pub enum Output {
     Bvi,
     /// Nowhere: dropped (e.g. local0).
     Drop,
+    /// Through the device of `parent`, tagged with 802.1Q `vlan`: the
+    /// interface is a sub-interface (interface-output puts the tag on).
+    Dot1q {
+        /// The parent's sw_if_index.
+        parent: u32,
+        /// The VLAN id.
+        vlan: u16,
+    },
 }
 
 /// A bridge domain as the dataplane sees it.
@@ -231,6 +239,8 @@ pub struct Tables {
     pub l2: L2Tables,
     /// Where weft's XDP program may forward in the kernel.
     pub xdp: XdpFastpath,
+    /// 802.1Q sub-interfaces by (parent, VLAN).
+    pub dot1q: crate::vlan::Dot1q,
 }
 
 /// The switches of weft's XDP fast path (`set vxlan xdp-fastpath`): on
@@ -271,6 +281,7 @@ impl Default for Tables {
             vxlan4_fastpath: true,
             l2: L2Tables::default(),
             xdp: XdpFastpath::default(),
+            dot1q: crate::vlan::Dot1q::default(),
         }
     }
 }

@@ -370,11 +370,27 @@ pub fn koko_link_to(
     addr: &str,
     remote: &str,
 ) {
+    koko_link_on(host, container, vni, dstport, link, addr, remote, ETH0);
+}
+
+/// As [`koko_link_to`], over the host's device `dev` (a VLAN device for a
+/// VXLAN underlay on a VLAN).
+#[allow(clippy::too_many_arguments)]
+pub fn koko_link_on(
+    host: &Netns,
+    container: &Netns,
+    vni: u32,
+    dstport: u16,
+    link: &str,
+    addr: &str,
+    remote: &str,
+    dev: &str,
+) {
     let tmp = format!("tmp{vni}");
     let vni = vni.to_string();
     let dstport = dstport.to_string();
     host.ip(&[
-        "link", "add", &tmp, "type", "vxlan", "id", &vni, "remote", remote, "dev", ETH0, "dstport",
+        "link", "add", &tmp, "type", "vxlan", "id", &vni, "remote", remote, "dev", dev, "dstport",
         &dstport, "learning", "l2miss", "l3miss", "ttl", "auto",
     ]);
     host.ip(&["link", "set", &tmp, "netns", container.name()]);
@@ -462,4 +478,80 @@ pub fn wait_neighbors(weftd: &Weftd, addrs: &[&str]) {
         weftd.ok("show ip neighbors"),
         weftd.diagnostics()
     );
+}
+
+/// tests/bpf/vlan_tag.bpf.c on a host's device (clsact, direct action):
+/// what the host sends from 10.99.100.0/24 leaves tagged VLAN 100, VLAN
+/// 100 it receives arrives untagged. Detached (the qdisc deleted) on drop.
+pub struct VlanTagger {
+    ns: String,
+    dev: String,
+    obj: std::path::PathBuf,
+}
+
+impl VlanTagger {
+    /// Attaches both programs to `dev` in `ns`; `prefix` names the object
+    /// file written for `tc`.
+    pub fn attach(ns: &Netns, dev: &str, prefix: &str) -> VlanTagger {
+        static OBJ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vlan_tag.bpf.o"));
+        let obj = std::env::temp_dir().join(format!(
+            "weft-{prefix}-{}-vlan_tag.bpf.o",
+            std::process::id()
+        ));
+        std::fs::write(&obj, OBJ).unwrap();
+        let t = VlanTagger {
+            ns: ns.name().to_string(),
+            dev: dev.to_string(),
+            obj,
+        };
+        let path = t.obj.to_str().unwrap().to_string();
+        for args in [
+            vec!["qdisc", "add", "dev", dev, "clsact"],
+            vec![
+                "filter",
+                "add",
+                "dev",
+                dev,
+                "egress",
+                "bpf",
+                "da",
+                "obj",
+                &path,
+                "sec",
+                "classifier/tag",
+            ],
+            vec![
+                "filter",
+                "add",
+                "dev",
+                dev,
+                "ingress",
+                "bpf",
+                "da",
+                "obj",
+                &path,
+                "sec",
+                "classifier/untag",
+            ],
+        ] {
+            let out = ns.exec(&[&["tc"][..], &args[..]].concat());
+            assert!(
+                out.status.success(),
+                "tc {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        t
+    }
+}
+
+impl Drop for VlanTagger {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args([
+                "netns", "exec", &self.ns, "tc", "qdisc", "del", "dev", &self.dev, "clsact",
+            ])
+            .output();
+        let _ = std::fs::remove_file(&self.obj);
+    }
 }

@@ -245,8 +245,13 @@ fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
             )));
         }
     }
+    // Sub-interfaces have no hardware of their own (VPP lists them in
+    // `show interface` only).
     let list: Vec<&InterfaceConfig> = if named.is_empty() {
-        st.config.interfaces().collect()
+        st.config
+            .interfaces()
+            .filter(|i| i.sub().is_none())
+            .collect()
     } else {
         named
             .iter()

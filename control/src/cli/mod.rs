@@ -8,7 +8,7 @@
 //! | [`grammar`] | the command tree, VPP's prefix matching, the `unformat`-like [`Input`] |
 //! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
-//! | [`interface`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
+//! | [`interface`], [`subif`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
@@ -26,6 +26,7 @@ pub mod interface;
 pub mod ip;
 pub mod l2;
 pub mod stats;
+pub mod subif;
 pub mod trace;
 pub mod version;
 pub mod vxlan;
@@ -40,6 +41,7 @@ pub fn builtin_commands() -> Vec<Command> {
     let mut v = Vec::new();
     v.extend(version::commands());
     v.extend(interface::commands());
+    v.extend(subif::commands());
     v.extend(af_xdp::commands());
     v.extend(af_packet::commands());
     v.extend(vxlan::commands());

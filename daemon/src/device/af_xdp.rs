@@ -172,10 +172,13 @@ impl Driver for AfXdp {
         )
     }
 
-    fn configure(&mut self, ifc: &InterfaceConfig) {
+    fn configure(&mut self, ifc: &InterfaceConfig, subs: &[control::Ipv4Cidr]) {
         let host_if = &self.args.host_if;
         let Some(a) = &mut self.open else { return };
-        let want: BTreeSet<Ipv4Addr> = ifc.ip4.iter().map(|c| c.address()).collect();
+        // The sub-interfaces' addresses are steered like the interface's
+        // own: the program looks at a tagged frame's payload.
+        let all: Vec<control::Ipv4Cidr> = ifc.ip4.iter().chain(subs).copied().collect();
+        let want: BTreeSet<Ipv4Addr> = all.iter().map(|c| c.address()).collect();
         for &gone in a.addresses.difference(&want) {
             if let Err(e) = a.prog.del_address(gone) {
                 log::error!("{host_if}: {e}");
@@ -187,8 +190,7 @@ impl Driver for AfXdp {
             }
         }
         a.addresses = want;
-        let want: BTreeSet<(Ipv4Addr, u8)> = ifc
-            .ip4
+        let want: BTreeSet<(Ipv4Addr, u8)> = all
             .iter()
             // By network: two addresses of one subnet share its entry.
             .map(|c| (c.network(), c.prefix_len()))

@@ -85,8 +85,10 @@ pub trait Driver: Send + Debug {
     fn close(&mut self);
 
     /// Follows the interface's configuration (what the kernel must steer
-    /// to weft: its addresses, L2 mode). Errors are logged, never fatal.
-    fn configure(&mut self, ifc: &InterfaceConfig);
+    /// to weft: its addresses, L2 mode) and `subs`, the addresses of its
+    /// sub-interfaces (their frames arrive tagged on this device). Errors
+    /// are logged, never fatal.
+    fn configure(&mut self, ifc: &InterfaceConfig, subs: &[control::Ipv4Cidr]);
 
     /// `show hardware-interfaces` lines after the Ethernet address, one
     /// string per line, without indent.

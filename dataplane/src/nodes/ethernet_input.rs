@@ -1,11 +1,16 @@
 //! `ethernet-input`: sorts frames by the receive interface's mode and the
 //! frame's type. L2 (xconnect) interfaces take every frame to l2-input;
 //! L3 interfaces take IPv4 addressed to their MAC (or broadcast/multicast)
-//! to ip4-input and ARP to arp-reply, with the Ethernet header popped.
+//! to ip4-input and ARP to arp-reply, with the Ethernet header popped; an
+//! 802.1Q-tagged frame goes on the same way as received on the
+//! sub-interface of its VLAN (tag popped: crate::vlan), or is dropped as
+//! `unknown vlan`.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
+use crate::stats::IfCounter;
 use crate::tables::L2Mode;
+use crate::vlan;
 use crate::wire::{EtherType, EthernetFrame, ethernet};
 
 #[cold]
@@ -46,8 +51,9 @@ crate::counters! {
     pub enum Counter {
         /// Ethertype weft does not handle on an L3 interface.
         UnknownType = ("unknown ethernet type", Error),
-        /// 802.1Q-tagged frame on an L3 interface (no sub-interfaces; the
-        /// tag is the frame's own or the one weft's XDP program put back).
+        /// 802.1Q-tagged frame whose VLAN no sub-interface of the L3
+        /// interface matches (the tag is the frame's own or the one weft's
+        /// XDP program put back).
         UnknownVlan = ("unknown vlan", Error),
         /// Unicast frame for another MAC on an L3 interface.
         L3MacMismatch = ("l3 mac mismatch", Error),
@@ -100,6 +106,8 @@ impl Node for EthernetInput {
         let mut last = None;
         for (b, slot) in v.pairs() {
             let mut p = pool.packet_mut(b);
+            // A sub-interface's frame is traced as it came, tag included.
+            let mut traced_here = false;
             if p.meta.rx_if != last_if {
                 last_if = p.meta.rx_if;
                 last = tables.interface(last_if).filter(|i| i.up);
@@ -113,15 +121,25 @@ impl Node for EthernetInput {
                     counts[Counter::TooShort as usize] += 1;
                     break 'decide Next::Drop;
                 }
+                let f = EthernetFrame::new_unchecked(p.data());
+                // The sub-interface of a tagged frame's VLAN, if any: it
+                // takes the frame whatever the parent's mode.
+                let sub = match f.ethertype() {
+                    EtherType::Vlan if !tables.dot1q.is_empty() => f
+                        .vlan_id()
+                        .and_then(|vlan| tables.dot1q.lookup(last_if, vlan)),
+                    _ => None,
+                };
                 // A BVI's frames come out of its bridge: they go up its
                 // L3 stack like any routed interface's.
-                if matches!(
-                    ifc.l2,
-                    L2Mode::Xconnect { .. } | L2Mode::Bridge { bvi: false, .. }
-                ) {
+                if sub.is_none()
+                    && matches!(
+                        ifc.l2,
+                        L2Mode::Xconnect { .. } | L2Mode::Bridge { bvi: false, .. }
+                    )
+                {
                     break 'decide Next::L2Input;
                 }
-                let f = EthernetFrame::new_unchecked(p.data());
                 let dst = f.dst_addr();
                 if dst != ifc.mac && !dst.is_multicast() {
                     counts[Counter::L3MacMismatch as usize] += 1;
@@ -138,8 +156,38 @@ impl Node for EthernetInput {
                         Next::ArpReply
                     }
                     EtherType::Vlan => {
-                        counts[Counter::UnknownVlan as usize] += 1;
-                        Next::Drop
+                        // A sub-interface's frame: on as untagged, received
+                        // on it (VPP's ethernet-input counts it there too).
+                        let Some(sub) = sub else {
+                            counts[Counter::UnknownVlan as usize] += 1;
+                            break 'decide Next::Drop;
+                        };
+                        if !tables.interface(sub).is_some_and(|i| i.up) {
+                            counts[Counter::Down as usize] += 1;
+                            break 'decide Next::Drop;
+                        }
+                        let next = match f.inner_ethertype() {
+                            EtherType::Ipv4 => Next::Ip4Input,
+                            EtherType::Arp => Next::ArpReply,
+                            _ => {
+                                counts[Counter::UnknownType as usize] += 1;
+                                break 'decide Next::Drop;
+                            }
+                        };
+                        if p.meta.is_traced() {
+                            let meta = *p.meta;
+                            trace(ctx, &meta, p.data(), next);
+                            traced_here = true;
+                        }
+                        ctx.ifc
+                            .add_combined(sub, IfCounter::RxPackets, 1, u64::from(p.meta.len));
+                        vlan::pop_tag(&mut p);
+                        p.meta.rx_if = sub;
+                        p.advance(ethernet::HEADER_LEN);
+                        if next == Next::Ip4Input {
+                            p.meta.l3_offset = p.meta.data_offset;
+                        }
+                        next
                     }
                     _ => {
                         counts[Counter::UnknownType as usize] += 1;
@@ -147,7 +195,7 @@ impl Node for EthernetInput {
                     }
                 }
             };
-            if p.meta.is_traced() {
+            if p.meta.is_traced() && !traced_here {
                 let meta = *p.meta;
                 let off = if matches!(next, Next::Ip4Input | Next::ArpReply) {
                     ethernet::HEADER_LEN

@@ -50,6 +50,8 @@ crate::counters! {
         NoDevice = ("no device for tx interface", Error),
         /// The frame is longer than the interface's MTU allows.
         TooBig = ("frame exceeds interface MTU", Error),
+        /// No headroom for a sub-interface's 802.1Q tag.
+        NoHeadroom = ("no headroom for vlan tag", Error),
     }
 }
 
@@ -139,6 +141,9 @@ impl InterfaceOutput {
         let (mut run_if, mut run_ok, mut run_pkts, mut run_bytes) = (u32::MAX, false, 0u64, 0u64);
         // The run's interface is a BVI that is up.
         let mut run_bvi = false;
+        // The run's interface is a sub-interface: its frames get this VLAN
+        // tag and leave on the parent's device.
+        let mut run_vlan: Option<u16> = None;
         let mut run_max = 0u32;
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
@@ -149,10 +154,21 @@ impl InterfaceOutput {
             if tx_if != run_if {
                 ifc.add_combined(run_if, IfCounter::TxPackets, run_pkts, run_bytes);
                 (run_if, run_pkts, run_bytes) = (tx_if, 0, 0);
+                run_vlan = None;
+                let mut device = tx_if;
                 (run_bvi, run_ok) = match tables.interface(tx_if) {
                     Some(i) if i.up && i.output == Output::Bvi => (true, false),
                     Some(i) if i.up && i.output == Output::Device => {
                         run_max = max_frame(i.mtu);
+                        (false, true)
+                    }
+                    Some(i) if i.up && matches!(i.output, Output::Dot1q { .. }) => {
+                        let Output::Dot1q { parent, vlan } = i.output else {
+                            unreachable!()
+                        };
+                        run_max = max_frame(i.mtu);
+                        run_vlan = Some(vlan);
+                        device = parent;
                         (false, true)
                     }
                     Some(i) if !i.up => {
@@ -165,7 +181,7 @@ impl InterfaceOutput {
                     }
                 };
                 queue = if run_ok {
-                    ctx.ports.staging(tx_if)
+                    ctx.ports.staging(device)
                 } else {
                     None
                 };
@@ -188,6 +204,14 @@ impl InterfaceOutput {
                 self.bridged.push(b);
                 continue;
             }
+            if let (Some(vlan), Some(_)) = (run_vlan, &queue)
+                && !crate::vlan::push_tag(&mut pool.packet_mut(&mut b), vlan)
+            {
+                counts[Counter::NoHeadroom as usize] += 1;
+                self.kept.push(b);
+                continue;
+            }
+            let len = pool.meta(&b).len;
             let staged = match &mut queue {
                 Some(_) if u32::from(len) > run_max => {
                     counts[Counter::TooBig as usize] += 1;

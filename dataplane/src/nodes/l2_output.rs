@@ -108,7 +108,9 @@ impl Node for L2Output {
                 Some(i) => match i.output {
                     Output::Vxlan4 { .. } => Next::Vxlan4Encap,
                     Output::Device => Next::InterfaceOutput,
-                    Output::Bvi | Output::Drop => {
+                    // Sub-interfaces are L3 only (the control plane
+                    // refuses L2 modes on them).
+                    Output::Bvi | Output::Drop | Output::Dot1q { .. } => {
                         counts[Counter::BadInterface as usize] += 1;
                         Next::Drop
                     }

@@ -1733,3 +1733,169 @@ fn traced_bridged_packets_show_the_path_they_took() {
     }
     rig.assert_no_leak();
 }
+
+/// The sub-interface of the sub-interface tests: VLAN 100 on the uplink.
+const SUB: u32 = 10;
+const SUB_IP: Ipv4Addr = Ipv4Addr::new(10, 99, 100, 3);
+const SUB_PEER: Ipv4Addr = Ipv4Addr::new(10, 99, 100, 1);
+
+/// The koko tables with `eth0.100` (VLAN 100, 10.99.100.3) and tunnel0's
+/// underlay on it.
+fn sub_tables() -> Tables {
+    use crate::tables::{Interface, Output};
+    let mut t = koko_tables();
+    t.interfaces.resize(SUB as usize + 1, None);
+    t.interfaces[SUB as usize] = Some(Interface {
+        sw_if_index: SUB,
+        up: true,
+        mac: WEFT_MAC,
+        mtu: 1500,
+        l2: L2Mode::L3,
+        output: Output::Dot1q {
+            parent: UPLINK,
+            vlan: 100,
+        },
+    });
+    t.dot1q.insert(UPLINK, 100, SUB);
+    t.local4.insert(SUB_IP, SUB);
+    if let Some(Some(tun)) = t.tunnels.get_mut(0)
+        && let Some(e) = tun.encap.as_mut()
+    {
+        e.uplink = SUB;
+    }
+    t
+}
+
+/// `frame` with an 802.1Q tag of `vlan` after its MAC addresses.
+fn tagged(frame: &[u8], vlan: u16) -> Vec<u8> {
+    let mut f = frame.to_vec();
+    crate::vlan::tag_frame(&mut f, vlan);
+    f
+}
+
+#[test]
+fn sub_interface_answers_arp_and_ping_tagged() {
+    let mut rig = Rig::new(sub_tables());
+    // ARP: the tagged request is answered with the tagged reply.
+    let req = arp_frame(
+        [0xff; 6],
+        KOKO1_MAC.0,
+        1,
+        KOKO1_MAC.0,
+        SUB_PEER,
+        [0; 6],
+        SUB_IP,
+    );
+    let out = rig.run(&[tagged(&req, 100)]);
+    let want = arp_frame(
+        KOKO1_MAC.0,
+        WEFT_MAC.0,
+        2,
+        WEFT_MAC.0,
+        SUB_IP,
+        KOKO1_MAC.0,
+        SUB_PEER,
+    );
+    assert_eq!(out, [tagged(&want, 100)]);
+    assert_eq!(
+        rig.punts.try_recv().unwrap(),
+        crate::punt::PuntMsg::Neighbor {
+            sw_if_index: SUB,
+            ip: SUB_PEER,
+            mac: KOKO1_MAC,
+            kind: crate::punt::ArpKind::Request,
+        }
+    );
+    // ICMP echo: the reply goes back tagged.
+    let payload: Vec<u8> = (0..32).collect();
+    let mut ping = echo(KOKO1_MAC.0, SUB_PEER, 8, 7, 1, &payload);
+    ping[30..34].copy_from_slice(&SUB_IP.octets());
+    fix_ip_checksum(&mut ping);
+    let out = rig.run(&[tagged(&ping, 100)]);
+    assert_eq!(out.len(), 1);
+    // The reply as on the untagged interface, tag added: MACs swapped,
+    // addresses swapped, TTL 64, type 0, checksums right.
+    let mut want = ping.clone();
+    want[0..6].copy_from_slice(&KOKO1_MAC.0);
+    want[6..12].copy_from_slice(&WEFT_MAC.0);
+    want[22] = 64;
+    want[26..30].copy_from_slice(&SUB_IP.octets());
+    want[30..34].copy_from_slice(&SUB_PEER.octets());
+    fix_ip_checksum(&mut want);
+    want[34] = 0;
+    want[36..38].copy_from_slice(&[0, 0]);
+    let c = !crate::wire::checksum::data(&want[34..]);
+    want[36..38].copy_from_slice(&c.to_be_bytes());
+    assert_eq!(out[0], tagged(&want, 100));
+    assert_eq!(rig.counter("ip4-icmp-input", "echo replies sent"), 1);
+    // Counted on the sub-interface, both ways.
+    assert_eq!(rig.ifc(SUB, IfCounter::RxPackets), 2);
+    assert_eq!(rig.ifc(SUB, IfCounter::TxPackets), 2);
+    assert_eq!(rig.counter("ethernet-input", "unknown vlan"), 0);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn other_vlans_and_a_down_sub_interface_drop() {
+    let mut rig = Rig::new(sub_tables());
+    let req = arp_frame(
+        [0xff; 6],
+        KOKO1_MAC.0,
+        1,
+        KOKO1_MAC.0,
+        SUB_PEER,
+        [0; 6],
+        SUB_IP,
+    );
+    // VLAN 200 has no sub-interface; VLAN 0 (a priority tag) is a VLAN
+    // like any other, as in VPP.
+    assert!(rig.run(&[tagged(&req, 200), tagged(&req, 0)]).is_empty());
+    assert_eq!(rig.counter("ethernet-input", "unknown vlan"), 2);
+    // A tag cut short.
+    let mut short = tagged(&req, 100);
+    short.truncate(16);
+    assert!(rig.run(&[short]).is_empty());
+    assert_eq!(rig.counter("ethernet-input", "unknown vlan"), 3);
+    // The sub-interface down.
+    let mut t = sub_tables();
+    if let Some(Some(i)) = t.interfaces.get_mut(SUB as usize) {
+        i.up = false;
+    }
+    rig.tables.store(Arc::new(t));
+    assert!(rig.run(&[tagged(&req, 100)]).is_empty());
+    assert_eq!(rig.counter("ethernet-input", "subinterface down"), 1);
+    assert_eq!(rig.ifc(SUB, IfCounter::RxPackets), 0);
+    rig.assert_no_leak();
+}
+
+/// A tunnel whose underlay is on a sub-interface: what the other tunnel
+/// brings in leaves tagged, on the fast path and on the node path alike;
+/// what arrives tagged on its VLAN is decapsulated.
+#[test]
+fn vxlan_over_a_sub_interface() {
+    let (mut fast, mut slow) = Rig::fast_and_node_path(sub_tables());
+    let inner = icmp_inner(98);
+    for rig in [&mut fast, &mut slow] {
+        let out = rig.run(&[VxlanFrame::FROM_KOKO2.build(&inner)]);
+        assert_eq!(out.len(), 1);
+        let sport = sport_of(&tagged_untag(&out[0]));
+        let want = tagged(&expected(KOKO1_MAC.0, KOKO1_IP, sport, 11, &inner), 100);
+        assert_eq!(out[0], want);
+        assert_eq!(rig.ifc(SUB, IfCounter::TxPackets), 1);
+        // The other way: tagged VXLAN from koko1's VLAN.
+        let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1234, 80, 60);
+        let out = rig.run(&[tagged(&VxlanFrame::FROM_KOKO1.build(&inner), 100)]);
+        assert_eq!(out.len(), 1);
+        let sport = sport_of(&out[0]);
+        assert_eq!(out[0], expected(KOKO2_MAC.0, KOKO2_IP, sport, 12, &inner));
+        assert_eq!(rig.ifc(SUB, IfCounter::RxPackets), 1);
+        rig.assert_no_leak();
+    }
+}
+
+/// `frame` without its 802.1Q tag.
+fn tagged_untag(frame: &[u8]) -> Vec<u8> {
+    let mut f = frame[..12].to_vec();
+    f.extend_from_slice(&frame[16..]);
+    f
+}
