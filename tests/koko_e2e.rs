@@ -1264,3 +1264,75 @@ fn vxlan_underlay_on_a_vlan_sub_interface() {
     let out = ping(&topo.test1, TEST2_IP, 1);
     assert!(!out.status.success(), "pinged without the sub-interface");
 }
+
+/// IPv6 on weft's uplink (fd00::3/64): koko1 (fd00::1/64, `nodad`)
+/// resolves weft's address by Neighbor Discovery (steered by the XDP
+/// program to weft, which answers with its MAC) and pings it; weft's
+/// counters say so, `show ip6 interface` and `show interface address` list
+/// the address; the host's kernel in vpp1 never sees the solicitations.
+#[test]
+fn ipv6_on_the_uplink_answers_neighbor_discovery_and_ping() {
+    if !privileged("ipv6_on_the_uplink_answers_neighbor_discovery_and_ping") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-ip6", KokoOptions::default());
+    let k1 = &topo.koko1;
+    k1.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=0"]);
+    k1.ip(&["-6", "addr", "add", "fd00::1/64", "dev", "eth0", "nodad"]);
+    let weftd = Weftd::start(&topo.vpp1, "e2e-ip6", "cpu { workers 1 }");
+    for cmd in demo_commands(11, 12, None) {
+        weftd.ok(&cmd);
+    }
+    weftd.ok("set interface ip address eth0/0 fd00::3/64");
+    let weft_mac = topo.vpp1.mac("eth0");
+    let show = weftd.ok("show ip6 interface eth0/0");
+    assert!(
+        show.starts_with("eth0/0 is admin up\n  Local unicast address(es):\n    fd00::3/64\n  Link-local address(es):\n    fe80::"),
+        "{show}"
+    );
+    assert!(show.contains("    ff02::1:ff00:3\n"), "{show}");
+    let addrs = weftd.ok("show interface address");
+    assert!(
+        addrs.contains("eth0/0 (up):\n  L3 10.99.0.3/24\n  L3 fd00::3/64\n"),
+        "{addrs}"
+    );
+    weftd.ok("clear errors");
+    let out = k1.exec(&["ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", "fd00::3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let neigh =
+        String::from_utf8_lossy(&k1.ip(&["-6", "neigh", "show", "fd00::3"]).stdout).to_string();
+    assert!(neigh.contains(&format!("lladdr {weft_mac}")), "{neigh}");
+    weftd.settle();
+    let errors = weftd.ok("show errors");
+    assert_eq!(
+        error_count(&errors, "ip6-icmp-input", "echo replies sent"),
+        3,
+        "{errors}"
+    );
+    assert!(
+        error_count(&errors, "ip6-icmp-input", "neighbor advertisements sent") >= 1,
+        "{errors}"
+    );
+    let show = weftd.ok("show interface");
+    assert!(counter(&show, "eth0/0", "ip6") >= 4, "{show}");
+    // The kernel of vpp1 (IPv6 on, no fd00::3) answered nothing and saw no
+    // solicitation for weft's address.
+    let icmp6 = topo.vpp1.exec(&["cat", "/proc/net/snmp6"]);
+    let snmp = String::from_utf8_lossy(&icmp6.stdout);
+    let in_ns = snmp
+        .lines()
+        .find(|l| l.starts_with("Icmp6InNeighborSolicits"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert_eq!(in_ns, 0, "{snmp}");
+    // Deleted, the address answers no more.
+    weftd.ok("set interface ip address del eth0/0 fd00::3/64");
+    k1.ip(&["-6", "neigh", "flush", "dev", "eth0"]);
+    let out = k1.exec(&["ping", "-6", "-c", "1", "-W", "1", "fd00::3"]);
+    assert!(!out.status.success(), "pinged a deleted address");
+}

@@ -219,6 +219,25 @@ fn arp(ptype: u16, plen: u8, tpa: [u8; 4]) -> Vec<u8> {
     a
 }
 
+/// An IPv6 packet to `dst` carrying ICMPv6 `icmp` (checksum not filled:
+/// the program does not look at it).
+fn ipv6(dst: std::net::Ipv6Addr, icmp: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x60, 0, 0, 0];
+    h.extend_from_slice(&(icmp.len() as u16).to_be_bytes());
+    h.extend_from_slice(&[58, 255]);
+    h.extend_from_slice(&"fd00::2:1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+    h.extend_from_slice(&dst.octets());
+    h.extend_from_slice(icmp);
+    h
+}
+
+/// A Neighbor Solicitation for `target` (no options).
+fn solicit(target: std::net::Ipv6Addr) -> Vec<u8> {
+    let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
+    m.extend_from_slice(&target.octets());
+    m
+}
+
 #[test]
 fn generic_mode_on_loopback_and_parse_cases() {
     if !privileged("xdp_prog::generic_mode_on_loopback_and_parse_cases") {
@@ -245,6 +264,15 @@ fn generic_mode_on_loopback_and_parse_cases() {
     let other = [10, 99, 2, 3];
     prog.add_address(Ipv4Addr::from(weft)).unwrap();
     prog.add_subnet(Ipv4Addr::new(10, 99, 2, 0), 24).unwrap();
+    let (weft6, other6): (std::net::Ipv6Addr, std::net::Ipv6Addr) =
+        ("fd00::2:2".parse().unwrap(), "fd00::2:3".parse().unwrap());
+    prog.add_address6(weft6).unwrap();
+    let sn = |a: std::net::Ipv6Addr| weft::dataplane::wire::ipv6::solicited_node(a);
+    let echo6 = [128u8, 0, 0, 0, 0, 1, 0, 1];
+    let mut ns_short = ipv6(sn(weft6), &solicit(weft6));
+    ns_short.truncate(40 + 23);
+    let mut v6_short = ipv6(weft6, &echo6);
+    v6_short.truncate(39);
     // A gratuitous ARP: sender = target = `spa`.
     let garp = |spa: [u8; 4]| {
         let mut a = arp(0x0800, 4, spa);
@@ -265,8 +293,8 @@ fn generic_mode_on_loopback_and_parse_cases() {
     };
     let mut tagged_short = tagged(0x8100, 0x0800, &ipv4(0x45, weft));
     tagged_short.truncate(18 + 19);
-    let mut ipv6 = vec![0x60, 0, 0, 0, 0, 0, 58, 64];
-    ipv6.extend_from_slice(&[0; 32]);
+    // An IPv4 header claiming version 6: not IPv6 to anyone of weft's.
+    let ipv6_v4 = ipv4(0x65, weft);
 
     // (case, frame, steered?)
     let cases: Vec<(&str, Vec<u8>, bool)> = vec![
@@ -332,7 +360,35 @@ fn generic_mode_on_loopback_and_parse_cases() {
             tagged(0x88a8, 0x8100, &[0x00, 0x0a, 0x08, 0x00]),
             false,
         ),
-        ("ipv6", eth(0x86dd, &ipv6), false),
+        (
+            "ipv6, version 6 in the ipv4 field",
+            eth(0x86dd, &ipv6_v4),
+            false,
+        ),
+        ("ipv6 to weft", eth(0x86dd, &ipv6(weft6, &echo6)), true),
+        ("ipv6 to other", eth(0x86dd, &ipv6(other6, &echo6)), false),
+        ("ipv6 truncated", eth(0x86dd, &v6_short), false),
+        (
+            "ns for weft",
+            eth(0x86dd, &ipv6(sn(weft6), &solicit(weft6))),
+            true,
+        ),
+        (
+            "ns for other",
+            eth(0x86dd, &ipv6(sn(other6), &solicit(other6))),
+            false,
+        ),
+        ("ns truncated", eth(0x86dd, &ns_short), false),
+        (
+            "ns for weft, unicast to other",
+            eth(0x86dd, &ipv6(other6, &solicit(weft6))),
+            false,
+        ),
+        (
+            "802.1q tagged ipv6 to weft",
+            tagged(0x8100, 0x86dd, &ipv6(weft6, &echo6)),
+            true,
+        ),
         ("ethernet only", eth(0x0800, &[]), false),
     ];
     for (case, frame, steered) in &cases {

@@ -158,6 +158,42 @@ pub enum ConfigError {
         /// The limit in force.
         limit: u32,
     },
+    /// An IPv6 prefix length above 128 (VPP's CLI parse error).
+    #[error("expected IP4/IP6 address/length `{addr}/{len}'")]
+    BadPrefix6 {
+        /// The address as given.
+        addr: std::net::Ipv6Addr,
+        /// The length as given.
+        len: u8,
+    },
+    /// An IPv6 address that cannot be an interface's (multicast,
+    /// unspecified, loopback, or link-local: weft's link-local address is
+    /// its MAC's). weft's text.
+    #[error("{0} cannot be an interface address (multicast, unspecified, loopback or link-local)")]
+    BadAddress6(std::net::Ipv6Addr),
+    /// An IPv6 address overlapping another (as
+    /// [`AddressConflict`](Self::AddressConflict)).
+    #[error(
+        "failed to add {addr} on {interface} which conflicts with {existing} for interface {existing_interface}"
+    )]
+    Address6Conflict {
+        /// The address being added.
+        addr: crate::ip6::Ipv6Cidr,
+        /// The interface it was being added to.
+        interface: String,
+        /// The address it overlaps.
+        existing: crate::ip6::Ipv6Cidr,
+        /// The interface that address is on.
+        existing_interface: String,
+    },
+    /// Deleting an IPv6 address the interface does not have.
+    #[error("{addr} not found for interface {interface}")]
+    Address6NotFound {
+        /// The address as given.
+        addr: crate::ip6::Ipv6Cidr,
+        /// The interface.
+        interface: String,
+    },
     /// `create sub-interfaces` on an interface that is not an Ethernet
     /// device (weft's text: VPP takes any hardware interface).
     #[error(
@@ -214,6 +250,8 @@ pub struct Config {
     pub(crate) routes: BTreeMap<crate::fib::Prefix, crate::fib::Route>,
     /// Bridge domains and the MAC table ([`crate::bridge`]).
     pub(crate) bridges: crate::bridge::Bridges,
+    /// IPv6 by interface ([`crate::ip6`]).
+    pub(crate) ip6: crate::ip6::Ip6Interfaces,
     /// Whether workers use vxlan4-fastpath (`set vxlan fastpath`).
     vxlan4_fastpath: bool,
     /// Where weft's XDP program may forward (`set vxlan xdp-fastpath`).
@@ -244,6 +282,7 @@ impl Config {
             tunnels: Vec::new(),
             routes: BTreeMap::new(),
             bridges: crate::bridge::Bridges::default(),
+            ip6: crate::ip6::Ip6Interfaces::new(),
             vxlan4_fastpath: true,
             xdp_fastpath: dataplane::tables::XdpFastpath::default(),
             publish_hook: None,
@@ -365,6 +404,7 @@ impl Config {
             self.remove_interface(sub);
         }
         self.leave_bridge(sw_if_index);
+        self.ip6.remove(&sw_if_index);
         let removed = take(&mut self.interfaces, sw_if_index)?;
         self.xdp_fastpath.off.retain(|&i| i != sw_if_index);
         self.neighbors.retain(|&(i, _), _| i != sw_if_index);
@@ -450,6 +490,7 @@ impl Config {
         t.vxlan4_ports.sort_unstable();
         t.vxlan4_ports.dedup();
         t.l2 = self.build_l2();
+        t.ip6 = self.build_ip6();
         t
     }
 

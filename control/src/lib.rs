@@ -71,6 +71,7 @@ pub mod egress;
 pub mod fib;
 pub mod interface;
 pub mod ip;
+pub mod ip6;
 pub mod l2;
 pub mod runtime;
 pub mod subif;

@@ -36,7 +36,7 @@ use dataplane::tables::TablesHandle;
 use dataplane::worker::Worker;
 
 use crate::device::pg::{Pg, PgDevice};
-use crate::device::{Driver, DriverFactory, Drivers};
+use crate::device::{Driver, DriverFactory, Drivers, Steering};
 use crate::linux::{self, mtu16};
 use crate::worker::{Polled, PolledHandle, Threads, WorkerHandle, Workers};
 use crate::xdp_fastpath::{self, KernelPathHandle};
@@ -346,7 +346,7 @@ impl Runtime {
                     }
                     if let Some(ifc) = config.interface(sw_if_index) {
                         dev.driver
-                            .configure(ifc, &sub_addresses(config, sw_if_index));
+                            .configure(ifc, &Steering::of(config, sw_if_index));
                     }
                     if let Some((ifindex, maps)) = dev.driver.fastpath() {
                         xdp_fastpath::lock(&self.kernel).attach(
@@ -714,7 +714,7 @@ impl control::runtime::Runtime for Runtime {
         for (&sw_if_index, dev) in &mut self.devices {
             if let Some(ifc) = config.interface(sw_if_index) {
                 dev.driver
-                    .configure(ifc, &sub_addresses(config, sw_if_index));
+                    .configure(ifc, &Steering::of(config, sw_if_index));
             }
         }
     }
@@ -741,13 +741,4 @@ impl control::runtime::Runtime for Runtime {
     fn shutdown(&mut self) {
         Runtime::shutdown(self);
     }
-}
-
-/// The addresses of `sw_if_index`'s sub-interfaces, which its device's
-/// program steers too ([`Driver::configure`]).
-fn sub_addresses(config: &Config, sw_if_index: u32) -> Vec<control::Ipv4Cidr> {
-    config
-        .sub_interfaces_of(sw_if_index)
-        .flat_map(|i| i.ip4.iter().copied())
-        .collect()
 }

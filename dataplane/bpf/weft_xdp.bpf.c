@@ -10,9 +10,11 @@
 //     xconnect, weft takes every frame.
 //   * L3 mode: weft takes ARP requests/replies whose target protocol address
 //     is one of its addresses, gratuitous ARP (sender = target) from its
-//     subnets (weft_subnets), and IPv4 packets whose destination is one of
-//     its addresses (weft_addrs), untagged or behind one 802.1Q/802.1ad
-//     tag. Everything else, IPv6 and other IPv4, goes to the kernel.
+//     subnets (weft_subnets), IPv4 packets whose destination is one of
+//     its addresses (weft_addrs), and IPv6 packets to one of its IPv6
+//     addresses or Neighbor Solicitations for one (weft_addrs6), untagged
+//     or behind one 802.1Q/802.1ad tag. Everything else, other IPv4 and
+//     IPv6, goes to the kernel.
 //
 // VLAN tags. A NIC that strips tags (rxvlan) and veth (the sender's
 // tx-vlan-offload) hand the program a frame without its tag, the tag kept
@@ -109,6 +111,19 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } weft_addrs SEC(".maps");
+
+// weft's IPv6 addresses on this interface (not the link-local, which the
+// host's kernel has too: it derives the same EUI-64 address from the MAC).
+struct addr6 {
+	__u8 b[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct addr6);
+	__type(value, __u8);
+} weft_addrs6 SEC(".maps");
 
 // weft's IPv4 subnets on this interface (the prefixes of its addresses): a
 // gratuitous ARP from a host on one of them goes to weft, which follows the
@@ -501,6 +516,27 @@ static __always_inline int arp_for_weft(__u8 *arp, void *data_end)
 	return 0;
 }
 
+// Whether the IPv6 packet at `ip` is weft's: to one of its addresses, or a
+// Neighbor Solicitation for one of them (sent to its solicited-node group).
+static __always_inline int ip6_for_weft(__u8 *ip, void *data_end)
+{
+	struct addr6 a;
+
+	if ((void *)(ip + 40) > data_end || (ip[0] >> 4) != 6)
+		return 0;
+	__builtin_memcpy(&a, ip + 24, sizeof(a));
+	if (bpf_map_lookup_elem(&weft_addrs6, &a))
+		return 1;
+	// Next header ICMPv6, to a multicast group, type 135: the target
+	// address follows the 8-byte ICMPv6 header.
+	if (ip[6] == 58 && ip[24] == 0xff && (void *)(ip + 40 + 24) <= data_end && ip[40] == 135) {
+		__builtin_memcpy(&a, ip + 48, sizeof(a));
+		if (bpf_map_lookup_elem(&weft_addrs6, &a))
+			return 1;
+	}
+	return 0;
+}
+
 // A frame behind a tag (in the frame, or out of band): weft's by the same
 // address rules as an untagged one, on the tag's payload at `l3` of
 // ethertype `proto`. Never the fast path's.
@@ -515,6 +551,8 @@ static __always_inline int tagged(struct xdp_md *ctx, __u32 flags, __be16 proto,
 		struct iphdr *ip = (struct iphdr *)l3;
 
 		mine = (void *)(ip + 1) <= data_end && ip->version == 4 && is_weft_addr(ip->daddr);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		mine = ip6_for_weft(l3, data_end);
 	}
 	if (!mine)
 		return pass(flags);
@@ -582,7 +620,14 @@ int weft_xdp(struct xdp_md *ctx)
 		return redirect(ctx, flags);
 	}
 
-	// IPv6, stacked tags beyond one and everything else belong to the host.
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		if (ip6_for_weft((__u8 *)(eth + 1), data_end))
+			return redirect(ctx, flags);
+		return pass(flags);
+	}
+
+	// Other IPv6, stacked tags beyond one and everything else belong to
+	// the host.
 	return pass(flags);
 }
 

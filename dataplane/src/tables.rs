@@ -241,6 +241,53 @@ pub struct Tables {
     pub xdp: XdpFastpath,
     /// 802.1Q sub-interfaces by (parent, VLAN).
     pub dot1q: crate::vlan::Dot1q,
+    /// weft's IPv6 addresses by interface.
+    pub ip6: Ip6Table,
+}
+
+/// weft's IPv6 addresses, by interface: the link-local address first, then
+/// the others, for ip6-input and ip6-icmp-input (a few per interface: they
+/// are scanned, not hashed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ip6Table {
+    by_if: Vec<Vec<std::net::Ipv6Addr>>,
+}
+
+impl Ip6Table {
+    /// Adds `a` to interface `sw_if_index`.
+    pub fn insert(&mut self, sw_if_index: u32, a: std::net::Ipv6Addr) {
+        let i = sw_if_index as usize;
+        if self.by_if.len() <= i {
+            self.by_if.resize(i + 1, Vec::new());
+        }
+        self.by_if[i].push(a);
+    }
+
+    /// The addresses of `sw_if_index` (empty: IPv6 is not enabled there).
+    #[inline]
+    pub fn addresses(&self, sw_if_index: u32) -> &[std::net::Ipv6Addr] {
+        self.by_if
+            .get(sw_if_index as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `a` is one of `sw_if_index`'s addresses.
+    #[inline]
+    pub fn is_local(&self, sw_if_index: u32, a: &std::net::Ipv6Addr) -> bool {
+        self.addresses(sw_if_index).contains(a)
+    }
+
+    /// Whether `group` is a multicast group `sw_if_index` listens to:
+    /// all-nodes, or the solicited-node group of one of its addresses.
+    #[inline]
+    pub fn listens(&self, sw_if_index: u32, group: &std::net::Ipv6Addr) -> bool {
+        let addrs = self.addresses(sw_if_index);
+        !addrs.is_empty()
+            && (*group == std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1)
+                || addrs
+                    .iter()
+                    .any(|a| crate::wire::ipv6::solicited_node(*a) == *group))
+    }
 }
 
 /// The switches of weft's XDP fast path (`set vxlan xdp-fastpath`): on
@@ -282,6 +329,7 @@ impl Default for Tables {
             l2: L2Tables::default(),
             xdp: XdpFastpath::default(),
             dot1q: crate::vlan::Dot1q::default(),
+            ip6: Ip6Table::default(),
         }
     }
 }

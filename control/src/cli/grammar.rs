@@ -178,6 +178,19 @@ impl<'a> Input<'a> {
         })
     }
 
+    /// `x:x::x/len` (the length is not checked against 128 here).
+    pub fn ipv6_prefix(&mut self) -> Option<(std::net::Ipv6Addr, u8)> {
+        self.parse(|w| {
+            let (a, l) = w.split_once('/')?;
+            Some((a.parse().ok()?, l.parse().ok()?))
+        })
+    }
+
+    /// An IPv6 address.
+    pub fn ipv6(&mut self) -> Option<std::net::Ipv6Addr> {
+        self.parse(|w| w.parse().ok())
+    }
+
     /// A MAC address, `xx:xx:xx:xx:xx:xx` or `xxxx.xxxx.xxxx`.
     pub fn mac(&mut self) -> Option<EthernetAddress> {
         self.parse(parse_mac)

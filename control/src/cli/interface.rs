@@ -121,6 +121,11 @@ fn address_lines(st: &State, i: &InterfaceConfig) -> String {
     for a in &i.ip4 {
         s.push_str(&format!("  L3 {a}\n"));
     }
+    if let Some(v6) = st.config.ip6_interface(i.sw_if_index) {
+        for a in &v6.addresses {
+            s.push_str(&format!("  L3 {a}\n"));
+        }
+    }
     s
 }
 
@@ -348,6 +353,8 @@ fn set_state(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> 
 enum IpAddressCmd {
     Add(u32, std::net::Ipv4Addr, u8),
     Del(u32, std::net::Ipv4Addr, u8),
+    Add6(u32, std::net::Ipv6Addr, u8),
+    Del6(u32, std::net::Ipv6Addr, u8),
     DelAll(u32),
 }
 
@@ -367,6 +374,12 @@ fn set_ip_address(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdEr
         } else {
             IpAddressCmd::Add(sw, a, l)
         }
+    } else if let Some((a, l)) = input.ipv6_prefix() {
+        if del {
+            IpAddressCmd::Del6(sw, a, l)
+        } else {
+            IpAddressCmd::Add6(sw, a, l)
+        }
     } else {
         return Err(CmdError::Failed(format!(
             "expected IP4/IP6 address/length `{}'",
@@ -377,6 +390,8 @@ fn set_ip_address(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdEr
     match cmd {
         IpAddressCmd::Add(sw, a, l) => st.config.add_del_ip4_address(sw, a, l, false)?,
         IpAddressCmd::Del(sw, a, l) => st.config.add_del_ip4_address(sw, a, l, true)?,
+        IpAddressCmd::Add6(sw, a, l) => st.config.add_del_ip6_address(sw, a, l, false)?,
+        IpAddressCmd::Del6(sw, a, l) => st.config.add_del_ip6_address(sw, a, l, true)?,
         IpAddressCmd::DelAll(sw) => {
             let addrs = st
                 .config
@@ -386,6 +401,15 @@ fn set_ip_address(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdEr
             for a in addrs {
                 st.config
                     .add_del_ip4_address(sw, a.address(), a.prefix_len(), true)?;
+            }
+            let addrs6 = st
+                .config
+                .ip6_interface(sw)
+                .map(|i| i.addresses.clone())
+                .unwrap_or_default();
+            for a in addrs6 {
+                st.config
+                    .add_del_ip6_address(sw, a.address(), a.prefix_len(), true)?;
             }
         }
     }

@@ -128,7 +128,7 @@ impl Driver for AfPacket {
     }
 
     /// A packet socket takes every frame: there is nothing to steer.
-    fn configure(&mut self, _ifc: &InterfaceConfig, _subs: &[control::Ipv4Cidr]) {}
+    fn configure(&mut self, _ifc: &InterfaceConfig, _steer: &super::Steering) {}
 
     fn hardware_lines(&self) -> Vec<String> {
         let s = &self.args.socket;

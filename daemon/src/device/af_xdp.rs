@@ -10,7 +10,7 @@
 //! (docs/af_xdp.md).
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use control::InterfaceConfig;
@@ -47,6 +47,8 @@ struct Attached {
     addresses: BTreeSet<Ipv4Addr>,
     /// The prefixes of those addresses, in `weft_subnets`.
     subnets: BTreeSet<(Ipv4Addr, u8)>,
+    /// IPv6 addresses in the program's map.
+    addresses6: BTreeSet<Ipv6Addr>,
     /// The program takes everything (L2 mode).
     l2: bool,
 }
@@ -144,6 +146,7 @@ impl Driver for AfXdp {
             zero_copy,
             addresses: BTreeSet::new(),
             subnets: BTreeSet::new(),
+            addresses6: BTreeSet::new(),
             l2: false,
         });
         Ok(Opened {
@@ -172,12 +175,12 @@ impl Driver for AfXdp {
         )
     }
 
-    fn configure(&mut self, ifc: &InterfaceConfig, subs: &[control::Ipv4Cidr]) {
+    fn configure(&mut self, ifc: &InterfaceConfig, steer: &super::Steering) {
         let host_if = &self.args.host_if;
         let Some(a) = &mut self.open else { return };
         // The sub-interfaces' addresses are steered like the interface's
         // own: the program looks at a tagged frame's payload.
-        let all: Vec<control::Ipv4Cidr> = ifc.ip4.iter().chain(subs).copied().collect();
+        let all = &steer.ip4;
         let want: BTreeSet<Ipv4Addr> = all.iter().map(|c| c.address()).collect();
         for &gone in a.addresses.difference(&want) {
             if let Err(e) = a.prog.del_address(gone) {
@@ -206,6 +209,18 @@ impl Driver for AfXdp {
             }
         }
         a.subnets = want;
+        let want: BTreeSet<Ipv6Addr> = steer.ip6.iter().copied().collect();
+        for &gone in a.addresses6.difference(&want) {
+            if let Err(e) = a.prog.del_address6(gone) {
+                log::error!("{host_if}: {e}");
+            }
+        }
+        for &new in want.difference(&a.addresses6) {
+            if let Err(e) = a.prog.add_address6(new) {
+                log::error!("{host_if}: {e}");
+            }
+        }
+        a.addresses6 = want;
         let l2 = ifc.l2 != L2Mode::L3;
         if l2 != a.l2 {
             match a.prog.set_l2(l2) {

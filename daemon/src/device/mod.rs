@@ -84,11 +84,10 @@ pub trait Driver: Send + Debug {
     /// from the workers and dropped them first.
     fn close(&mut self);
 
-    /// Follows the interface's configuration (what the kernel must steer
-    /// to weft: its addresses, L2 mode) and `subs`, the addresses of its
-    /// sub-interfaces (their frames arrive tagged on this device). Errors
-    /// are logged, never fatal.
-    fn configure(&mut self, ifc: &InterfaceConfig, subs: &[control::Ipv4Cidr]);
+    /// Follows the interface's configuration (its L2 mode) and what the
+    /// kernel must steer to weft on it ([`Steering`]). Errors are logged,
+    /// never fatal.
+    fn configure(&mut self, ifc: &InterfaceConfig, steer: &Steering);
 
     /// `show hardware-interfaces` lines after the Ethernet address, one
     /// string per line, without indent.
@@ -139,5 +138,34 @@ impl DriverFactory for Drivers {
             dataplane::io::af_xdp::INPUT_NODE,
             dataplane::io::af_packet::INPUT_NODE,
         ]
+    }
+}
+
+/// The addresses a device's kernel program steers to weft: those of the
+/// interface and of its sub-interfaces (whose frames arrive tagged on the
+/// same device), IPv4 with their prefixes, IPv6 without the link-local
+/// address, which the host's kernel derives from the same MAC and keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Steering {
+    /// IPv4 addresses and their prefixes.
+    pub ip4: Vec<control::Ipv4Cidr>,
+    /// IPv6 addresses.
+    pub ip6: Vec<std::net::Ipv6Addr>,
+}
+
+impl Steering {
+    /// What `sw_if_index`'s device steers in `config`.
+    pub fn of(config: &control::Config, sw_if_index: u32) -> Steering {
+        let mut s = Steering::default();
+        let subs = config.sub_interfaces_of(sw_if_index).map(|i| i.sw_if_index);
+        for sw in std::iter::once(sw_if_index).chain(subs) {
+            if let Some(i) = config.interface(sw) {
+                s.ip4.extend(i.ip4.iter().copied());
+            }
+            if let Some(i) = config.ip6_interface(sw) {
+                s.ip6.extend(i.addresses.iter().map(|a| a.address()));
+            }
+        }
+        s
     }
 }

@@ -190,7 +190,7 @@ impl Driver for Pg {
         Ok(())
     }
 
-    fn configure(&mut self, ifc: &InterfaceConfig, _subs: &[control::Ipv4Cidr]) {
+    fn configure(&mut self, ifc: &InterfaceConfig, _steer: &super::Steering) {
         self.state.configures.fetch_add(1, Ordering::Relaxed);
         *self.state.last_config.lock().expect("pg lock") = Some(ifc.clone());
     }

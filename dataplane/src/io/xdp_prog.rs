@@ -113,6 +113,8 @@ const ADDRS_MAP: &str = "weft_addrs";
 const SUBNETS_MAP: &str = "weft_subnets";
 const CONFIG_MAP: &str = "weft_config";
 const STATS_MAP: &str = "weft_stats";
+/// Name of the IPv6 address map.
+const ADDRS6_MAP: &str = "weft_addrs6";
 const FP_MAP: &str = "weft_fp";
 const FP_COUNTS_MAP: &str = "weft_fp_counts";
 const VERDICT_MAP: &str = "weft_verdict";
@@ -289,6 +291,14 @@ pub enum XdpError {
         /// The libbpf error.
         source: libbpf_rs::Error,
     },
+    /// Adding or deleting an IPv6 address in `weft_addrs6` failed.
+    #[error("cannot update IPv6 address {addr} in weft_addrs6: {source}")]
+    Address6 {
+        /// The address.
+        addr: std::net::Ipv6Addr,
+        /// The libbpf error.
+        source: libbpf_rs::Error,
+    },
     /// The device-bound build could not be attached (the caller falls back
     /// to the plain build).
     #[error("cannot attach the device-bound {PROG_NAME} to ifindex {ifindex}: {source}")]
@@ -432,6 +442,7 @@ struct Loaded {
     prog_id: u32,
     xsks: MapHandle,
     addrs: MapHandle,
+    addrs6: MapHandle,
     subnets: MapHandle,
     config: MapHandle,
     stats: MapHandle,
@@ -474,6 +485,7 @@ impl Loaded {
             prog_id,
             xsks: map_handle(&obj, XSKS_MAP)?,
             addrs: map_handle(&obj, ADDRS_MAP)?,
+            addrs6: map_handle(&obj, ADDRS6_MAP)?,
             subnets: map_handle(&obj, SUBNETS_MAP)?,
             config: map_handle(&obj, CONFIG_MAP)?,
             stats: map_handle(&obj, STATS_MAP)?,
@@ -739,6 +751,21 @@ impl XdpProgram {
     pub fn del_address(&self, addr: Ipv4Addr) -> Result<(), XdpError> {
         ignore_not_found(self.loaded.addrs.delete(&addr_key(addr)))
             .map_err(|source| XdpError::DelAddress { addr, source })
+    }
+
+    /// Makes `addr` one of weft's IPv6 addresses on this interface: IPv6 to
+    /// it and Neighbor Solicitations for it are steered to weft.
+    pub fn add_address6(&self, addr: std::net::Ipv6Addr) -> Result<(), XdpError> {
+        self.loaded
+            .addrs6
+            .update(&addr.octets(), &[1], MapFlags::ANY)
+            .map_err(|source| XdpError::Address6 { addr, source })
+    }
+
+    /// Gives IPv6 `addr` back to the kernel (not an error if absent).
+    pub fn del_address6(&self, addr: std::net::Ipv6Addr) -> Result<(), XdpError> {
+        ignore_not_found(self.loaded.addrs6.delete(&addr.octets()))
+            .map_err(|source| XdpError::Address6 { addr, source })
     }
 
     /// Makes `network/prefix_len` one of weft's subnets on this interface:
@@ -1462,6 +1489,7 @@ mod tests {
             maps,
             [
                 (ADDRS_MAP.to_string(), MapType::Hash, MAX_ADDRESSES),
+                (ADDRS6_MAP.to_string(), MapType::Hash, MAX_ADDRESSES),
                 (CONFIG_MAP.to_string(), MapType::Array, 2),
                 (FP_MAP.to_string(), MapType::ArrayOfMaps, 1),
                 (

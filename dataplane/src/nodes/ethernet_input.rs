@@ -1,7 +1,8 @@
 //! `ethernet-input`: sorts frames by the receive interface's mode and the
 //! frame's type. L2 (xconnect) interfaces take every frame to l2-input;
 //! L3 interfaces take IPv4 addressed to their MAC (or broadcast/multicast)
-//! to ip4-input and ARP to arp-reply, with the Ethernet header popped; an
+//! to ip4-input, IPv6 to ip6-input and ARP to arp-reply, with the Ethernet
+//! header popped; an
 //! 802.1Q-tagged frame goes on the same way as received on the
 //! sub-interface of its VLAN (tag popped: crate::vlan), or is dropped as
 //! `unknown vlan`.
@@ -43,6 +44,8 @@ crate::next_nodes! {
         L2Input = "l2-input",
         /// ARP for an L3 interface.
         ArpReply = "arp-reply",
+        /// IPv6 for an L3 interface.
+        Ip6Input = "ip6-input",
     }
 }
 
@@ -155,6 +158,11 @@ impl Node for EthernetInput {
                         p.advance(ethernet::HEADER_LEN);
                         Next::ArpReply
                     }
+                    EtherType::Ipv6 => {
+                        p.advance(ethernet::HEADER_LEN);
+                        p.meta.l3_offset = p.meta.data_offset;
+                        Next::Ip6Input
+                    }
                     EtherType::Vlan => {
                         // A sub-interface's frame: on as untagged, received
                         // on it (VPP's ethernet-input counts it there too).
@@ -169,6 +177,7 @@ impl Node for EthernetInput {
                         let next = match f.inner_ethertype() {
                             EtherType::Ipv4 => Next::Ip4Input,
                             EtherType::Arp => Next::ArpReply,
+                            EtherType::Ipv6 => Next::Ip6Input,
                             _ => {
                                 counts[Counter::UnknownType as usize] += 1;
                                 break 'decide Next::Drop;
@@ -184,7 +193,7 @@ impl Node for EthernetInput {
                         vlan::pop_tag(&mut p);
                         p.meta.rx_if = sub;
                         p.advance(ethernet::HEADER_LEN);
-                        if next == Next::Ip4Input {
+                        if next != Next::ArpReply {
                             p.meta.l3_offset = p.meta.data_offset;
                         }
                         next
@@ -197,7 +206,7 @@ impl Node for EthernetInput {
             };
             if p.meta.is_traced() && !traced_here {
                 let meta = *p.meta;
-                let off = if matches!(next, Next::Ip4Input | Next::ArpReply) {
+                let off = if matches!(next, Next::Ip4Input | Next::ArpReply | Next::Ip6Input) {
                     ethernet::HEADER_LEN
                 } else {
                     0

@@ -12,6 +12,7 @@
 //!        └──────(VXLAN to a tunnel port: ip4-vxlan-bypass)────^
 //!        |           └──────> ip4-icmp-input (echo reply in place) ───────────────────────┘
 //!  ethernet-input --(ARP)--> arp-reply (reply in place) ──────────────────────────────────┘
+//!  ethernet-input --(IPv6)--> ip6-input --> ip6-icmp-input (echo reply, NA, in place) ────┘
 //!
 //!  any node --> error-drop (counts the drop on the receive interface, frees)
 //! ```
@@ -29,6 +30,8 @@ pub mod ip4_icmp_input;
 pub mod ip4_input;
 pub mod ip4_local;
 pub mod ip4_udp_lookup;
+pub mod ip6_icmp_input;
+pub mod ip6_input;
 pub mod l2_flood;
 pub mod l2_fwd;
 pub mod l2_input;
@@ -57,6 +60,8 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(ip4_local::Ip4Local));
     nodes.push(Box::new(ip4_icmp_input::Ip4IcmpInput));
     nodes.push(Box::new(arp_reply::ArpReply));
+    nodes.push(Box::new(ip6_input::Ip6Input));
+    nodes.push(Box::new(ip6_icmp_input::Ip6IcmpInput));
     nodes.push(Box::new(ip4_udp_lookup::Ip4UdpLookup));
     nodes.push(Box::new(vxlan4_input::Vxlan4Input));
     nodes.push(Box::new(l2_input::L2Input));

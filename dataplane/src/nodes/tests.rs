@@ -680,6 +680,8 @@ fn every_declared_counter_is_used() {
         ("arp_reply.rs", include_str!("arp_reply.rs")),
         ("ip4_icmp_input.rs", include_str!("ip4_icmp_input.rs")),
         ("vxlan4_hold.rs", include_str!("vxlan4_hold.rs")),
+        ("ip6_input.rs", include_str!("ip6_input.rs")),
+        ("ip6_icmp_input.rs", include_str!("ip6_icmp_input.rs")),
     ];
     // vxlan4-fastpath has no counters of its own: it counts the good
     // counters of the nodes whose work it does.
@@ -1165,6 +1167,7 @@ fn counter_descriptions_fit_show_errors() {
         "ARP hw addr does not match L2 frame src addr",
         "packets with bad flags field in vxlan header",
         "L2 output to interface not in L2 mode or deleted",
+        "neighbor solicitations for unknown targets",
     ];
     for node in super::standard_nodes(&["af_xdp-input", "pg-input"]) {
         let info = node.info();
@@ -1898,4 +1901,306 @@ fn tagged_untag(frame: &[u8]) -> Vec<u8> {
     let mut f = frame[..12].to_vec();
     f.extend_from_slice(&frame[16..]);
     f
+}
+
+const WEFT_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 3);
+const KOKO1_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+
+/// The koko tables with fd00::3 (and its link-local) on the uplink.
+fn ip6_tables() -> Tables {
+    let mut t = koko_tables();
+    t.ip6
+        .insert(UPLINK, crate::wire::ipv6::link_local(WEFT_MAC));
+    t.ip6.insert(UPLINK, WEFT_IP6);
+    t
+}
+
+/// An Ethernet + IPv6 + ICMPv6 frame from koko1: `icmp` is checksummed
+/// here unless `bad_sum`.
+fn icmp6_frame(
+    dst_mac: [u8; 6],
+    src: std::net::Ipv6Addr,
+    dst: std::net::Ipv6Addr,
+    hops: u8,
+    icmp: &[u8],
+    bad_sum: bool,
+) -> Vec<u8> {
+    use crate::wire::{Icmpv6Packet, Ipv6NextHeader, Ipv6Packet, Ipv6Repr};
+    let mut f = Vec::new();
+    f.extend_from_slice(&dst_mac);
+    f.extend_from_slice(&KOKO1_MAC.0);
+    f.extend_from_slice(&[0x86, 0xdd]);
+    let mut ip = vec![0u8; 40];
+    Ipv6Repr {
+        src,
+        dst,
+        next_header: Ipv6NextHeader::Icmpv6,
+        payload_len: icmp.len() as u16,
+        hop_limit: hops,
+    }
+    .emit(&mut Ipv6Packet::new_unchecked(&mut ip[..]));
+    let mut icmp = icmp.to_vec();
+    Icmpv6Packet::new_unchecked(&mut icmp[..]).fill_checksum(&src, &dst);
+    if bad_sum {
+        icmp[2] ^= 1;
+    }
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&icmp);
+    f
+}
+
+/// A Neighbor Solicitation for `target` with koko1's MAC as source option.
+fn ns(target: std::net::Ipv6Addr) -> Vec<u8> {
+    let mut b = vec![0u8; crate::wire::icmpv6::NA_LEN];
+    // The checksum is filled by icmp6_frame.
+    crate::wire::icmpv6::emit_ns(&mut b, target, KOKO1_MAC, &KOKO1_IP6, &target);
+    b
+}
+
+#[test]
+fn neighbor_solicitation_is_answered_byte_for_byte() {
+    let mut rig = Rig::new(ip6_tables());
+    let group = crate::wire::ipv6::solicited_node(WEFT_IP6);
+    let mac = crate::wire::ipv6::multicast_mac(group).0;
+    let mut f = icmp6_frame(mac, KOKO1_IP6, group, 255, &ns(WEFT_IP6), false);
+    f.resize(f.len() + 6, 0); // Ethernet padding is not echoed
+    let out = rig.run(&[f]);
+    assert_eq!(out.len(), 1);
+    // What RFC 4861 section 7.2.4 asks for, checked with etherparse.
+    let na = &out[0];
+    assert_eq!(&na[0..6], &KOKO1_MAC.0);
+    assert_eq!(&na[6..12], &WEFT_MAC.0);
+    let (ip, rest) = etherparse::Ipv6Header::from_slice(&na[14..]).unwrap();
+    assert_eq!(ip.source, WEFT_IP6.octets());
+    assert_eq!(ip.destination, KOKO1_IP6.octets());
+    assert_eq!((ip.hop_limit, ip.payload_length), (255, 32));
+    assert_eq!(rest.len(), 32);
+    let (icmp, body) = etherparse::Icmpv6Header::from_slice(rest).unwrap();
+    assert_eq!(
+        icmp.icmp_type
+            .calc_checksum(ip.source, ip.destination, body)
+            .unwrap(),
+        icmp.checksum
+    );
+    assert_eq!(rest[0], 136);
+    assert_eq!(rest[4], 0x60, "solicited, override");
+    assert_eq!(&rest[8..24], &WEFT_IP6.octets());
+    assert_eq!(&rest[24..32], &[2, 1, 2, 0xfe, 0, 0, 0, 3]);
+    assert_eq!(
+        rig.counter("ip6-icmp-input", "neighbor advertisements sent"),
+        1
+    );
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Ip6), 1);
+    // For the link-local address too; from :: (DAD) to all-nodes.
+    let ll = crate::wire::ipv6::link_local(WEFT_MAC);
+    let mut dad = ns(ll);
+    let group = crate::wire::ipv6::solicited_node(ll);
+    let dad_frame = {
+        let mut f = icmp6_frame(
+            crate::wire::ipv6::multicast_mac(group).0,
+            std::net::Ipv6Addr::UNSPECIFIED,
+            group,
+            255,
+            &dad[..24],
+            false,
+        );
+        dad.truncate(24);
+        f.truncate(14 + 40 + 24);
+        f
+    };
+    let out = rig.run(&[dad_frame]);
+    assert_eq!(out.len(), 1);
+    assert_eq!(&out[0][0..6], &[0x33, 0x33, 0, 0, 0, 1]);
+    assert_eq!(
+        &out[0][14 + 24..14 + 40],
+        &[0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+    );
+    assert_eq!(out[0][14 + 40 + 4], 0x20, "override only");
+    rig.assert_no_leak();
+}
+
+#[test]
+fn echo_request_is_answered() {
+    let mut rig = Rig::new(ip6_tables());
+    let mut echo = vec![128, 0, 0, 0, 0x12, 0x34, 0, 7];
+    echo.extend(0..32u8);
+    let out = rig.run(&[icmp6_frame(
+        WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, false,
+    )]);
+    assert_eq!(out.len(), 1);
+    let r = &out[0];
+    assert_eq!(&r[0..6], &KOKO1_MAC.0);
+    let (ip, rest) = etherparse::Ipv6Header::from_slice(&r[14..]).unwrap();
+    assert_eq!(
+        (ip.source, ip.destination),
+        (WEFT_IP6.octets(), KOKO1_IP6.octets())
+    );
+    assert_eq!(ip.hop_limit, 64);
+    let (icmp, body) = etherparse::Icmpv6Header::from_slice(rest).unwrap();
+    assert!(matches!(
+        icmp.icmp_type,
+        etherparse::Icmpv6Type::EchoReply(e) if e.id == 0x1234 && e.seq == 7
+    ));
+    assert_eq!(
+        icmp.icmp_type
+            .calc_checksum(ip.source, ip.destination, body)
+            .unwrap(),
+        icmp.checksum
+    );
+    assert_eq!(body, &(0..32u8).collect::<Vec<_>>()[..]);
+    assert_eq!(rig.counter("ip6-icmp-input", "echo replies sent"), 1);
+    rig.assert_no_leak();
+}
+
+#[test]
+fn ip6_cases_are_counted() {
+    let group = crate::wire::ipv6::solicited_node(WEFT_IP6);
+    let gmac = crate::wire::ipv6::multicast_mac(group).0;
+    let other = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 9);
+    let echo = [128u8, 0, 0, 0, 0, 1, 0, 1];
+    let mut zero_opt = ns(WEFT_IP6);
+    zero_opt[25] = 0;
+    let mut short = icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, false);
+    short.truncate(14 + 39);
+    let mut v4 = icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, false);
+    v4[14] = 0x40;
+    let mut long = icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, false);
+    long[14 + 5] = 200;
+    let mut udp = icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, false);
+    udp[14 + 6] = 17;
+    let mut echo_code = echo;
+    echo_code[1] = 1;
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("short", short, "ip6-input", "ip6 length < 40 bytes"),
+        ("version", v4, "ip6-input", "ip6 version != 6"),
+        (
+            "payload beyond frame",
+            long,
+            "ip6-input",
+            "ip6 length > l2 length",
+        ),
+        (
+            "not ours",
+            icmp6_frame(WEFT_MAC.0, KOKO1_IP6, other, 64, &echo, false),
+            "ip6-input",
+            "ip6 destination lookup miss",
+        ),
+        (
+            "another group",
+            icmp6_frame(
+                gmac,
+                KOKO1_IP6,
+                crate::wire::ipv6::solicited_node(other),
+                255,
+                &ns(other),
+                false,
+            ),
+            "ip6-input",
+            "ip6 destination lookup miss",
+        ),
+        ("udp", udp, "ip6-input", "unknown ip protocol"),
+        (
+            "bad checksum",
+            icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, true),
+            "ip6-icmp-input",
+            "bad icmp checksum",
+        ),
+        (
+            "icmp too short",
+            icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo[..4], false),
+            "ip6-icmp-input",
+            "payload length too small for type",
+        ),
+        (
+            "ns hop limit",
+            icmp6_frame(gmac, KOKO1_IP6, group, 254, &ns(WEFT_IP6), false),
+            "ip6-icmp-input",
+            "hop_limit != 255",
+        ),
+        (
+            "ns unknown target",
+            icmp6_frame(
+                gmac,
+                KOKO1_IP6,
+                group,
+                255,
+                &ns(std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0x1_00, 3)),
+                false,
+            ),
+            "ip6-icmp-input",
+            "neighbor solicitations for unknown targets",
+        ),
+        (
+            "ns option of length 0",
+            icmp6_frame(gmac, KOKO1_IP6, group, 255, &zero_opt, false),
+            "ip6-icmp-input",
+            "option has zero length",
+        ),
+        (
+            "echo code",
+            icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo_code, false),
+            "ip6-icmp-input",
+            "invalid code for type",
+        ),
+        (
+            "echo to all-nodes",
+            icmp6_frame(
+                [0x33, 0x33, 0, 0, 0, 1],
+                KOKO1_IP6,
+                "ff02::1".parse().unwrap(),
+                64,
+                &echo,
+                false,
+            ),
+            "ip6-icmp-input",
+            "icmp6 dst address lookup misses",
+        ),
+        (
+            "router solicitation",
+            icmp6_frame(
+                WEFT_MAC.0,
+                KOKO1_IP6,
+                WEFT_IP6,
+                255,
+                &[133, 0, 0, 0, 0, 0, 0, 0],
+                false,
+            ),
+            "ip6-icmp-input",
+            "neighbor discovery not configured",
+        ),
+        (
+            "unknown type",
+            icmp6_frame(
+                WEFT_MAC.0,
+                KOKO1_IP6,
+                WEFT_IP6,
+                64,
+                &[200, 0, 0, 0, 0, 0, 0, 0],
+                false,
+            ),
+            "ip6-icmp-input",
+            "unknown type",
+        ),
+    ];
+    for (case, frame, node, reason) in cases {
+        let mut rig = Rig::new(ip6_tables());
+        assert!(rig.run(&[frame]).is_empty(), "{case}: answered");
+        assert_eq!(rig.counter(node, reason), 1, "{case}: {node} {reason}");
+        rig.assert_no_leak();
+    }
+    // Without IPv6 on the interface, nothing is for it.
+    let mut rig = Rig::koko();
+    assert!(
+        rig.run(&[icmp6_frame(
+            gmac,
+            KOKO1_IP6,
+            group,
+            255,
+            &ns(WEFT_IP6),
+            false
+        )])
+        .is_empty()
+    );
+    assert_eq!(rig.counter("ip6-input", "ip6 destination lookup miss"), 1);
+    rig.assert_no_leak();
 }

@@ -33,7 +33,7 @@
 //! assert_eq!(checksum::data(&header), !0);
 //! ```
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Fold a wide ones-complement accumulator down to 16 bits (end-around
 /// carry).
@@ -107,6 +107,15 @@ pub fn combine(sums: &[u16]) -> u16 {
 pub fn pseudo_header_v4(src: &Ipv4Addr, dst: &Ipv4Addr, protocol: u8, length: u16) -> u16 {
     let sum = u64::from(src.to_bits()) + u64::from(dst.to_bits());
     fold(sum + u64::from(protocol) + u64::from(length))
+}
+
+/// The folded, non-inverted sum of the IPv6 pseudo-header (RFC 8200
+/// section 8.1) used by UDP, TCP and ICMPv6: source, destination, the
+/// upper-layer length and `next_header`.
+#[inline]
+pub fn pseudo_header_v6(src: &Ipv6Addr, dst: &Ipv6Addr, next_header: u8, length: u32) -> u16 {
+    let words = |a: &Ipv6Addr| -> u64 { a.segments().iter().map(|&w| u64::from(w)).sum() };
+    fold(words(src) + words(dst) + u64::from(length) + u64::from(next_header))
 }
 
 /// Incrementally update a stored header checksum after a 16-bit field changed

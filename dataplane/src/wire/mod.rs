@@ -1,5 +1,6 @@
 //! Zero-copy views of the wire formats weft forwards: Ethernet II (with one
-//! optional 802.1Q tag), ARP, IPv4, ICMPv4, UDP and VXLAN, plus the
+//! optional 802.1Q tag), ARP, IPv4, ICMPv4, IPv6, ICMPv6 (with Neighbor
+//! Discovery), UDP and VXLAN, plus the
 //! Internet checksum helpers they share.
 //!
 //! The design follows smoltcp's `src/wire/`: one file per protocol, short
@@ -112,7 +113,9 @@ pub mod arp;
 pub mod checksum;
 pub mod ethernet;
 pub mod icmpv4;
+pub mod icmpv6;
 pub mod ipv4;
+pub mod ipv6;
 pub mod udp;
 pub mod vxlan;
 
@@ -121,7 +124,9 @@ pub use ethernet::{
     Address as EthernetAddress, EtherType, Frame as EthernetFrame, Repr as EthernetRepr,
 };
 pub use icmpv4::{Message as Icmpv4Message, Packet as Icmpv4Packet};
+pub use icmpv6::{Message as Icmpv6Message, Packet as Icmpv6Packet};
 pub use ipv4::{Packet as Ipv4Packet, Protocol as IpProtocol, Repr as Ipv4Repr};
+pub use ipv6::{NextHeader as Ipv6NextHeader, Packet as Ipv6Packet, Repr as Ipv6Repr};
 pub use udp::Packet as UdpPacket;
 pub use vxlan::{Packet as VxlanPacket, Repr as VxlanRepr};
 
