@@ -1319,6 +1319,48 @@ fn ipv6_on_the_uplink_answers_neighbor_discovery_and_ping() {
     );
     let show = weftd.ok("show interface");
     assert!(counter(&show, "eth0/0", "ip6") >= 4, "{show}");
+    // koko1 learned from its solicitation, listed with the IPv4 entries.
+    let koko1_mac = k1.mac("eth0");
+    let v6 = weftd.ok("show ip6 neighbors");
+    assert!(
+        v6.lines()
+            .any(|l| l.contains(" fd00::1 ") && l.contains(&koko1_mac) && l.contains(" D ")),
+        "{v6}"
+    );
+    assert!(!v6.contains("10.99.0.1"), "{v6}");
+    let both = weftd.ok("show ip neighbors");
+    assert!(
+        both.contains(" 10.99.0.1 ") && both.contains(" fd00::1 "),
+        "{both}"
+    );
+    assert!(!weftd.ok("show ip4 neighbors").contains("fd00::1"));
+    // weft pings koko1, in VPP's words: from the learned entry, then,
+    // with the entry deleted, after resolving it with a solicitation.
+    let ping6 = |weftd: &Weftd| weftd.ok("ping fd00::1 repeat 3 interval 0.2");
+    let out = ping6(&weftd);
+    let replies: Vec<&str> = out.lines().filter(|l| l.contains("bytes from")).collect();
+    assert_eq!(replies.len(), 3, "{out}");
+    for (i, l) in replies.iter().enumerate() {
+        assert!(
+            l.starts_with(&format!(
+                "76 bytes from fd00::1: icmp_seq={} ttl=64 time=",
+                i + 1
+            )) && l.ends_with(" ms"),
+            "{l}"
+        );
+    }
+    assert!(
+        out.trim_end()
+            .ends_with("\nStatistics: 3 sent, 3 received, 0% packet loss"),
+        "{out}"
+    );
+    weftd.ok(&format!("ip neighbor del eth0/0 fd00::1 {koko1_mac}"));
+    let out = ping6(&weftd);
+    assert!(
+        out.trim_end().ends_with("received, 0% packet loss") || out.contains("3 sent, 2 received"),
+        "{out}"
+    );
+    assert!(weftd.ok("show ip6 neighbors").contains(" fd00::1 "));
     // The kernel of vpp1 (IPv6 on, no fd00::3) answered nothing and saw no
     // solicitation for weft's address.
     let icmp6 = topo.vpp1.exec(&["cat", "/proc/net/snmp6"]);

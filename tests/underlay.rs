@@ -157,7 +157,7 @@ fn underlay_arp_icmp_ping_and_host_traffic() {
     // weft pings the peer.
     let mut out = String::new();
     let args = PingArgs {
-        dst: Ipv4Addr::new(10, 99, 3, 1),
+        dst: Ipv4Addr::new(10, 99, 3, 1).into(),
         source: None,
         size: 60,
         interval: 0.2,

@@ -219,7 +219,7 @@ pub enum ConfigError {
     #[error("static neighbor {ip} on {interface} not overwritten by a dynamic entry")]
     StaticNeighbor {
         /// The neighbour's address.
-        ip: Ipv4Addr,
+        ip: std::net::IpAddr,
         /// The interface.
         interface: String,
     },
@@ -239,7 +239,7 @@ pub struct Config {
     pub(crate) interfaces: Vec<Option<InterfaceConfig>>,
     /// IPv4 neighbours by (sw_if_index, address): sorted the way
     /// `show ip neighbors` lists them.
-    pub(crate) neighbors: BTreeMap<(u32, Ipv4Addr), Neighbor>,
+    pub(crate) neighbors: BTreeMap<(u32, std::net::IpAddr), Neighbor>,
     /// The neighbour table's bound and age.
     pub(crate) neighbor_config: NeighborConfig,
     /// What the bound refused and recycled.
@@ -499,7 +499,7 @@ impl Config {
     fn resolve_encap(&self, connected: &Connected, tun: &TunnelConfig) -> Option<Vxlan4Encap> {
         let egress = self.egress_in(connected, tun.dst)?;
         let uplink = self.interface(egress.sw_if_index)?;
-        let nbr = self.neighbors.get(&(uplink.sw_if_index, egress.next_hop))?;
+        let nbr = self.neighbor(uplink.sw_if_index, egress.next_hop)?;
         Some(Vxlan4Encap::new(&Vxlan4EncapParams {
             src_mac: uplink.mac,
             dst_mac: nbr.mac,

@@ -19,8 +19,8 @@ pub struct Egress {
 
 impl Config {
     /// The neighbour entry for `ip` on `sw_if_index`, if any.
-    pub fn neighbor(&self, sw_if_index: u32, ip: Ipv4Addr) -> Option<&Neighbor> {
-        self.neighbors.get(&(sw_if_index, ip))
+    pub fn neighbor(&self, sw_if_index: u32, ip: impl Into<std::net::IpAddr>) -> Option<&Neighbor> {
+        self.neighbors.get(&(sw_if_index, ip.into()))
     }
 
     /// The next hops weft must resolve for its tunnels: one [`Egress`] per

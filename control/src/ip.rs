@@ -24,7 +24,7 @@
 //! changes the limit; [`NeighborStats`] counts what it refused.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 use dataplane::wire::EthernetAddress;
@@ -98,8 +98,8 @@ impl fmt::Display for Ipv4Cidr {
 pub struct Neighbor {
     /// The interface it is reached on.
     pub sw_if_index: u32,
-    /// Its address.
-    pub ip: Ipv4Addr,
+    /// Its address (IPv4 or IPv6).
+    pub ip: IpAddr,
     /// Its MAC.
     pub mac: EthernetAddress,
     /// Configured as static (flag `S`), else dynamic (`D`).
@@ -326,11 +326,12 @@ impl Config {
     pub fn add_del_neighbor(
         &mut self,
         sw_if_index: u32,
-        ip: Ipv4Addr,
+        ip: impl Into<IpAddr>,
         mac: EthernetAddress,
         is_static: bool,
         is_del: bool,
     ) -> Result<(), ConfigError> {
+        let ip = ip.into();
         let ifc = self.existing(sw_if_index)?;
         let key = (sw_if_index, ip);
         if is_del {
@@ -390,7 +391,7 @@ impl Config {
     fn put_neighbor(
         &mut self,
         sw_if_index: u32,
-        ip: Ipv4Addr,
+        ip: IpAddr,
         mac: EthernetAddress,
         is_static: bool,
     ) {
@@ -451,10 +452,11 @@ impl Config {
     pub fn learn_neighbor(
         &mut self,
         sw_if_index: u32,
-        ip: Ipv4Addr,
+        ip: impl Into<IpAddr>,
         mac: EthernetAddress,
         seen: ArpSeen,
     ) -> Learned {
+        let ip = ip.into();
         let r = self.judge_neighbor(sw_if_index, ip, mac, seen);
         let r = match r {
             Learned::New | Learned::Moved => {
@@ -485,7 +487,7 @@ impl Config {
     fn judge_neighbor(
         &self,
         sw_if_index: u32,
-        ip: Ipv4Addr,
+        ip: IpAddr,
         mac: EthernetAddress,
         seen: ArpSeen,
     ) -> Learned {
@@ -498,15 +500,35 @@ impl Config {
         let Some(ifc) = self.interface(sw_if_index) else {
             return Learned::Refused(LearnRefusal::OffSubnet);
         };
-        let mut subnets = ifc.ip4.iter().filter(|c| c.contains(ip)).peekable();
-        if subnets.peek().is_none() {
-            return Learned::Refused(LearnRefusal::OffSubnet);
-        }
-        let edge = |c: &Ipv4Cidr| {
-            c.prefix_len() <= 30 && (ip == c.network() || ip.to_bits() | c.mask() == u32::MAX)
-        };
-        if subnets.any(edge) {
-            return Learned::Refused(LearnRefusal::SubnetEdge);
+        match ip {
+            IpAddr::V4(ip) => {
+                let mut subnets = ifc.ip4.iter().filter(|c| c.contains(ip)).peekable();
+                if subnets.peek().is_none() {
+                    return Learned::Refused(LearnRefusal::OffSubnet);
+                }
+                let edge = |c: &Ipv4Cidr| {
+                    c.prefix_len() <= 30
+                        && (ip == c.network() || ip.to_bits() | c.mask() == u32::MAX)
+                };
+                if subnets.any(edge) {
+                    return Learned::Refused(LearnRefusal::SubnetEdge);
+                }
+            }
+            IpAddr::V6(ip) => {
+                // On one of the interface's prefixes, or link-local on an
+                // interface with IPv6; never a prefix's subnet-router
+                // anycast address (host bits zero).
+                let Some(v6) = self.ip6_interface(sw_if_index) else {
+                    return Learned::Refused(LearnRefusal::OffSubnet);
+                };
+                let mut subnets = v6.addresses.iter().filter(|c| c.contains(ip)).peekable();
+                if subnets.peek().is_none() && !ip.is_unicast_link_local() {
+                    return Learned::Refused(LearnRefusal::OffSubnet);
+                }
+                if ip.is_multicast() || subnets.any(|c| c.prefix_len() < 127 && ip == c.network()) {
+                    return Learned::Refused(LearnRefusal::SubnetEdge);
+                }
+            }
         }
         match (self.neighbor(sw_if_index, ip), seen) {
             (Some(n), _) if n.mac == mac => Learned::Refreshed,
@@ -528,6 +550,14 @@ mod tests {
     use crate::config::test_util::{config, fails, ip, snapshot};
     use crate::vxlan::VxlanArgs;
 
+    /// An IPv4 neighbour's address.
+    fn v4of(ip: IpAddr) -> Ipv4Addr {
+        match ip {
+            IpAddr::V4(a) => a,
+            IpAddr::V6(a) => panic!("{a} is not IPv4"),
+        }
+    }
+
     const MAC1: EthernetAddress = EthernetAddress([0x02, 0x42, 0, 0, 0, 1]);
     const MAC2: EthernetAddress = EthernetAddress([0x02, 0x42, 0, 0, 0, 2]);
 
@@ -541,6 +571,59 @@ mod tests {
         c.create_pg_interface("eth0").unwrap();
         c.create_pg_interface("eth1").unwrap();
         c
+    }
+
+    /// The same rules for IPv6 (Neighbor Discovery): on one of the
+    /// interface's prefixes or link-local, never multicast or a prefix's
+    /// subnet-router anycast address; new from a solicitation, moved by an
+    /// unsolicited override advertisement.
+    #[test]
+    fn learning_rules_ipv6() {
+        use ArpSeen::*;
+        let v6 = |a: &str| -> std::net::Ipv6Addr { a.parse().unwrap() };
+        let mut c = two_ports();
+        let refused = |why| Learned::Refused(why);
+        // No IPv6 on the interface: nothing is on its link.
+        assert_eq!(
+            c.learn_neighbor(1, v6("fe80::1"), MAC1, Request),
+            refused(LearnRefusal::OffSubnet)
+        );
+        c.add_del_ip6_address(1, v6("fd00::3"), 64, false).unwrap();
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd00::1"), MAC1, Request),
+            Learned::New
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fe80::1"), MAC1, Request),
+            Learned::New
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd01::1"), MAC1, Request),
+            refused(LearnRefusal::OffSubnet)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd00::"), MAC1, Request),
+            refused(LearnRefusal::SubnetEdge)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd00::2"), MAC1, Reply { solicited: false }),
+            refused(LearnRefusal::Unsolicited)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd00::1"), MAC2, Reply { solicited: true }),
+            refused(LearnRefusal::MacChange)
+        );
+        assert_eq!(
+            c.learn_neighbor(1, v6("fd00::1"), MAC2, Announcement),
+            Learned::Moved
+        );
+        assert_eq!(c.neighbor(1, v6("fd00::1")).unwrap().mac, MAC2);
+        // Both families in one table, IPv4 first on an interface.
+        c.add_del_ip4_address(1, Ipv4Addr::new(10, 99, 0, 3), 24, false)
+            .unwrap();
+        c.learn_neighbor(1, Ipv4Addr::new(10, 99, 0, 1), MAC1, Request);
+        let ips: Vec<String> = c.neighbors().map(|n| n.ip.to_string()).collect();
+        assert_eq!(ips, ["10.99.0.1", "fd00::1", "fe80::1"]);
     }
 
     /// Every learning rule, in order, each refusal counted under its name.
@@ -793,7 +876,7 @@ mod tests {
             .unwrap();
         c.add_del_neighbor(1, ip(10, 0, 0, 2), MAC2, false, false)
             .unwrap();
-        let listed: Vec<_> = c.neighbors().map(|n| (n.sw_if_index, n.ip)).collect();
+        let listed: Vec<_> = c.neighbors().map(|n| (n.sw_if_index, v4of(n.ip))).collect();
         assert_eq!(
             listed,
             [
@@ -819,7 +902,7 @@ mod tests {
         assert_eq!(snapshot(&c).generation, gen_before + 1);
         let all: Vec<_> = c
             .neighbors()
-            .map(|n| (n.sw_if_index, n.ip, n.mac, n.is_static))
+            .map(|n| (n.sw_if_index, v4of(n.ip), n.mac, n.is_static))
             .collect();
         assert_eq!(
             all,
@@ -928,7 +1011,10 @@ mod tests {
         // 3. Existing entries still change: a new MAC, dynamic to static.
         c.add_del_neighbor(1, nth(2), MAC2, false, false).unwrap();
         c.add_del_neighbor(2, nth(3), MAC2, true, false).unwrap();
-        let all: Vec<_> = c.neighbors().map(|n| (n.ip, n.mac, n.is_static)).collect();
+        let all: Vec<_> = c
+            .neighbors()
+            .map(|n| (v4of(n.ip), n.mac, n.is_static))
+            .collect();
         assert_eq!(
             all,
             [
@@ -982,7 +1068,7 @@ mod tests {
         let gen_before = snapshot(&c).generation;
         c.add_del_neighbor(2, nth(4), MAC2, false, false).unwrap();
         assert_eq!(snapshot(&c).generation, gen_before + 1, "published");
-        let listed: Vec<_> = c.neighbors().map(|n| (n.sw_if_index, n.ip)).collect();
+        let listed: Vec<_> = c.neighbors().map(|n| (n.sw_if_index, v4of(n.ip))).collect();
         assert_eq!(listed, [(1, nth(1)), (1, nth(3)), (2, nth(4))]);
         assert_eq!(
             c.neighbor_stats(),

@@ -189,6 +189,24 @@ impl Config {
         Some(link_local(self.interface(sw_if_index)?.mac))
     }
 
+    /// Where weft's own IPv6 packets to `dst` leave (`ping`): the device
+    /// interface (or sub-interface) with the longest prefix holding `dst`,
+    /// and weft's address in it as the source. weft has no IPv6 routes
+    /// yet, so only on-link destinations have one.
+    pub fn egress6_for(&self, dst: Ipv6Addr) -> Option<(u32, Ipv6Addr)> {
+        use dataplane::tables::Output;
+        self.ip6
+            .iter()
+            .filter(|(sw, _)| {
+                self.interface(**sw)
+                    .is_some_and(|i| matches!(i.output(), Output::Device | Output::Dot1q { .. }))
+            })
+            .flat_map(|(&sw, i)| i.addresses.iter().map(move |a| (sw, *a)))
+            .filter(|(_, a)| a.contains(dst))
+            .max_by_key(|(_, a)| a.prefix_len())
+            .map(|(sw, a)| (sw, a.address()))
+    }
+
     /// The snapshot's IPv6 table: every enabled interface's link-local
     /// address, then its addresses.
     pub(crate) fn build_ip6(&self) -> Ip6Table {

@@ -36,7 +36,7 @@
 //! config.add_del_ip4_address(eth0, "10.99.0.3".parse()?, 24, false)?;
 //! config.set_interface_state(eth0, true)?;
 //! let koko1 = EthernetAddress([0x02, 0x42, 0x0a, 0x63, 0x00, 0x01]);
-//! config.add_del_neighbor(eth0, "10.99.0.1".parse()?, koko1, true, false)?;
+//! config.add_del_neighbor(eth0, "10.99.0.1".parse::<std::net::Ipv4Addr>()?, koko1, true, false)?;
 //! let tunnel = |dst: &str, vni| -> Result<VxlanArgs, std::net::AddrParseError> {
 //!     Ok(VxlanArgs {
 //!         src: Some("10.99.0.3".parse()?),

@@ -8,7 +8,6 @@
 //! poll themselves. Every command runs with the control-plane lock held, so
 //! a handler sees `Config` and `Runtime` consistent with each other.
 
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use dataplane::pool::Pool;
@@ -76,8 +75,8 @@ pub struct RxQueue {
 /// Arguments of `ping` after parsing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PingArgs {
-    /// Destination.
-    pub dst: Ipv4Addr,
+    /// Destination (IPv4 or IPv6).
+    pub dst: std::net::IpAddr,
     /// `source <interface>`.
     pub source: Option<u32>,
     /// `size <n>`: ICMP payload bytes (default 60).

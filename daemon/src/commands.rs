@@ -87,7 +87,7 @@ pub fn register(cli: &Arc<Cli>, cp: &Arc<ControlPlane>, with: &Arc<WithState>) {
     let (cp, with) = (cp.clone(), with.clone());
     cli.register(Command::unlocked(
         "ping",
-        "ping {<ip-addr> | ipv4 <ip4-addr>} [source <interface>] [size <pktsize:60>] [interval <sec:1>] [repeat <cnt:5>] [verbose]",
+        "ping {<ip-addr> | ipv4 <ip4-addr> | ipv6 <ip6-addr>} [source <interface>] [size <pktsize:60>] [interval <sec:1>] [repeat <cnt:5>] [verbose]",
         move |state, input| {
             let args = parse_ping(state, input)?;
             let mut out = String::new();
@@ -126,7 +126,7 @@ pub fn register(cli: &Arc<Cli>, cp: &Arc<ControlPlane>, with: &Arc<WithState>) {
 
 fn parse_ping(state: &Arc<Mutex<State>>, input: &mut Input<'_>) -> Result<PingArgs, CmdError> {
     let mut args = PingArgs {
-        dst: std::net::Ipv4Addr::UNSPECIFIED,
+        dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
         source: None,
         size: 60,
         interval: 1.0,
@@ -135,9 +135,13 @@ fn parse_ping(state: &Arc<Mutex<State>>, input: &mut Input<'_>) -> Result<PingAr
     let mut dst = None;
     while !input.at_end() {
         if input.keyword("ipv4") {
-            dst = Some(input.ipv4().ok_or_else(|| input.unknown())?);
+            dst = Some(input.ipv4().ok_or_else(|| input.unknown())?.into());
+        } else if input.keyword("ipv6") {
+            dst = Some(input.ipv6().ok_or_else(|| input.unknown())?.into());
         } else if let Some(ip) = input.ipv4() {
-            dst = Some(ip);
+            dst = Some(ip.into());
+        } else if let Some(ip) = input.ipv6() {
+            dst = Some(ip.into());
         } else if input.keyword("source") {
             let st = lock(state);
             args.source = Some(input.interface(&st.config).ok_or_else(|| input.unknown())?);

@@ -26,7 +26,7 @@
 //!   [`Config::add_del_neighbor`], which counts it; `learn` drops it.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use control::Config;
@@ -52,8 +52,8 @@ pub const PROBES: u32 = 3;
 pub struct Heard {
     /// The interface it came in on.
     pub sw_if_index: u32,
-    /// The sender's address.
-    pub ip: Ipv4Addr,
+    /// The sender's address (ARP: IPv4; Neighbor Discovery: IPv6).
+    pub ip: IpAddr,
     /// The sender's MAC.
     pub mac: EthernetAddress,
     /// What the packet was.
@@ -64,13 +64,13 @@ pub struct Heard {
 #[derive(Debug, Default)]
 pub struct Resolver {
     /// When each dynamic entry was last confirmed.
-    seen: HashMap<(u32, Ipv4Addr), Instant>,
+    seen: HashMap<(u32, IpAddr), Instant>,
     /// Requests sent for an address: (last sent, how many).
-    asked: HashMap<(u32, Ipv4Addr), (Instant, u32)>,
+    asked: HashMap<(u32, IpAddr), (Instant, u32)>,
     /// Entries another MAC was claimed for: since when, and the probes
     /// sent since. Confirmed by their own MAC, or removed after
     /// [`PROBES`] unanswered probes.
-    verify: HashMap<(u32, Ipv4Addr), (Instant, u32)>,
+    verify: HashMap<(u32, IpAddr), (Instant, u32)>,
 }
 
 impl Resolver {
@@ -136,22 +136,21 @@ impl Resolver {
 
     /// One probe of entry `key` (a broadcast request, at most one per
     /// [`RETRY`]), counted in [`Self::verify`] if it is being verified.
-    fn probe(
-        &mut self,
-        config: &Config,
-        runtime: &dyn Runtime,
-        key: (u32, Ipv4Addr),
-        now: Instant,
-    ) {
+    fn probe(&mut self, config: &Config, runtime: &dyn Runtime, key: (u32, IpAddr), now: Instant) {
         let (sw_if_index, ip) = key;
         let before = self.asked.get(&key).map(|a| a.0);
-        if let Some(src) = config.egress_for(ip).map(|e| e.src) {
-            let e = Egress {
-                sw_if_index,
-                next_hop: ip,
-                src,
-            };
-            self.ask(config, runtime, e, now);
+        match ip {
+            IpAddr::V4(ip) => {
+                if let Some(src) = config.egress_for(ip).map(|e| e.src) {
+                    let e = Egress {
+                        sw_if_index,
+                        next_hop: ip,
+                        src,
+                    };
+                    self.ask(config, runtime, e, now);
+                }
+            }
+            IpAddr::V6(ip) => self.solicit(config, runtime, sw_if_index, ip, now),
         }
         if self.asked.get(&key).map(|a| a.0) != before
             && let Some(v) = self.verify.get_mut(&key)
@@ -238,25 +237,98 @@ impl Resolver {
     /// Sends an ARP request for `e.next_hop` unless one went out less than
     /// [`RETRY`] ago.
     pub fn ask(&mut self, config: &Config, runtime: &dyn Runtime, e: Egress, now: Instant) {
-        let key = (e.sw_if_index, e.next_hop);
+        let key = (e.sw_if_index, IpAddr::V4(e.next_hop));
+        let Some(mac) = self.may_ask(config, key, now) else {
+            return;
+        };
+        let frame = arp_request(mac, e.src, e.next_hop);
+        self.sent(config, runtime, key, frame, now);
+    }
+
+    /// Sends a Neighbor Solicitation for `target` out of `sw_if_index`
+    /// (from its first IPv6 address, else its link-local one) unless one
+    /// went out less than [`RETRY`] ago.
+    pub fn solicit(
+        &mut self,
+        config: &Config,
+        runtime: &dyn Runtime,
+        sw_if_index: u32,
+        target: Ipv6Addr,
+        now: Instant,
+    ) {
+        let key = (sw_if_index, IpAddr::V6(target));
+        let Some(mac) = self.may_ask(config, key, now) else {
+            return;
+        };
+        let Some(src) = config
+            .ip6_interface(sw_if_index)
+            .and_then(|i| i.addresses.first().map(|a| a.address()))
+            .or_else(|| config.ip6_link_local(sw_if_index))
+        else {
+            return;
+        };
+        let frame = neighbor_solicitation(mac, src, target);
+        self.sent(config, runtime, key, frame, now);
+    }
+
+    /// The interface's MAC if a request for `key` may go out now.
+    fn may_ask(
+        &self,
+        config: &Config,
+        key: (u32, IpAddr),
+        now: Instant,
+    ) -> Option<EthernetAddress> {
         if let Some(&(last, _)) = self.asked.get(&key)
             && now.saturating_duration_since(last) < RETRY
         {
-            return;
+            return None;
         }
-        let Some(ifc) = config.interface(e.sw_if_index) else {
-            return;
-        };
-        if !ifc.admin_up {
-            return;
-        }
-        let frame = arp_request(ifc.mac, e.src, e.next_hop);
-        if runtime.send(config, e.sw_if_index, frame) {
+        let ifc = config.interface(key.0)?;
+        ifc.admin_up.then_some(ifc.mac)
+    }
+
+    /// Sends a request for `key` and counts it.
+    fn sent(
+        &mut self,
+        config: &Config,
+        runtime: &dyn Runtime,
+        key: (u32, IpAddr),
+        frame: Vec<u8>,
+        now: Instant,
+    ) {
+        if runtime.send(config, key.0, frame) {
             let count = self.asked.get(&key).map_or(0, |a| a.1) + 1;
             self.asked.insert(key, (now, count));
-            log::debug!("who-has {} tell {} (request {count})", e.next_hop, e.src);
+            log::debug!(
+                "who-has {} on sw_if_index {} (request {count})",
+                key.1,
+                key.0
+            );
         }
     }
+}
+
+/// A Neighbor Solicitation for `target` from `src` (at `mac`), to its
+/// solicited-node group, with a Source Link-Layer Address option.
+pub fn neighbor_solicitation(mac: EthernetAddress, src: Ipv6Addr, target: Ipv6Addr) -> Vec<u8> {
+    use dataplane::wire::{Ipv6NextHeader, Ipv6Packet, Ipv6Repr, icmpv6, ipv6};
+    let group = ipv6::solicited_node(target);
+    let mut frame = vec![0u8; ethernet::HEADER_LEN + ipv6::HEADER_LEN + icmpv6::NA_LEN];
+    let mut eth = ethernet::Frame::new_unchecked(&mut frame[..]);
+    eth.set_dst_addr(ipv6::multicast_mac(group));
+    eth.set_src_addr(mac);
+    eth.set_ethertype(EtherType::Ipv6);
+    let ip = &mut frame[ethernet::HEADER_LEN..];
+    Ipv6Repr {
+        src,
+        dst: group,
+        next_header: Ipv6NextHeader::Icmpv6,
+        payload_len: icmpv6::NA_LEN as u16,
+        hop_limit: 255,
+    }
+    .emit(&mut Ipv6Packet::new_unchecked(&mut ip[..]));
+    icmpv6::emit_ns(&mut ip[ipv6::HEADER_LEN..], target, mac, &src, &group);
+    frame
 }
 
 /// A broadcast ARP request: who has `target`, tell `src` (at `mac`).

@@ -4,7 +4,7 @@
 //! replies the punt thread hands it.
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -30,7 +30,7 @@ pub const TICK: Duration = Duration::from_millis(100);
 /// An echo reply as `ping` sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct EchoReply {
-    src: Ipv4Addr,
+    src: std::net::IpAddr,
     seq: u16,
     ttl: u8,
     len: u16,
@@ -160,6 +160,84 @@ pub fn echo_request(
     frame
 }
 
+/// Where a ping to `args.dst` leaves: (interface, source address, next
+/// hop), of the destination's family.
+fn egress(config: &control::Config, args: &PingArgs) -> Option<(u32, IpAddr, IpAddr)> {
+    match args.dst {
+        IpAddr::V4(dst) => {
+            let e = match args.source {
+                Some(sw) => config.interface(sw).and_then(|ifc| {
+                    ifc.ip4.first().map(|a| control::egress::Egress {
+                        sw_if_index: sw,
+                        next_hop: dst,
+                        src: a.address(),
+                    })
+                }),
+                None => config.egress_for(dst),
+            }?;
+            Some((e.sw_if_index, e.src.into(), e.next_hop.into()))
+        }
+        IpAddr::V6(dst) => {
+            let (sw, src) = match args.source {
+                Some(sw) => {
+                    let v6 = config.ip6_interface(sw)?;
+                    let src = if dst.is_unicast_link_local() {
+                        config.ip6_link_local(sw)?
+                    } else {
+                        v6.addresses.first()?.address()
+                    };
+                    (sw, src)
+                }
+                None => config.egress6_for(dst)?,
+            };
+            Some((sw, src.into(), dst.into()))
+        }
+    }
+}
+
+/// An ICMPv6 echo request frame: after the identifier and sequence
+/// number, 8 bytes (VPP's send timestamp; zero here) and `data_len` bytes,
+/// so a reply to the default 60 is 76 bytes, as VPP prints.
+#[allow(clippy::too_many_arguments)]
+pub fn echo_request6(
+    src_mac: EthernetAddress,
+    dst_mac: EthernetAddress,
+    src: std::net::Ipv6Addr,
+    dst: std::net::Ipv6Addr,
+    ident: u16,
+    seq: u16,
+    data_len: usize,
+) -> Vec<u8> {
+    use dataplane::wire::{
+        Icmpv6Message, Icmpv6Packet, Ipv6NextHeader, Ipv6Packet, Ipv6Repr, ipv6,
+    };
+    let icmp_len = 8 + 8 + data_len;
+    let mut frame = vec![0u8; ethernet::HEADER_LEN + ipv6::HEADER_LEN + icmp_len];
+    let mut eth = ethernet::Frame::new_unchecked(&mut frame[..]);
+    eth.set_dst_addr(dst_mac);
+    eth.set_src_addr(src_mac);
+    eth.set_ethertype(EtherType::Ipv6);
+    let ip = &mut frame[ethernet::HEADER_LEN..];
+    Ipv6Repr {
+        src,
+        dst,
+        next_header: Ipv6NextHeader::Icmpv6,
+        payload_len: icmp_len as u16,
+        hop_limit: 64,
+    }
+    .emit(&mut Ipv6Packet::new_unchecked(&mut ip[..]));
+    let icmp = &mut ip[ipv6::HEADER_LEN..];
+    for (i, b) in icmp[16..].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    let mut p = Icmpv6Packet::new_unchecked(&mut icmp[..]);
+    p.set_msg_type(Icmpv6Message::EchoRequest);
+    p.set_code(0);
+    p.set_echo(ident, seq);
+    p.fill_checksum(&src, &dst);
+    frame
+}
+
 /// vppinfra's `%.4f` for values below 1: no leading zero (`.0789`).
 pub fn vpp_f4(v: f64) -> String {
     let s = format!("{v:.4}");
@@ -206,40 +284,43 @@ fn run(
         let start = Instant::now();
         let mut failure = None;
         let mut sent_now = None;
-        // Resolve the next hop (ARP) within this interval if needed.
+        // Resolve the next hop (ARP, Neighbor Discovery) within this
+        // interval if needed.
         loop {
             with(&mut |config, rt| {
-                let egress = match args.source {
-                    Some(sw) => config.interface(sw).and_then(|ifc| {
-                        ifc.ip4.first().map(|a| control::egress::Egress {
-                            sw_if_index: sw,
-                            next_hop: args.dst,
-                            src: a.address(),
-                        })
-                    }),
-                    None => config.egress_for(args.dst),
-                };
-                let Some(e) = egress else {
+                let Some((sw, src, next_hop)) = egress(config, args) else {
                     failure = Some("no egress interface");
                     return;
                 };
-                let Some(ifc) = config.interface(e.sw_if_index) else {
+                let Some(ifc) = config.interface(sw) else {
                     failure = Some("no egress interface");
                     return;
                 };
-                match config.neighbor(e.sw_if_index, e.next_hop) {
+                match config.neighbor(sw, next_hop) {
                     Some(n) => {
-                        let f = echo_request(
-                            ifc.mac,
-                            n.mac,
-                            e.src,
-                            args.dst,
-                            ident,
-                            seq as u16,
-                            args.size as usize,
-                        );
+                        let f = match (src, args.dst) {
+                            (IpAddr::V4(src), IpAddr::V4(dst)) => echo_request(
+                                ifc.mac,
+                                n.mac,
+                                src,
+                                dst,
+                                ident,
+                                seq as u16,
+                                args.size as usize,
+                            ),
+                            (IpAddr::V6(src), IpAddr::V6(dst)) => echo_request6(
+                                ifc.mac,
+                                n.mac,
+                                src,
+                                dst,
+                                ident,
+                                seq as u16,
+                                args.size as usize,
+                            ),
+                            _ => unreachable!("egress() keeps the family"),
+                        };
                         let at = Instant::now();
-                        if rt.send(config, e.sw_if_index, f) {
+                        if rt.send(config, sw, f) {
                             sent_now = Some(at);
                         } else {
                             failure = Some("packet allocation failed");
@@ -247,7 +328,22 @@ fn run(
                     }
                     None => {
                         let mut r = cp.resolver.lock().expect("resolver lock");
-                        r.ask(config, rt, e, Instant::now());
+                        match (src, next_hop) {
+                            (IpAddr::V4(src), IpAddr::V4(next_hop)) => r.ask(
+                                config,
+                                rt,
+                                control::egress::Egress {
+                                    sw_if_index: sw,
+                                    next_hop,
+                                    src,
+                                },
+                                Instant::now(),
+                            ),
+                            (_, IpAddr::V6(target)) => {
+                                r.solicit(config, rt, sw, target, Instant::now())
+                            }
+                            _ => {}
+                        }
                     }
                 }
             });

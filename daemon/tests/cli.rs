@@ -1093,7 +1093,7 @@ fn neighbor_config_limit_golden() {
         ),
         (
             "set ip neighbor-config ip6 limit 3",
-            "set ip neighbor-config: IPv6 is not supported by weft",
+            "set ip neighbor-config: weft keeps one neighbor table for IPv4 and IPv6: set it with ip4",
         ),
         (
             "set ip neighbor-config ip4 limit many",

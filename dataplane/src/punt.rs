@@ -9,7 +9,6 @@
 //! other way, built by the control plane (ARP requests, `ping`), and a worker
 //! drains at most [`INJECT_PER_POLL`] of them per loop iteration.
 
-use std::net::Ipv4Addr;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Instant;
 
@@ -34,29 +33,33 @@ pub enum ArpKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PuntMsg {
     /// An ARP request for one of weft's addresses, an ARP reply to weft,
-    /// or a gratuitous ARP told weft of a neighbour (the control plane
-    /// decides whether to learn it).
+    /// or a gratuitous ARP told weft of a neighbour; or, for IPv6, a
+    /// Neighbor Solicitation for one of weft's addresses (a request) or a
+    /// Neighbor Advertisement (a reply if solicited or without Override,
+    /// an announcement otherwise). The control plane decides whether to
+    /// learn it.
     Neighbor {
         /// Interface it was received on.
         sw_if_index: u32,
         /// The neighbour's address.
-        ip: Ipv4Addr,
+        ip: std::net::IpAddr,
         /// The neighbour's MAC.
         mac: EthernetAddress,
         /// What the ARP packet was.
         kind: ArpKind,
     },
-    /// An ICMP echo reply addressed to weft (an answer to `ping`).
+    /// An ICMP or ICMPv6 echo reply addressed to weft (an answer to
+    /// `ping`).
     EchoReply {
         /// Interface it was received on.
         sw_if_index: u32,
         /// Who answered.
-        src: Ipv4Addr,
+        src: std::net::IpAddr,
         /// ICMP identifier.
         ident: u16,
         /// ICMP sequence number.
         seq: u16,
-        /// IPv4 TTL of the reply.
+        /// IPv4 TTL or IPv6 hop limit of the reply.
         ttl: u8,
         /// Bytes of ICMP message (header and data).
         len: u16,

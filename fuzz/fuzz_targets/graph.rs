@@ -23,7 +23,9 @@
 //!   reach l2-learn (learning, moves, refreshes, limits, static move
 //!   violations), l2-fwd (hits, misses, reflection, the BVI), l2-flood
 //!   (replication, split horizon, the switches) and the BVI's ARP and ICMP
-//!   replies, which re-enter the bridge.
+//!   replies, which re-enter the bridge. eth0 also has fd00::3/64 (IPv6,
+//!   Neighbor Discovery, echo) and a sub-interface, eth0.100 (VLAN 100,
+//!   10.99.100.3/24).
 //!
 //! The pools and workers are built once per process (thread-local); the
 //! leak check compares `pool.in_use()` with its value right after
@@ -179,6 +181,14 @@ impl Rig {
         c.add_del_ip4_address(eth0, fixtures::WEFT_IP, 24, false)
             .expect("address");
         c.set_interface_state(eth0, true).expect("up");
+        // IPv6 on eth0 (ip6-input, ND, echo) and eth0.100, VLAN 100, with
+        // 10.99.100.3/24 (tags popped and pushed).
+        c.add_del_ip6_address(eth0, "fd00::3".parse().expect("v6"), 64, false)
+            .expect("v6 address");
+        let sub = c.create_sub_interface(eth0, 100, None).expect("eth0.100");
+        c.add_del_ip4_address(sub, Ipv4Addr::new(10, 99, 100, 3), 24, false)
+            .expect("sub address");
+        c.set_interface_state(sub, true).expect("sub up");
         let hosts = [
             (fixtures::KOKO1_IP, fixtures::KOKO1_MAC),
             (fixtures::KOKO2_IP, fixtures::KOKO2_MAC),

@@ -1,13 +1,14 @@
 //! Every parser in `dataplane::wire` on arbitrary bytes: `new_checked`, the
 //! `Repr::parse`s and the accessors a checked packet promises are safe. Each
 //! parser sees the raw input, and the layers are also followed the way the
-//! dataplane does (Ethernet -> ARP | IPv4 -> ICMP | UDP -> VXLAN -> Ethernet).
+//! dataplane does (Ethernet -> ARP | IPv4 -> ICMP | UDP -> VXLAN -> Ethernet,
+//! Ethernet -> IPv6 -> ICMPv6 with its ND options).
 //! Nothing may panic.
 #![no_main]
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use dataplane::wire::{arp, checksum, ethernet, icmpv4, ipv4, udp, vxlan};
+use dataplane::wire::{arp, checksum, ethernet, icmpv4, icmpv6, ipv4, ipv6, udp, vxlan};
 use libfuzzer_sys::fuzz_target;
 
 fn eth(data: &[u8], depth: u32) {
@@ -24,6 +25,41 @@ fn eth(data: &[u8], depth: u32) {
     let payload = f.payload();
     arp_(payload);
     ip(payload, depth);
+    ip6(payload);
+}
+
+fn ip6(data: &[u8]) {
+    let Ok(p) = ipv6::Packet::new_checked(data) else {
+        return;
+    };
+    let _ = ipv6::Repr::parse(&p);
+    let _ = (
+        p.version(),
+        p.traffic_class(),
+        p.flow_label(),
+        p.next_header(),
+        p.hop_limit(),
+        p.to_string(),
+    );
+    let (src, dst) = (p.src_addr(), p.dst_addr());
+    let _ = (ipv6::solicited_node(dst), ipv6::multicast_mac(dst));
+    icmp6(p.payload(), &src, &dst);
+}
+
+fn icmp6(data: &[u8], src: &Ipv6Addr, dst: &Ipv6Addr) {
+    let Ok(p) = icmpv6::Packet::new_checked(data) else {
+        return;
+    };
+    let _ = (p.msg_type(), p.code(), p.checksum(), p.checksum_ok(src, dst));
+    let _ = (p.echo_ident(), p.echo_seq(), p.na_flags());
+    if matches!(
+        p.msg_type(),
+        icmpv6::Message::NeighborSolicit | icmpv6::Message::NeighborAdvert
+    ) {
+        let _ = p.nd_target();
+        let _ = p.nd_ll_option(icmpv6::OPT_SOURCE_LL);
+        let _ = p.nd_ll_option(icmpv6::OPT_TARGET_LL);
+    }
 }
 
 fn arp_(data: &[u8]) {
@@ -113,5 +149,8 @@ fuzz_target!(|data: &[u8]| {
     icmp(data);
     udp_(data, &any, &any, 0);
     vx(data, 0);
+    let any6 = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 3);
+    ip6(data);
+    icmp6(data, &any6, &any6);
     let _ = checksum::data(data);
 });

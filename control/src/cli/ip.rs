@@ -8,10 +8,11 @@
 //! ```
 //!
 //! `set ip neighbor` is an alias of `ip neighbor`, `delete` of `del`;
-//! `show ip neighbor` and `show ip4 neighbors` of `show ip neighbors`.
-//! `no-fib-entry`, `count` and IPv6 are not supported.
+//! `show ip neighbor` of `show ip neighbors`, which lists both families;
+//! `show ip4 neighbors` and `show ip6 neighbors` list one. `no-fib-entry`
+//! and `count` are not supported.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use dataplane::wire::EthernetAddress;
 use serde_json::{Value, json};
@@ -25,7 +26,7 @@ use crate::ip::{LearnRefusal, NeighborConfig};
 struct NeighborCmd {
     del: bool,
     sw_if_index: u32,
-    ip: Ipv4Addr,
+    ip: IpAddr,
     mac: EthernetAddress,
     is_static: bool,
 }
@@ -36,7 +37,11 @@ fn parse(st: &State, input: &mut Input<'_>) -> Result<NeighborCmd, CmdError> {
     while !input.at_end() {
         let at = input.save();
         if let Some(i) = input.interface(&st.config) {
-            if let Some(a) = input.ipv4() {
+            if let Some(a) = input
+                .ipv4()
+                .map(IpAddr::V4)
+                .or_else(|| input.ipv6().map(IpAddr::V6))
+            {
                 sw = Some(i);
                 ip = Some(a);
                 continue;
@@ -84,12 +89,42 @@ fn selected(st: &State, input: &mut Input<'_>) -> Result<Option<u32>, CmdError> 
     Ok(sw)
 }
 
+/// Which family a `show ... neighbors` lists.
+#[derive(Clone, Copy)]
+enum Family {
+    Both,
+    V4,
+    V6,
+}
+
+impl Family {
+    fn has(self, ip: &IpAddr) -> bool {
+        match self {
+            Family::Both => true,
+            Family::V4 => ip.is_ipv4(),
+            Family::V6 => ip.is_ipv6(),
+        }
+    }
+}
+
 fn show_neighbors(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    show_family(st, input, Family::Both)
+}
+
+fn show_neighbors4(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    show_family(st, input, Family::V4)
+}
+
+fn show_neighbors6(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    show_family(st, input, Family::V6)
+}
+
+fn show_family(st: &mut State, input: &mut Input<'_>, family: Family) -> Result<String, CmdError> {
     let only = selected(st, input)?;
     let list: Vec<_> = st
         .config
         .neighbors()
-        .filter(|n| only.is_none_or(|i| i == n.sw_if_index))
+        .filter(|n| only.is_none_or(|i| i == n.sw_if_index) && family.has(&n.ip))
         .collect();
     if list.is_empty() {
         return Ok(String::new());
@@ -120,11 +155,23 @@ fn show_neighbors(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdEr
 }
 
 fn show_neighbors_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    json_family(st, input, Family::Both)
+}
+
+fn show_neighbors4_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    json_family(st, input, Family::V4)
+}
+
+fn show_neighbors6_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    json_family(st, input, Family::V6)
+}
+
+fn json_family(st: &mut State, input: &mut Input<'_>, family: Family) -> Result<Value, CmdError> {
     let only = selected(st, input)?;
     Ok(Value::Array(
         st.config
             .neighbors()
-            .filter(|n| only.is_none_or(|i| i == n.sw_if_index))
+            .filter(|n| only.is_none_or(|i| i == n.sw_if_index) && family.has(&n.ip))
             .map(|n| {
                 json!({
                     "age": n.updated.elapsed().as_secs_f64(),
@@ -150,7 +197,9 @@ fn set_neighbor_config(st: &mut State, input: &mut Input<'_>) -> Result<String, 
     let parse_error =
         |input: &Input<'_>| CmdError::Failed(format!("parse error `{}'", input.rest()));
     if input.keyword("ip6") || input.keyword("ipv6") {
-        return Err(CmdError::failed("IPv6 is not supported by weft"));
+        return Err(CmdError::failed(
+            "weft keeps one neighbor table for IPv4 and IPv6: set it with ip4",
+        ));
     }
     if !(input.keyword("ip4") || input.keyword("ipv4")) {
         return Err(parse_error(input));
@@ -230,14 +279,16 @@ pub fn commands() -> Vec<Command> {
     const ARGS: &[Arg] = &[
         Arg::Keyword("del", "delete"),
         Arg::Interface,
-        Arg::Value("<ip-address>", "IPv4 address"),
+        Arg::Value("<ip-address>", "IPv4 or IPv6 address"),
         Arg::Value("<mac-address>", "xx:xx:xx:xx:xx:xx"),
         Arg::Keyword("static", "never replaced by a learned entry"),
     ];
-    let show = |path| {
-        Command::locked(path, "show ip neighbors [interface]", show_neighbors)
+    type Show = fn(&mut State, &mut Input<'_>) -> Result<String, CmdError>;
+    type Json = fn(&mut State, &mut Input<'_>) -> Result<Value, CmdError>;
+    let show = |path, text: Show, json: Json| {
+        Command::locked(path, "show ip neighbors [interface]", text)
             .args(&[Arg::Interface])
-            .json(show_neighbors_json)
+            .json(json)
     };
     vec![
         Command::locked(
@@ -254,9 +305,10 @@ pub fn commands() -> Vec<Command> {
         )
         .args(ARGS)
         .mutates(),
-        show("show ip neighbors"),
-        show("show ip neighbor"),
-        show("show ip4 neighbors"),
+        show("show ip neighbors", show_neighbors, show_neighbors_json),
+        show("show ip neighbor", show_neighbors, show_neighbors_json),
+        show("show ip4 neighbors", show_neighbors4, show_neighbors4_json),
+        show("show ip6 neighbors", show_neighbors6, show_neighbors6_json),
         Command::locked(
             "set ip neighbor-config",
             "set ip neighbor-config ip4|ip6 [limit <limit>] [age <age>] [recycle|norecycle]",

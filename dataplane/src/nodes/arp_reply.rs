@@ -133,7 +133,7 @@ impl Node for ArpReply {
                     counts[Counter::Gratuitous as usize] += 1;
                     if !ctx.punt.send(PuntMsg::Neighbor {
                         sw_if_index: rx_if,
-                        ip: spa,
+                        ip: spa.into(),
                         mac: sha,
                         kind: ArpKind::Announcement,
                     }) {
@@ -155,7 +155,7 @@ impl Node for ArpReply {
                 }
                 let learned = ctx.punt.send(PuntMsg::Neighbor {
                     sw_if_index: rx_if,
-                    ip: spa,
+                    ip: spa.into(),
                     mac: sha,
                     kind: if op == ArpOperation::Reply {
                         ArpKind::Reply

@@ -91,7 +91,7 @@ impl Node for Ip4IcmpInput {
                     Icmpv4Message::EchoReply => {
                         let delivered = ctx.punt.send(PuntMsg::EchoReply {
                             sw_if_index: rx_if,
-                            src,
+                            src: src.into(),
                             ident: icmp.echo_ident(),
                             seq: icmp.echo_seq_no(),
                             ttl,

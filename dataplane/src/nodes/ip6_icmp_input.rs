@@ -7,14 +7,18 @@
 //! are VPP's (`ip6-icmp-input`), except `bad icmp checksum`, which VPP
 //! counts in ip6-local.
 //!
-//! Not yet: learning neighbours from solicitations and advertisements,
-//! router advertisements, ICMPv6 errors.
+//! The solicitor of an NS (its Source Link-Layer Address) and the target
+//! of an NA (its Target Link-Layer Address) are punted to the control
+//! plane, which learns them by the neighbour rules (`control::ip`).
+//!
+//! Not yet: router advertisements, ICMPv6 errors.
 
 use std::net::Ipv6Addr;
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::{BufMeta, flags};
-use crate::wire::icmpv6::{self, NA_OVERRIDE, NA_SOLICITED, OPT_SOURCE_LL};
+use crate::punt::{ArpKind, PuntMsg};
+use crate::wire::icmpv6::{self, NA_OVERRIDE, NA_SOLICITED, OPT_SOURCE_LL, OPT_TARGET_LL};
 use crate::wire::{EthernetAddress, Icmpv6Message, Icmpv6Packet, Ipv6NextHeader, Ipv6Packet};
 use crate::wire::{ethernet, ipv6};
 
@@ -63,6 +67,11 @@ crate::counters! {
         RsNotConfigured = ("neighbor discovery not configured", Error),
         /// Router advertisements received.
         RaReceived = ("router advertisements received", Info),
+        /// A neighbour heard of, or an echo reply, could not be told to
+        /// the control plane.
+        PuntQueueFull = ("ND punt queue full", Error),
+        /// Echo replies to weft (answers to `ping`), punted.
+        EchoRepliesReceived = ("echo replies received", Info),
     }
 }
 
@@ -155,6 +164,13 @@ impl Node for Ip6IcmpInput {
                             counts[Counter::NsUnknownTarget as usize] += 1;
                             break 'decide Next::Drop;
                         }
+                        // The solicitor, as an ARP request's sender.
+                        if let Some(mac) = sll
+                            && !src.is_unspecified()
+                            && !punt(ctx.punt, rx_if, src, mac, ArpKind::Request)
+                        {
+                            counts[Counter::PuntQueueFull as usize] += 1;
+                        }
                         // From the unspecified address (duplicate address
                         // detection): to all-nodes, not solicited.
                         let (to, flags) = if src.is_unspecified() {
@@ -176,8 +192,45 @@ impl Node for Ip6IcmpInput {
                         counts[Counter::NaSent as usize] += 1;
                         Next::InterfaceOutput
                     }
+                    Icmpv6Message::EchoReply => {
+                        let delivered = ctx.punt.send(PuntMsg::EchoReply {
+                            sw_if_index: rx_if,
+                            src: src.into(),
+                            ident: icmp.echo_ident(),
+                            seq: icmp.echo_seq(),
+                            ttl: hops,
+                            len: icmp_bytes.len() as u16,
+                            at: std::time::Instant::now(),
+                        });
+                        if !delivered {
+                            counts[Counter::PuntQueueFull as usize] += 1;
+                        }
+                        counts[Counter::EchoRepliesReceived as usize] += 1;
+                        Next::Drop
+                    }
                     Icmpv6Message::NeighborAdvert => {
+                        what = "ICMP6 neighbor advertisement";
                         counts[Counter::NaReceived as usize] += 1;
+                        let tll = match icmp.nd_ll_option(OPT_TARGET_LL) {
+                            Ok(tll) => tll,
+                            Err(_) => {
+                                counts[Counter::OptionZeroLength as usize] += 1;
+                                break 'decide Next::Drop;
+                            }
+                        };
+                        // Unsolicited with Override: the neighbour says its
+                        // MAC changed (gratuitous ARP's role); else a reply.
+                        let f = icmp.na_flags();
+                        let kind = if f & NA_SOLICITED == 0 && f & NA_OVERRIDE != 0 {
+                            ArpKind::Announcement
+                        } else {
+                            ArpKind::Reply
+                        };
+                        if let Some(mac) = tll
+                            && !punt(ctx.punt, rx_if, icmp.nd_target(), mac, kind)
+                        {
+                            counts[Counter::PuntQueueFull as usize] += 1;
+                        }
                         Next::Drop
                     }
                     Icmpv6Message::RouterSolicit => {
@@ -208,6 +261,23 @@ impl Node for Ip6IcmpInput {
             ctx.count(c, *n);
         }
     }
+}
+
+/// Tells the control plane of neighbour `ip` at `mac`; false if its queue
+/// is full.
+fn punt(
+    punt: &crate::punt::Punt,
+    sw_if_index: u32,
+    ip: Ipv6Addr,
+    mac: EthernetAddress,
+    kind: ArpKind,
+) -> bool {
+    punt.send(PuntMsg::Neighbor {
+        sw_if_index,
+        ip: ip.into(),
+        mac,
+        kind,
+    })
 }
 
 /// Turns the echo request at the packet's data into its reply.

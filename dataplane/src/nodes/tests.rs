@@ -766,7 +766,7 @@ fn arp_request_for_weft_is_answered_and_sender_learned() {
         rig.punts.try_recv().unwrap(),
         crate::punt::PuntMsg::Neighbor {
             sw_if_index: UPLINK,
-            ip: KOKO1_IP,
+            ip: KOKO1_IP.into(),
             mac: KOKO1_MAC,
             kind: crate::punt::ArpKind::Request,
         }
@@ -788,7 +788,7 @@ fn arp_request_for_weft_is_answered_and_sender_learned() {
         rig.punts.try_recv().unwrap(),
         crate::punt::PuntMsg::Neighbor {
             sw_if_index: UPLINK,
-            ip: KOKO1_IP,
+            ip: KOKO1_IP.into(),
             mac: KOKO1_MAC,
             kind: crate::punt::ArpKind::Announcement,
         }
@@ -923,7 +923,7 @@ fn arp_cases_are_counted() {
     assert_eq!(rig.counter("arp-reply", "ARP replies received"), 1);
     assert!(matches!(
         rig.punts.try_recv().unwrap(),
-        crate::punt::PuntMsg::Neighbor { ip, .. } if ip == KOKO2_IP
+        crate::punt::PuntMsg::Neighbor { ip, .. } if ip == std::net::IpAddr::V4(KOKO2_IP)
     ));
     rig.assert_no_leak();
 }
@@ -1000,7 +1000,10 @@ fn icmp_cases_are_counted_and_replies_punted() {
             ttl,
             len,
             ..
-        } => assert_eq!((src, ident, seq, ttl, len), (KOKO1_IP, 0xbeef, 3, 64, 28)),
+        } => assert_eq!(
+            (src, ident, seq, ttl, len),
+            (KOKO1_IP.into(), 0xbeef, 3, 64, 28)
+        ),
         other => panic!("unexpected punt {other:?}"),
     }
     rig.assert_no_leak();
@@ -1050,7 +1053,10 @@ fn full_punt_queue_is_counted() {
     assert_eq!(rig.counter("arp-reply", "ARP punt queue full"), 2);
     assert!(matches!(
         punts.try_recv(),
-        Ok(crate::punt::PuntMsg::Neighbor { ip: KOKO2_IP, .. })
+        Ok(crate::punt::PuntMsg::Neighbor {
+            ip: std::net::IpAddr::V4(KOKO2_IP),
+            ..
+        })
     ));
     rig.assert_no_leak();
 }
@@ -1804,7 +1810,7 @@ fn sub_interface_answers_arp_and_ping_tagged() {
         rig.punts.try_recv().unwrap(),
         crate::punt::PuntMsg::Neighbor {
             sw_if_index: SUB,
-            ip: SUB_PEER,
+            ip: SUB_PEER.into(),
             mac: KOKO1_MAC,
             kind: crate::punt::ArpKind::Request,
         }
