@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
-use common::malformed::{self, Case, Expect, Path, check_reference, counts_ip4, expected_out};
+use common::malformed::{self, Case, Expect, Path, check_reference, expected_out, l3_counter};
 use common::rawsock::RawSocket;
 use common::show::{self, error_keys, if_keys};
 use common::veth_weftd::VethWeftd;
@@ -244,8 +244,8 @@ fn run_case(r: &Rig, case: &Case, good: &[u8], reference: &[u8]) -> String {
                 assert_eq!(de, error_keys([(*c, n)]), "{name}: show errors");
                 let mut want = if_keys(rx);
                 want.extend(if_keys([(("wmf0/0", "drops"), n)]));
-                if counts_ip4(c.0) {
-                    want.extend(if_keys([(("wmf0/0", "ip4"), n)]));
+                if let Some(l3) = l3_counter(c.0) {
+                    want.extend(if_keys([(("wmf0/0", l3), n)]));
                 }
                 assert_eq!(di, want, "{name}: show interface");
                 format!("{} `{}` +{n}", c.0, c.1)

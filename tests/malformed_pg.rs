@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use common::malformed::{
-    self, Case, Expect, check_reference, counts_ip4, expected_out, forwarding,
+    self, Case, Expect, check_reference, expected_out, forwarding, l3_counter,
 };
 use common::pg::{KokoPg, moved};
 
@@ -49,8 +49,8 @@ fn run_case(k: &mut KokoPg, case: &Case, reference: &[u8], good: &[u8]) -> Strin
             assert!(out.is_empty(), "{name}: forwarded {} frames", out.len());
             assert_eq!(dn, BTreeMap::from([(*c, n)]), "{name}: node counters");
             want_if.insert(("eth0", "drops"), n);
-            if counts_ip4(c.0) {
-                want_if.insert(("eth0", "ip4"), n);
+            if let Some(l3) = l3_counter(c.0) {
+                want_if.insert(("eth0", l3), n);
             }
             assert_eq!(di, want_if, "{name}: interface counters");
             format!("{} `{}` +{n}", c.0, c.1)

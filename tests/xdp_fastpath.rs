@@ -47,6 +47,7 @@ fn program(k: &KokoPg) -> XdpProgram {
     p.set_record_verdicts(true).unwrap();
     p.set_max_frame(max_frame_len(&k.pool) as u32).unwrap();
     p.add_address(fixtures::WEFT_IP).unwrap();
+    p.add_address6(common::malformed::WEFT_IP6).unwrap();
     // Any interface will do: test runs do not transmit.
     p.set_tx_port(1).unwrap();
     p

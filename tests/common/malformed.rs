@@ -72,10 +72,64 @@ pub fn forwarding(n: u64) -> Vec<(NodeCounter, u64)> {
     ]
 }
 
-/// Whether the node counter belongs to a node IPv4 packets reach (so the
-/// receiving interface counts them as `ip4`).
-pub fn counts_ip4(node: &str) -> bool {
-    !matches!(node, "ethernet-input" | "arp-reply")
+/// The interface counter the receiving interface counts a frame under
+/// when it reaches `node`: `ip4` for the IPv4 nodes, `ip6` for the IPv6
+/// ones, none for ethernet-input and arp-reply.
+pub fn l3_counter(node: &str) -> Option<&'static str> {
+    if node.starts_with("ip6-") {
+        Some("ip6")
+    } else if matches!(node, "ethernet-input" | "arp-reply") {
+        None
+    } else {
+        Some("ip4")
+    }
+}
+
+/// weft's IPv6 address on the uplink in the matrix's rigs.
+pub const WEFT_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 3);
+/// koko1's.
+pub const KOKO1_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+
+/// An IPv6 frame from koko1 to `dst` (Ethernet to `mac`) carrying ICMPv6
+/// `icmp`, its checksum filled, hop limit `hops`.
+fn icmp6(mac: EthernetAddress, dst: std::net::Ipv6Addr, hops: u8, icmp: &[u8]) -> Vec<u8> {
+    use weft::dataplane::wire::{Icmpv6Packet, Ipv6NextHeader, Ipv6Packet, Ipv6Repr};
+    let mut f = Vec::new();
+    f.extend_from_slice(&mac.0);
+    f.extend_from_slice(&fixtures::KOKO1_MAC.0);
+    f.extend_from_slice(&[0x86, 0xdd]);
+    let mut ip = vec![0u8; 40 + icmp.len()];
+    Ipv6Repr {
+        src: KOKO1_IP6,
+        dst,
+        next_header: Ipv6NextHeader::Icmpv6,
+        payload_len: icmp.len() as u16,
+        hop_limit: hops,
+    }
+    .emit(&mut Ipv6Packet::new_unchecked(&mut ip[..]));
+    ip[40..].copy_from_slice(icmp);
+    Icmpv6Packet::new_unchecked(&mut ip[40..]).fill_checksum(&KOKO1_IP6, &dst);
+    f.extend_from_slice(&ip);
+    f
+}
+
+/// An ICMPv6 echo request from koko1 to weft.
+fn echo6(mac: EthernetAddress) -> Vec<u8> {
+    let mut m = vec![128, 0, 0, 0, 0, 0x77, 0, 1];
+    m.extend_from_slice(&[0x5a; 24]);
+    icmp6(mac, WEFT_IP6, 64, &m)
+}
+
+/// A Neighbor Solicitation from koko1 for weft's address, hop limit
+/// `hops`, its Source Link-Layer Address option's length `opt_len`.
+fn ns6(hops: u8, opt_len: u8) -> Vec<u8> {
+    use weft::dataplane::wire::ipv6;
+    let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
+    m.extend_from_slice(&WEFT_IP6.octets());
+    m.extend_from_slice(&[1, opt_len]);
+    m.extend_from_slice(&fixtures::KOKO1_MAC.0);
+    let group = ipv6::solicited_node(WEFT_IP6);
+    icmp6(ipv6::multicast_mac(group), group, hops, &m)
 }
 
 /// Recomputes the IPv4 header checksum (the header is at 14, its length
@@ -217,6 +271,82 @@ pub fn matrix(
     let g = good(m);
     let drop = |node, counter| Expect::Drop((node, counter));
     let cases = vec![
+        Case {
+            name: "truncated IPv6 header (0-39 bytes)",
+            frames: (0..40).map(|n| echo6(m)[..14 + n].to_vec()).collect(),
+            expect: drop("ip6-input", "ip6 length < 40 bytes"),
+            path: Path::Kernel,
+        },
+        Case {
+            name: "IPv6 payload length beyond the frame",
+            frames: copies(
+                &{
+                    let mut f = echo6(m);
+                    f.truncate(f.len() - 4);
+                    f
+                },
+                2,
+            ),
+            expect: drop("ip6-input", "ip6 length > l2 length"),
+            path: Path::Weft,
+        },
+        Case {
+            name: "IPv6 ethertype, version 4",
+            frames: copies(
+                &{
+                    let mut f = echo6(m);
+                    f[14] = 0x40;
+                    f
+                },
+                2,
+            ),
+            expect: drop("ip6-input", "ip6 version != 6"),
+            path: Path::Kernel,
+        },
+        Case {
+            name: "IPv6 UDP to weft (VXLAN over IPv6 not supported)",
+            frames: copies(
+                &{
+                    let mut f = echo6(m);
+                    f[14 + 6] = 17;
+                    f
+                },
+                2,
+            ),
+            expect: drop("ip6-input", "unknown ip protocol"),
+            path: Path::Weft,
+        },
+        Case {
+            name: "ICMPv6 echo to weft, bad checksum",
+            frames: copies(
+                &{
+                    let mut f = echo6(m);
+                    f[14 + 40 + 2] ^= 0x01;
+                    f
+                },
+                2,
+            ),
+            expect: drop("ip6-icmp-input", "bad icmp checksum"),
+            path: Path::Weft,
+        },
+        Case {
+            name: "ICMPv6 shorter than its header",
+            frames: copies(&icmp6(m, WEFT_IP6, 64, &[128, 0, 0, 0]), 2),
+            expect: drop("ip6-icmp-input", "payload length too small for type"),
+            path: Path::Weft,
+        },
+        Case {
+            name: "Neighbor Solicitation, hop limit 64",
+            frames: copies(&ns6(64, 1), 2),
+            expect: drop("ip6-icmp-input", "hop_limit != 255"),
+            path: Path::Weft,
+        },
+        Case {
+            name: "Neighbor Solicitation, option length 0",
+            frames: copies(&ns6(255, 0), 2),
+            expect: drop("ip6-icmp-input", "option has zero length"),
+            path: Path::Weft,
+        },
         Case {
             name: "truncated Ethernet header (0-13 bytes)",
             frames: (0..14).map(|n| g[..n].to_vec()).collect(),

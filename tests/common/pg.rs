@@ -92,6 +92,9 @@ impl KokoPg {
         let (eth0_if, port, eth0) = config.create_pg_interface("eth0").unwrap();
         worker.ports_mut().insert(eth0_if, Box::new(port));
         config
+            .add_del_ip6_address(eth0_if, super::malformed::WEFT_IP6, 64, false)
+            .unwrap();
+        config
             .add_del_ip4_address(eth0_if, fixtures::WEFT_IP, 24, false)
             .unwrap();
         config.set_interface_state(eth0_if, true).unwrap();

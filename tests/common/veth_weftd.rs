@@ -64,6 +64,7 @@ impl VethWeftd {
         let demo = [
             format!("create interface af_xdp host-if {dev}"),
             format!("set interface ip address {ifname} 10.99.0.3/24"),
+            format!("set interface ip address {ifname} fd00::3/64"),
             format!("set interface state {ifname} up"),
             format!(
                 "ip neighbor {ifname} 10.99.0.1 {} static",
