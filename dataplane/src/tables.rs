@@ -246,11 +246,20 @@ pub struct Tables {
 }
 
 /// weft's IPv6 addresses, by interface: the link-local address first, then
-/// the others, for ip6-input and ip6-icmp-input (a few per interface: they
-/// are scanned, not hashed).
+/// the others, with the solicited-node groups they make the interface
+/// listen to (computed here, at configuration time), for ip6-input and
+/// ip6-icmp-input (a few per interface: they are scanned, not hashed).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ip6Table {
-    by_if: Vec<Vec<std::net::Ipv6Addr>>,
+    by_if: Vec<Ip6If>,
+}
+
+/// One interface's entry of [`Ip6Table`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Ip6If {
+    addrs: Vec<std::net::Ipv6Addr>,
+    /// All-nodes, then the solicited-node group of each address.
+    groups: Vec<std::net::Ipv6Addr>,
 }
 
 impl Ip6Table {
@@ -258,9 +267,18 @@ impl Ip6Table {
     pub fn insert(&mut self, sw_if_index: u32, a: std::net::Ipv6Addr) {
         let i = sw_if_index as usize;
         if self.by_if.len() <= i {
-            self.by_if.resize(i + 1, Vec::new());
+            self.by_if.resize(i + 1, Ip6If::default());
         }
-        self.by_if[i].push(a);
+        let e = &mut self.by_if[i];
+        if e.groups.is_empty() {
+            e.groups
+                .push(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1));
+        }
+        e.addrs.push(a);
+        let g = crate::wire::ipv6::solicited_node(a);
+        if !e.groups.contains(&g) {
+            e.groups.push(g);
+        }
     }
 
     /// The addresses of `sw_if_index` (empty: IPv6 is not enabled there).
@@ -268,7 +286,7 @@ impl Ip6Table {
     pub fn addresses(&self, sw_if_index: u32) -> &[std::net::Ipv6Addr] {
         self.by_if
             .get(sw_if_index as usize)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], |e| e.addrs.as_slice())
     }
 
     /// Whether `a` is one of `sw_if_index`'s addresses.
@@ -281,12 +299,9 @@ impl Ip6Table {
     /// all-nodes, or the solicited-node group of one of its addresses.
     #[inline]
     pub fn listens(&self, sw_if_index: u32, group: &std::net::Ipv6Addr) -> bool {
-        let addrs = self.addresses(sw_if_index);
-        !addrs.is_empty()
-            && (*group == std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1)
-                || addrs
-                    .iter()
-                    .any(|a| crate::wire::ipv6::solicited_node(*a) == *group))
+        self.by_if
+            .get(sw_if_index as usize)
+            .is_some_and(|e| e.groups.contains(group))
     }
 }
 

@@ -125,6 +125,18 @@ impl State {
             .map_err(CmdError::failed)
     }
 
+    /// A new interface: its counters start at zero, and the line VPP prints
+    /// after creating one (its name) is returned.
+    pub fn created(&mut self, sw_if_index: u32) -> String {
+        self.zero_if_counters(sw_if_index);
+        let name = self
+            .config
+            .interface(sw_if_index)
+            .map(|i| i.name.clone())
+            .unwrap_or_default();
+        format!("{name}\n")
+    }
+
     /// Starts the counters of a new interface at zero (an index may be
     /// reused after a delete; VPP zeroes counters on create).
     pub fn zero_if_counters(&mut self, sw_if_index: u32) {

@@ -520,13 +520,7 @@ fn create_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdE
         )));
     }
     let sw = st.config.create_loopback(mac, instance)?;
-    st.zero_if_counters(sw);
-    let name = st
-        .config
-        .interface(sw)
-        .map(|i| i.name.clone())
-        .unwrap_or_default();
-    Ok(format!("{name}\n"))
+    Ok(st.created(sw))
 }
 
 fn delete_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {

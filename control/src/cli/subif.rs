@@ -71,13 +71,7 @@ fn create_sub_interfaces(st: &mut State, input: &mut Input<'_>) -> Result<String
         // VPP's CLI skips an existing id without a word.
         return Ok(String::new());
     }
-    st.zero_if_counters(sw);
-    let name = st
-        .config
-        .interface(sw)
-        .map(|i| i.name.clone())
-        .unwrap_or_default();
-    Ok(format!("{name}\n"))
+    Ok(st.created(sw))
 }
 
 fn delete_sub_interface(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
