@@ -575,8 +575,8 @@ fn bridge_lab(pool: &Arc<Pool>, fastpath: bool) -> (Config, Worker) {
             .expect("neighbour");
         let t = config
             .vxlan_add_del(&VxlanArgs {
-                src: Some(WEFT_IP),
-                dst: Some(h.ip),
+                src: Some(WEFT_IP.into()),
+                dst: Some(h.ip.into()),
                 vni: Some(h.vni),
                 ..VxlanArgs::default()
             })

@@ -116,8 +116,8 @@ fn containers_ping_through_weft_over_af_xdp() {
         .add_del_neighbor(uplink, UNDERLAY, va_mac, true, false)
         .unwrap();
     let tunnel = |vni| VxlanArgs {
-        src: Some(WEFT),
-        dst: Some(UNDERLAY),
+        src: Some(WEFT.into()),
+        dst: Some(UNDERLAY.into()),
         vni: Some(vni),
         ..VxlanArgs::default()
     };

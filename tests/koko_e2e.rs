@@ -1378,3 +1378,131 @@ fn ipv6_on_the_uplink_answers_neighbor_discovery_and_ping() {
     let out = k1.exec(&["ping", "-6", "-c", "1", "-W", "1", "fd00::3"]);
     assert!(!out.status.success(), "pinged a deleted address");
 }
+
+/// The koko demo over an IPv6 underlay: koko1 (fd00::1) and koko2
+/// (fd00::2, both `nodad`) with kernel vxlan links to `remote fd00::3`
+/// (the ip commands of KOKO.md, the remote an IPv6 address, as in
+/// VPP-GOLDEN.md section 3), weft's tunnels `src fd00::3 dst fd00::1|2`:
+/// weft resolves both by Neighbor Discovery, ping both ways and 10 MiB of
+/// TCP with the content compared, counters on both tunnels. Then test1's
+/// link goes back to IPv4 (remote 10.99.0.3) and weft's tunnel 0 with it:
+/// an IPv4 tunnel cross-connected to an IPv6 one carries ping and TCP.
+#[test]
+fn koko_demo_over_an_ipv6_underlay_and_v4_to_v6() {
+    use common::koko::{ETH0, LINK1, LINK2, koko_link_on};
+    if !privileged("koko_demo_over_an_ipv6_underlay_and_v4_to_v6") {
+        return;
+    }
+    let topo = KokoTopology::new("e2e-vx6", KokoOptions::default());
+    for (host, addr) in [(&topo.koko1, "fd00::1/64"), (&topo.koko2, "fd00::2/64")] {
+        host.exec_ok(&["sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=0"]);
+        host.ip(&["-6", "addr", "add", addr, "dev", ETH0, "nodad"]);
+    }
+    for (host, container, vni, link, addr) in [
+        (&topo.koko1, &topo.test1, 11, LINK1, TEST1_IP),
+        (&topo.koko2, &topo.test2, 12, LINK2, TEST2_IP),
+    ] {
+        container.ip(&["link", "del", link]);
+        koko_link_on(host, container, vni, 4789, link, addr, "fd00::3", ETH0);
+    }
+    let weftd = Weftd::start(&topo.vpp1, "e2e-vx6", "cpu { workers 1 }");
+    for cmd in [
+        "create interface af_xdp host-if eth0",
+        "set interface ip address eth0/0 10.99.0.3/24",
+        "set interface ip address eth0/0 fd00::3/64",
+        "set interface state eth0/0 up",
+    ] {
+        weftd.ok(cmd);
+    }
+    assert_eq!(
+        weftd.ok("create vxlan tunnel src fd00::3 dst fd00::1 vni 11"),
+        "vxlan_tunnel0\n"
+    );
+    assert_eq!(
+        weftd.ok("create vxlan tunnel src fd00::3 dst fd00::2 vni 12"),
+        "vxlan_tunnel1\n"
+    );
+    weftd.ok("set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1");
+    weftd.ok("set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0");
+    let show = weftd.ok("show vxlan tunnel");
+    assert!(
+        show.contains("[0] instance 0 src fd00::3 dst fd00::1 src_port 4789 dst_port 4789 vni 11 "),
+        "{show}"
+    );
+    wait_neighbors(&weftd, &["fd00::1", "fd00::2"]);
+    weftd.settle();
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = ping(&topo.test2, TEST1_IP, 3);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
+    assert!(
+        sent == got,
+        "TCP content differs ({} of {} bytes)",
+        got.len(),
+        sent.len()
+    );
+    weftd.settle();
+    let errors = weftd.ok("show errors");
+    let (decap, encap) = (
+        error_count(&errors, "vxlan6-input", "good packets decapsulated"),
+        error_count(&errors, "vxlan6-encap", "good packets encapsulated"),
+    );
+    assert!(decap > 1000 && decap == encap, "{errors}");
+    assert_eq!(
+        error_count(&errors, "vxlan6-input", "bad udp checksum"),
+        0,
+        "{errors}"
+    );
+    let show = weftd.ok("show interface");
+    let rx0 = counter(&show, "vxlan_tunnel0", "rx packets");
+    let tx1 = counter(&show, "vxlan_tunnel1", "tx packets");
+    let rx1 = counter(&show, "vxlan_tunnel1", "rx packets");
+    let tx0 = counter(&show, "vxlan_tunnel0", "tx packets");
+    assert_eq!((rx0, rx1), (tx1, tx0), "{show}");
+    assert_eq!(rx0 + rx1, decap, "{show}");
+
+    // test1 back on IPv4: an IPv4 tunnel cross-connected to an IPv6 one.
+    topo.test1.ip(&["link", "del", LINK1]);
+    koko_link_on(
+        &topo.koko1,
+        &topo.test1,
+        11,
+        4789,
+        LINK1,
+        TEST1_IP,
+        "10.99.0.3",
+        ETH0,
+    );
+    weftd.ok("create vxlan tunnel src fd00::3 dst fd00::1 vni 11 del");
+    assert_eq!(
+        weftd.ok("create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11"),
+        "vxlan_tunnel0\n"
+    );
+    weftd.ok("set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1");
+    weftd.ok("set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0");
+    wait_neighbors(&weftd, &["10.99.0.1"]);
+    let out = ping(&topo.test1, TEST2_IP, 3);
+    assert!(
+        out.status.success(),
+        "v4 to v6: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 2 << 20);
+    assert!(
+        sent == got,
+        "TCP v6 to v4 differs ({} of {} bytes)",
+        got.len(),
+        sent.len()
+    );
+}

@@ -326,7 +326,7 @@ fn frames_not_for_weft_stay_with_the_host() {
     let t = k
         .config
         .vxlan_add_del(&VxlanArgs {
-            src: Some(other),
+            src: Some(other.into()),
             ..tunnel_args(fixtures::KOKO1_IP, 300, true)
         })
         .unwrap()

@@ -233,8 +233,8 @@ fn bridged_steady_state(fastpath: bool) {
         config.add_del_neighbor(eth0, ip, mac, true, false).unwrap();
         let t = config
             .vxlan_add_del(&VxlanArgs {
-                src: Some(fixtures::WEFT_IP),
-                dst: Some(ip),
+                src: Some(fixtures::WEFT_IP.into()),
+                dst: Some(ip.into()),
                 vni: Some(11 + k as u32),
                 ..VxlanArgs::default()
             })
@@ -413,8 +413,8 @@ fn no_heap_allocation_flooding_wide_bridge() {
             .unwrap();
         let t = config
             .vxlan_add_del(&VxlanArgs {
-                src: Some(fixtures::WEFT_IP),
-                dst: Some(ip),
+                src: Some(fixtures::WEFT_IP.into()),
+                dst: Some(ip.into()),
                 vni: Some(100 + k),
                 ..VxlanArgs::default()
             })

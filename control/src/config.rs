@@ -34,7 +34,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use dataplane::tables::{
@@ -45,7 +45,7 @@ use dataplane::wire::EthernetAddress;
 use crate::fib::Connected;
 use crate::interface::{InterfaceConfig, InterfaceKind};
 use crate::ip::{Ipv4Cidr, Neighbor, NeighborConfig, NeighborStats};
-use crate::vxlan::TunnelConfig;
+use crate::vxlan::{TunnelConfig, TunnelKey};
 
 /// What a publish hook is.
 type PublishFn = dyn FnMut(&Arc<Tables>) + Send;
@@ -475,20 +475,48 @@ impl Config {
             .tunnels
             .iter()
             .map(|slot| {
-                slot.as_ref().map(|tun| Vxlan4Tunnel {
+                let tun = slot.as_ref()?;
+                let dst = tun.dst4()?;
+                Some(Vxlan4Tunnel {
                     sw_if_index: tun.sw_if_index,
                     instance: tun.instance,
                     vni: tun.vni,
-                    encap: self.resolve_encap(&connected, tun),
+                    encap: self.resolve_encap(&connected, tun, dst),
+                })
+            })
+            .collect();
+        t.tunnels6 = self
+            .tunnels
+            .iter()
+            .map(|slot| {
+                let tun = slot.as_ref()?;
+                let IpAddr::V6(dst) = tun.dst else {
+                    return None;
+                };
+                Some(dataplane::tables::Vxlan6Tunnel {
+                    sw_if_index: tun.sw_if_index,
+                    instance: tun.instance,
+                    vni: tun.vni,
+                    encap: self.resolve_encap6(tun, dst),
                 })
             })
             .collect();
         for tun in self.tunnels() {
-            t.vxlan4.insert(tun.key(), tun.index);
-            t.vxlan4_ports.push(tun.src_port);
+            match tun.key() {
+                TunnelKey::V4(k) => {
+                    t.vxlan4.insert(k, tun.index);
+                    t.vxlan4_ports.push(tun.src_port);
+                }
+                TunnelKey::V6(k) => {
+                    t.vxlan6.insert(k, tun.index);
+                    t.vxlan6_ports.push(tun.src_port);
+                }
+            }
         }
-        t.vxlan4_ports.sort_unstable();
-        t.vxlan4_ports.dedup();
+        for ports in [&mut t.vxlan4_ports, &mut t.vxlan6_ports] {
+            ports.sort_unstable();
+            ports.dedup();
+        }
         t.l2 = self.build_l2();
         t.ip6 = self.build_ip6();
         t
@@ -496,20 +524,56 @@ impl Config {
 
     /// The tunnel's encap rewrite, if its next hop (its dst, on the uplink
     /// [`egress_for`](Self::egress_for) finds) has a neighbour entry.
-    fn resolve_encap(&self, connected: &Connected, tun: &TunnelConfig) -> Option<Vxlan4Encap> {
-        let egress = self.egress_in(connected, tun.dst)?;
+    fn resolve_encap(
+        &self,
+        connected: &Connected,
+        tun: &TunnelConfig,
+        dst: Ipv4Addr,
+    ) -> Option<Vxlan4Encap> {
+        let IpAddr::V4(src) = tun.src else {
+            return None;
+        };
+        let egress = self.egress_in(connected, dst)?;
         let uplink = self.interface(egress.sw_if_index)?;
         let nbr = self.neighbor(uplink.sw_if_index, egress.next_hop)?;
         Some(Vxlan4Encap::new(&Vxlan4EncapParams {
             src_mac: uplink.mac,
             dst_mac: nbr.mac,
-            src: tun.src,
-            dst: tun.dst,
+            src,
+            dst,
             dst_port: tun.dst_port,
             vni: tun.vni,
             uplink: uplink.sw_if_index,
             uplink_mtu: uplink.mtu,
         }))
+    }
+
+    /// An IPv6 tunnel's encap rewrite, if its dst is on one of weft's IPv6
+    /// prefixes ([`egress6_for`](Self::egress6_for); weft has no IPv6
+    /// routes yet) and has a neighbour entry there.
+    fn resolve_encap6(
+        &self,
+        tun: &TunnelConfig,
+        dst: std::net::Ipv6Addr,
+    ) -> Option<dataplane::tables::Vxlan6Encap> {
+        let IpAddr::V6(src) = tun.src else {
+            return None;
+        };
+        let (sw, _) = self.egress6_for(dst)?;
+        let uplink = self.interface(sw)?;
+        let nbr = self.neighbor(sw, dst)?;
+        Some(dataplane::tables::Vxlan6Encap::new(
+            &dataplane::tables::Vxlan6EncapParams {
+                src_mac: uplink.mac,
+                dst_mac: nbr.mac,
+                src,
+                dst,
+                dst_port: tun.dst_port,
+                vni: tun.vni,
+                uplink: sw,
+                uplink_mtu: uplink.mtu,
+            },
+        ))
     }
 }
 
@@ -615,8 +679,8 @@ mod tests {
 
     fn tunnel(dst: Ipv4Addr, vni: u32) -> VxlanArgs {
         VxlanArgs {
-            src: Some(VPP1),
-            dst: Some(dst),
+            src: Some(VPP1.into()),
+            dst: Some(dst.into()),
             vni: Some(vni),
             ..VxlanArgs::default()
         }
@@ -844,8 +908,8 @@ mod tests {
         // A tunnel resolves with the neighbour on its uplink only.
         let dst = ip(192, 168, 1, 7);
         c.vxlan_add_del(&VxlanArgs {
-            src: Some(ip(192, 168, 1, 1)),
-            dst: Some(dst),
+            src: Some(ip(192, 168, 1, 1).into()),
+            dst: Some(dst.into()),
             vni: Some(5),
             ..VxlanArgs::default()
         })

@@ -30,11 +30,30 @@ impl Config {
         let connected = self.connected();
         let mut out: Vec<Egress> = Vec::new();
         for tun in self.tunnels() {
-            let Some(e) = self.egress_in(&connected, tun.dst) else {
+            let Some(e) = tun.dst4().and_then(|dst| self.egress_in(&connected, dst)) else {
                 continue;
             };
             if self.neighbor(e.sw_if_index, e.next_hop).is_none() && !out.contains(&e) {
                 out.push(e);
+            }
+        }
+        out
+    }
+
+    /// The IPv6 tunnel remotes weft must resolve: (interface, address) for
+    /// each distinct remote on one of weft's IPv6 prefixes with no
+    /// neighbour entry yet.
+    pub fn unresolved_next_hops6(&self) -> Vec<(u32, std::net::Ipv6Addr)> {
+        let mut out = Vec::new();
+        for tun in self.tunnels() {
+            let std::net::IpAddr::V6(dst) = tun.dst else {
+                continue;
+            };
+            let Some((sw, _)) = self.egress6_for(dst) else {
+                continue;
+            };
+            if self.neighbor(sw, dst).is_none() && !out.contains(&(sw, dst)) {
+                out.push((sw, dst));
             }
         }
         out

@@ -330,8 +330,8 @@ mod tests {
             .unwrap();
         let t = c
             .vxlan_add_del(&VxlanArgs {
-                src: Some(ip("10.99.0.3")),
-                dst: Some(ip("10.99.9.1")),
+                src: Some(ip("10.99.0.3").into()),
+                dst: Some(ip("10.99.9.1").into()),
                 vni: Some(11),
                 ..VxlanArgs::default()
             })

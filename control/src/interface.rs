@@ -53,6 +53,11 @@ pub enum InterfaceKind {
         /// The tunnel's pool index.
         tunnel: u32,
     },
+    /// An IPv6 VXLAN tunnel.
+    Vxlan6 {
+        /// The tunnel's pool index.
+        tunnel: u32,
+    },
     /// An 802.1Q sub-interface of an Ethernet device ([`crate::subif`]).
     Sub(crate::subif::SubIf),
 }
@@ -64,6 +69,7 @@ impl InterfaceKind {
             InterfaceKind::Local | InterfaceKind::Loopback { .. } => Output::Drop,
             InterfaceKind::Pg | InterfaceKind::AfXdp | InterfaceKind::AfPacket => Output::Device,
             InterfaceKind::Vxlan4 { tunnel } => Output::Vxlan4 { tunnel },
+            InterfaceKind::Vxlan6 { tunnel } => Output::Vxlan6 { tunnel },
             InterfaceKind::Sub(s) => Output::Dot1q {
                 parent: s.parent,
                 vlan: s.vlan,

@@ -1099,8 +1099,8 @@ mod tests {
     fn deleting_an_interface_drops_its_neighbors_and_addresses() {
         let mut c = config();
         let args = VxlanArgs {
-            src: Some(ip(10, 0, 0, 1)),
-            dst: Some(ip(10, 0, 0, 2)),
+            src: Some(ip(10, 0, 0, 1).into()),
+            dst: Some(ip(10, 0, 0, 2).into()),
             vni: Some(7),
             ..VxlanArgs::default()
         };

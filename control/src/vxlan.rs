@@ -17,12 +17,16 @@
 //! index and instance are freed, and every interface xconnected to it goes
 //! back to L3.
 //!
-//! Not supported: IPv6, multicast (`group`), `encap-vrf-id`, `decap-next`,
-//! `l3`.
+//! Tunnels are IPv4 or IPv6 (src and dst of one family): an IPv6 tunnel's
+//! interface outputs through vxlan6-encap, its packets are decapsulated by
+//! vxlan6-input, and its next hop is resolved by Neighbor Discovery. Any
+//! two tunnels can be cross-connected or bridged, whatever their families.
+//!
+//! Not supported: multicast (`group`), `encap-vrf-id`, `decap-next`, `l3`.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use dataplane::tables::{L2Mode, Vxlan4Key};
+use dataplane::tables::{L2Mode, Vxlan4Key, Vxlan6Key};
 
 use crate::config::{Config, lowest_free, put, take};
 use crate::interface::{InterfaceConfig, InterfaceKind};
@@ -43,6 +47,9 @@ pub enum VxlanError {
     /// support).
     #[error("dst address must be unicast")]
     DstNotUnicast,
+    /// src and dst of different families (VPP's text).
+    #[error("both IPv4 and IPv6 addresses specified")]
+    MixedFamilies,
     /// src == dst.
     #[error("src and dst addresses are identical")]
     SrcDstIdentical,
@@ -74,9 +81,9 @@ pub struct VxlanArgs {
     /// Add (`true`) or delete (`del`).
     pub is_add: bool,
     /// `src`: weft's address.
-    pub src: Option<Ipv4Addr>,
+    pub src: Option<IpAddr>,
     /// `dst`: the remote VTEP.
-    pub dst: Option<Ipv4Addr>,
+    pub dst: Option<IpAddr>,
     /// `vni`.
     pub vni: Option<u32>,
     /// `instance`: the number in the interface name.
@@ -109,9 +116,9 @@ pub struct TunnelConfig {
     /// Instance: the number in the interface name.
     pub instance: u32,
     /// Local VTEP address.
-    pub src: Ipv4Addr,
-    /// Remote VTEP address.
-    pub dst: Ipv4Addr,
+    pub src: IpAddr,
+    /// Remote VTEP address (the same family).
+    pub dst: IpAddr,
     /// Local UDP port (decap).
     pub src_port: u16,
     /// Remote UDP port (encap).
@@ -122,14 +129,54 @@ pub struct TunnelConfig {
     pub sw_if_index: u32,
 }
 
+/// A tunnel's decap key, which also identifies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TunnelKey {
+    /// An IPv4 tunnel's.
+    V4(Vxlan4Key),
+    /// An IPv6 tunnel's.
+    V6(Vxlan6Key),
+}
+
+impl TunnelKey {
+    fn new(src: IpAddr, dst: IpAddr, port: u16, vni: u32) -> Option<TunnelKey> {
+        match (src, dst) {
+            (IpAddr::V4(local), IpAddr::V4(remote)) => Some(TunnelKey::V4(Vxlan4Key {
+                remote,
+                local,
+                port,
+                vni_word: vni << 8,
+            })),
+            (IpAddr::V6(local), IpAddr::V6(remote)) => Some(TunnelKey::V6(Vxlan6Key {
+                remote,
+                local,
+                port,
+                vni_word: vni << 8,
+            })),
+            _ => None,
+        }
+    }
+}
+
 impl TunnelConfig {
     /// The decap key of the tunnel, which also identifies it.
-    pub fn key(&self) -> Vxlan4Key {
-        Vxlan4Key {
-            remote: self.dst,
-            local: self.src,
-            port: self.src_port,
-            vni_word: self.vni << 8,
+    pub fn key(&self) -> TunnelKey {
+        TunnelKey::new(self.src, self.dst, self.src_port, self.vni).expect("one family")
+    }
+
+    /// The IPv4 decap key, for an IPv4 tunnel.
+    pub fn key4(&self) -> Option<Vxlan4Key> {
+        match self.key() {
+            TunnelKey::V4(k) => Some(k),
+            TunnelKey::V6(_) => None,
+        }
+    }
+
+    /// The remote's IPv4 address, for an IPv4 tunnel.
+    pub fn dst4(&self) -> Option<Ipv4Addr> {
+        match self.dst {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) => None,
         }
     }
 
@@ -146,11 +193,14 @@ fn interface_name(instance: u32) -> String {
 
 /// Validates what does not depend on existing state, in VPP's order, and
 /// returns the tunnel key and dst_port.
-fn check(args: &VxlanArgs) -> Result<(Vxlan4Key, u16), VxlanError> {
+fn check(args: &VxlanArgs) -> Result<(TunnelKey, u16), VxlanError> {
     let src = args.src.ok_or(VxlanError::SrcNotSpecified)?;
     let dst = args.dst.ok_or(VxlanError::DstNotSpecified)?;
     if dst.is_multicast() {
         return Err(VxlanError::DstNotUnicast);
+    }
+    if src.is_ipv4() != dst.is_ipv4() {
+        return Err(VxlanError::MixedFamilies);
     }
     if src == dst {
         return Err(VxlanError::SrcDstIdentical);
@@ -161,12 +211,7 @@ fn check(args: &VxlanArgs) -> Result<(Vxlan4Key, u16), VxlanError> {
         Some(vni) => vni,
     };
     let port = |p: Option<u16>| p.filter(|&p| p != 0).unwrap_or(VXLAN_PORT);
-    let key = Vxlan4Key {
-        remote: dst,
-        local: src,
-        port: port(args.src_port),
-        vni_word: vni << 8,
-    };
+    let key = TunnelKey::new(src, dst, port(args.src_port), vni).expect("one family");
     Ok((key, port(args.dst_port)))
 }
 
@@ -205,10 +250,18 @@ impl Config {
         }
 
         let mac = self.random_mac();
+        let kind = match key {
+            TunnelKey::V4(_) => InterfaceKind::Vxlan4 { tunnel: index },
+            TunnelKey::V6(_) => InterfaceKind::Vxlan6 { tunnel: index },
+        };
+        let (src, dst, src_port, vni_word) = match key {
+            TunnelKey::V4(k) => (k.local.into(), k.remote.into(), k.port, k.vni_word),
+            TunnelKey::V6(k) => (k.local.into(), k.remote.into(), k.port, k.vni_word),
+        };
         let sw_if_index = self.add_interface(|sw_if_index| InterfaceConfig {
             sw_if_index,
             name,
-            kind: InterfaceKind::Vxlan4 { tunnel: index },
+            kind,
             admin_up: true,
             link_up: true,
             mac,
@@ -222,11 +275,11 @@ impl Config {
             TunnelConfig {
                 index,
                 instance,
-                src: key.local,
-                dst: key.remote,
-                src_port: key.port,
+                src,
+                dst,
+                src_port,
                 dst_port,
-                vni: key.vni_word >> 8,
+                vni: vni_word >> 8,
                 sw_if_index,
             },
         );
@@ -257,8 +310,8 @@ mod tests {
 
     fn add(dst: Ipv4Addr, vni: u32) -> VxlanArgs {
         VxlanArgs {
-            src: Some(SRC),
-            dst: Some(dst),
+            src: Some(SRC.into()),
+            dst: Some(dst.into()),
             vni: Some(vni),
             ..VxlanArgs::default()
         }
@@ -269,6 +322,62 @@ mod tests {
             is_add: false,
             ..add(dst, vni)
         }
+    }
+
+    #[test]
+    fn ipv6_tunnels() {
+        let mut c = config();
+        let v6 = |s: &str| -> IpAddr { s.parse().unwrap() };
+        let sw = c
+            .vxlan_add_del(&VxlanArgs {
+                src: Some(v6("fd00::3")),
+                dst: Some(v6("fd00::1")),
+                vni: Some(61),
+                ..VxlanArgs::default()
+            })
+            .unwrap()
+            .unwrap();
+        let ifc = c.interface(sw).unwrap();
+        assert_eq!(ifc.name, "vxlan_tunnel0");
+        assert_eq!(ifc.kind, InterfaceKind::Vxlan6 { tunnel: 0 });
+        let t = snapshot(&c);
+        assert_eq!(
+            t.interface(sw).unwrap().output,
+            Output::Vxlan6 { tunnel: 0 }
+        );
+        let key = Vxlan6Key {
+            remote: "fd00::1".parse().unwrap(),
+            local: "fd00::3".parse().unwrap(),
+            port: VXLAN_PORT,
+            vni_word: 61 << 8,
+        };
+        assert_eq!(t.vxlan6.get(&key), Some(&0));
+        assert_eq!(t.vxlan6_ports, [VXLAN_PORT]);
+        assert!(t.vxlan4.is_empty() && t.tunnels.iter().all(Option::is_none));
+        // Unresolved: no uplink on fd00::/64 yet.
+        assert_eq!(t.tunnel6(0).unwrap().encap, None);
+        // An IPv4 tunnel takes the next pool index.
+        c.vxlan_add_del(&add(DST, 11)).unwrap();
+        assert!(snapshot(&c).tunnel(1).is_some());
+        let e = fails(&mut c, |c| {
+            c.vxlan_add_del(&VxlanArgs {
+                src: Some(v6("fd00::3")),
+                dst: Some(DST.into()),
+                vni: Some(62),
+                ..VxlanArgs::default()
+            })
+        });
+        assert_eq!(e, VxlanError::MixedFamilies);
+        assert_eq!(e.to_string(), "both IPv4 and IPv6 addresses specified");
+        c.vxlan_add_del(&VxlanArgs {
+            is_add: false,
+            src: Some(v6("fd00::3")),
+            dst: Some(v6("fd00::1")),
+            vni: Some(61),
+            ..VxlanArgs::default()
+        })
+        .unwrap();
+        assert!(snapshot(&c).vxlan6.is_empty());
     }
 
     #[test]
@@ -490,8 +599,8 @@ mod tests {
             TunnelConfig {
                 index: 0,
                 instance: 0,
-                src: SRC,
-                dst: DST,
+                src: SRC.into(),
+                dst: DST.into(),
                 src_port: 4790,
                 dst_port: 8472,
                 vni: 0x00ab_cdef,
@@ -515,7 +624,7 @@ mod tests {
             port: 4790,
             vni_word: 0xabcd_ef00,
         };
-        assert_eq!(tun.key(), key);
+        assert_eq!(tun.key(), TunnelKey::V4(key));
         assert_eq!(t.vxlan4.get(&key), Some(&0));
         assert_eq!(t.vxlan4_ports, vec![4790]);
         let tt = t.tunnel(0).unwrap();

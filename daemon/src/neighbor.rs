@@ -200,6 +200,9 @@ impl Resolver {
         for e in config.unresolved_next_hops() {
             self.ask(config, runtime, e, now);
         }
+        for (sw, target) in config.unresolved_next_hops6() {
+            self.solicit(config, runtime, sw, target, now);
+        }
         // Ageing (age 0: never).
         let max_age = Duration::from_secs(config.neighbor_config().age.into());
         let mut expired = Vec::new();

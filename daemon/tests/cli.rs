@@ -589,10 +589,11 @@ fn vxlan_validation_messages() {
         ),
         // 18. keyword without its value.
         ("src 10.99.0.3 dst 10.99.0.7 vni", "parse error: 'vni'"),
-        // 19. weft's limits: IPv6, multicast, l3, other decap-next.
+        // 19. weft's limits: multicast, l3, other decap-next (IPv6 is
+        // fine, but not mixed with IPv4).
         (
-            "src 2001:db8::3 dst 2001:db8::1 vni 5",
-            "IPv6 tunnels are not supported by weft",
+            "src 2001:db8::3 dst 10.99.0.1 vni 5",
+            "both IPv4 and IPv6 addresses specified",
         ),
         (
             "src 10.99.0.3 group 239.1.1.1 eth0 vni 5",

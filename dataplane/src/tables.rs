@@ -78,6 +78,12 @@ pub enum Output {
     Bvi,
     /// Nowhere: dropped (e.g. local0).
     Drop,
+    /// Through VXLAN-over-IPv6 encapsulation of tunnel `tunnel` (an index
+    /// into [`Tables::tunnels6`]).
+    Vxlan6 {
+        /// Tunnel index.
+        tunnel: u32,
+    },
     /// Through the device of `parent`, tagged with 802.1Q `vlan`: the
     /// interface is a sub-interface (interface-output puts the tag on).
     Dot1q {
@@ -243,6 +249,125 @@ pub struct Tables {
     pub dot1q: crate::vlan::Dot1q,
     /// weft's IPv6 addresses by interface.
     pub ip6: Ip6Table,
+    /// UDP ports on which VXLAN over IPv6 is decapsulated.
+    pub vxlan6_ports: Vec<u16>,
+    /// IPv6 decap lookup: key to tunnel index.
+    pub vxlan6: FxHashMap<Vxlan6Key, u32>,
+    /// IPv6 tunnels by index (the same pool index space as
+    /// [`Tables::tunnels`]: a slot is in one of the two).
+    pub tunnels6: Vec<Option<Vxlan6Tunnel>>,
+}
+
+/// Key of the IPv6 VXLAN decap table, built from a received packet as
+/// [`Vxlan4Key`] is: outer source = tunnel dst, outer destination = tunnel
+/// src, UDP destination port = tunnel src_port, the raw second VXLAN word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vxlan6Key {
+    /// Outer source address (the tunnel's dst).
+    pub remote: std::net::Ipv6Addr,
+    /// Outer destination address (the tunnel's src).
+    pub local: std::net::Ipv6Addr,
+    /// UDP destination port (the tunnel's src_port).
+    pub port: u16,
+    /// VNI << 8 (reserved byte zero).
+    pub vni_word: u32,
+}
+
+/// Length of the IPv6 VXLAN encap rewrite: Ethernet + IPv6 + UDP + VXLAN.
+pub const VXLAN6_REWRITE_LEN: usize = 14 + 40 + 8 + 8;
+
+/// An IPv6 VXLAN tunnel as the dataplane sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vxlan6Tunnel {
+    /// The tunnel interface's sw_if_index.
+    pub sw_if_index: u32,
+    /// Instance shown in traces (`vxlan_tunnel<N>`).
+    pub instance: u32,
+    /// VNI.
+    pub vni: u32,
+    /// The prebuilt outer headers, or `None` while the next hop is
+    /// unresolved (vxlan6-encap then drops and counts).
+    pub encap: Option<Vxlan6Encap>,
+}
+
+/// Everything vxlan6-encap needs to send one packet of a tunnel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vxlan6Encap {
+    /// Outer Ethernet + IPv6 + UDP + VXLAN with the payload length, UDP
+    /// source port, length and checksum zero.
+    pub rewrite: [u8; VXLAN6_REWRITE_LEN],
+    /// The interface the outer packet leaves on.
+    pub uplink: u32,
+    /// Largest inner frame that fits the uplink's MTU once encapsulated:
+    /// MTU - 56.
+    pub max_inner: u16,
+    /// The ones-complement sum (not folded) of what every packet's UDP
+    /// checksum covers and the rewrite fixes: the pseudo-header's
+    /// addresses and next header, the UDP destination port and the VXLAN
+    /// header. A packet adds its UDP length twice (pseudo-header and
+    /// header), its source port and the sum of its inner frame.
+    pub udp_sum: u32,
+}
+
+/// Hop limit weft sends VXLAN over IPv6 with (as [`VXLAN4_TTL`]).
+pub const VXLAN6_HOP_LIMIT: u8 = 253;
+
+/// Parameters of one IPv6 VXLAN tunnel's encapsulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vxlan6EncapParams {
+    /// Uplink MAC (outer source).
+    pub src_mac: EthernetAddress,
+    /// Next hop MAC (outer destination).
+    pub dst_mac: EthernetAddress,
+    /// Tunnel src (weft's address).
+    pub src: std::net::Ipv6Addr,
+    /// Tunnel dst (the remote VTEP).
+    pub dst: std::net::Ipv6Addr,
+    /// UDP destination port.
+    pub dst_port: u16,
+    /// VNI (< 2^24).
+    pub vni: u32,
+    /// Uplink sw_if_index.
+    pub uplink: u32,
+    /// Uplink L3 MTU.
+    pub uplink_mtu: u16,
+}
+
+impl Vxlan6Encap {
+    /// Builds the 70-byte rewrite once, at configuration time: Ethernet
+    /// (dst, src, 0x86dd); IPv6 version 6, traffic class and flow label 0,
+    /// payload length 0 (patched), next header 17, hop limit
+    /// [`VXLAN6_HOP_LIMIT`], src, dst; UDP source port 0 (patched with the
+    /// flow hash), dst port, length and checksum 0 (patched); VXLAN flags
+    /// word 0x08000000 and VNI << 8.
+    pub fn new(p: &Vxlan6EncapParams) -> Vxlan6Encap {
+        let mut r = [0u8; VXLAN6_REWRITE_LEN];
+        r[0..6].copy_from_slice(&p.dst_mac.0);
+        r[6..12].copy_from_slice(&p.src_mac.0);
+        r[12..14].copy_from_slice(&0x86ddu16.to_be_bytes());
+        let ip = &mut r[14..54];
+        ip[0] = 0x60;
+        ip[6] = 17;
+        ip[7] = VXLAN6_HOP_LIMIT;
+        ip[8..24].copy_from_slice(&p.src.octets());
+        ip[24..40].copy_from_slice(&p.dst.octets());
+        r[56..58].copy_from_slice(&p.dst_port.to_be_bytes());
+        r[62] = crate::wire::vxlan::FLAG_I;
+        r[66..70].copy_from_slice(&(p.vni << 8).to_be_bytes());
+        let words = |b: &[u8]| -> u32 {
+            b.chunks(2)
+                .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+                .sum()
+        };
+        // Addresses, next header, dst port, VXLAN header.
+        let udp_sum = words(&r[22..54]) + 17 + words(&r[56..58]) + words(&r[62..70]);
+        Vxlan6Encap {
+            rewrite: r,
+            uplink: p.uplink,
+            max_inner: p.uplink_mtu.saturating_sub(56),
+            udp_sum,
+        }
+    }
 }
 
 /// weft's IPv6 addresses, by interface: the link-local address first, then
@@ -345,6 +470,9 @@ impl Default for Tables {
             xdp: XdpFastpath::default(),
             dot1q: crate::vlan::Dot1q::default(),
             ip6: Ip6Table::default(),
+            vxlan6_ports: Vec::new(),
+            vxlan6: FxHashMap::default(),
+            tunnels6: Vec::new(),
         }
     }
 }
@@ -362,6 +490,12 @@ impl Tables {
     #[inline]
     pub fn tunnel(&self, index: u32) -> Option<&Vxlan4Tunnel> {
         self.tunnels.get(index as usize).and_then(|t| t.as_ref())
+    }
+
+    /// The IPv6 tunnel with this index, if it exists.
+    #[inline]
+    pub fn tunnel6(&self, index: u32) -> Option<&Vxlan6Tunnel> {
+        self.tunnels6.get(index as usize).and_then(|t| t.as_ref())
     }
 }
 

@@ -224,8 +224,8 @@ impl Rig {
         for (host, vni, bd, shg) in tunnels {
             let t = c
                 .vxlan_add_del(&VxlanArgs {
-                    src: Some(fixtures::WEFT_IP),
-                    dst: Some(hosts[host].0),
+                    src: Some(fixtures::WEFT_IP.into()),
+                    dst: Some(hosts[host].0.into()),
                     vni: Some(vni),
                     ..VxlanArgs::default()
                 })

@@ -304,7 +304,7 @@ pub fn matrix(
             path: Path::Kernel,
         },
         Case {
-            name: "IPv6 UDP to weft (VXLAN over IPv6 not supported)",
+            name: "IPv6 UDP to weft, not a tunnel port",
             frames: copies(
                 &{
                     let mut f = echo6(m);
@@ -313,7 +313,7 @@ pub fn matrix(
                 },
                 2,
             ),
-            expect: drop("ip6-input", "unknown ip protocol"),
+            expect: drop("ip6-input", "no listener for udp port"),
             path: Path::Weft,
         },
         Case {

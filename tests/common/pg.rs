@@ -68,8 +68,8 @@ pub type NodeCounter = (&'static str, &'static str);
 pub fn tunnel_args(dst: Ipv4Addr, vni: u32, is_add: bool) -> VxlanArgs {
     VxlanArgs {
         is_add,
-        src: Some(fixtures::WEFT_IP),
-        dst: Some(dst),
+        src: Some(fixtures::WEFT_IP.into()),
+        dst: Some(dst.into()),
         vni: Some(vni),
         ..VxlanArgs::default()
     }

@@ -228,7 +228,7 @@ fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
 fn link_up(i: &InterfaceConfig) -> bool {
     match i.kind {
         InterfaceKind::Local => false,
-        InterfaceKind::Vxlan4 { .. } => true,
+        InterfaceKind::Vxlan4 { .. } | InterfaceKind::Vxlan6 { .. } => true,
         _ => i.admin_up && i.link_up,
     }
 }
@@ -467,7 +467,7 @@ fn set_mtu(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     };
     if matches!(
         ifc.kind,
-        InterfaceKind::Local | InterfaceKind::Vxlan4 { .. }
+        InterfaceKind::Local | InterfaceKind::Vxlan4 { .. } | InterfaceKind::Vxlan6 { .. }
     ) {
         return Err(CmdError::failed("not supported"));
     }

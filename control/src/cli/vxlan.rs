@@ -179,9 +179,6 @@ fn check(p: &Parsed) -> Result<VxlanArgs, CmdError> {
     if p.group.is_some() {
         return fail("multicast (group) tunnels are not supported by weft");
     }
-    let (IpAddr::V4(src), IpAddr::V4(dst)) = (src, dst) else {
-        return fail("IPv6 tunnels are not supported by weft");
-    };
     if p.l3 {
         return fail("l3 tunnels are not supported by weft");
     }

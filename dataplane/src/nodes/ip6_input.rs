@@ -3,11 +3,13 @@
 //! on the receive interface, and passes what is for the interface (one of
 //! its addresses, all-nodes, or the solicited-node group of one of its
 //! addresses) to its upper layer: ICMPv6 to ip6-icmp-input, with the IPv6
-//! header kept. It stands for VPP's ip6-input, ip6-lookup and ip6-local.
+//! header kept; UDP to a VXLAN tunnel port to vxlan6-input, at the UDP
+//! header. It stands for VPP's ip6-input, ip6-lookup and ip6-local.
 //!
 //! weft does not route IPv6: a packet for another address is dropped as
 //! `ip6 destination lookup miss`; extension headers (Hop-by-Hop, which
-//! MLD reports carry) and other upper layers as `unknown ip protocol`.
+//! MLD reports carry) and other upper layers as `unknown ip protocol`, UDP
+//! to another port as `no listener for udp port`.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::BufMeta;
@@ -31,6 +33,9 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// ICMPv6 for the interface.
         Icmp = "ip6-icmp-input",
+        /// UDP to one of the interface's addresses on a VXLAN tunnel port
+        /// (the data at the UDP header).
+        Vxlan6Input = "vxlan6-input",
     }
 }
 
@@ -47,6 +52,8 @@ crate::counters! {
         DstLookupMiss = ("ip6 destination lookup miss", Error),
         /// An upper layer (or extension header) weft does not handle.
         UnknownProtocol = ("unknown ip protocol", Error),
+        /// UDP to a port no tunnel decapsulates.
+        UnknownUdpPort = ("no listener for udp port", Error),
     }
 }
 
@@ -104,6 +111,22 @@ impl Node for Ip6Input {
                 p.set_len(len);
                 match nh {
                     Ipv6NextHeader::Icmpv6 => Next::Icmp,
+                    Ipv6NextHeader::Udp if !dst.is_multicast() => {
+                        let port = p
+                            .data()
+                            .get(ipv6::HEADER_LEN + 2..ipv6::HEADER_LEN + 4)
+                            .map(|b| u16::from_be_bytes([b[0], b[1]]));
+                        match port {
+                            Some(port) if tables.vxlan6_ports.contains(&port) => {
+                                p.advance(ipv6::HEADER_LEN);
+                                Next::Vxlan6Input
+                            }
+                            _ => {
+                                counts[Counter::UnknownUdpPort as usize] += 1;
+                                Next::Drop
+                            }
+                        }
+                    }
                     _ => {
                         counts[Counter::UnknownProtocol as usize] += 1;
                         Next::Drop

@@ -51,6 +51,8 @@ crate::next_nodes! {
         Vxlan4Encap = "vxlan4-encap",
         /// A device.
         InterfaceOutput = "interface-output",
+        /// A VXLAN tunnel over IPv6.
+        Vxlan6Encap = "vxlan6-encap",
     }
 }
 
@@ -107,6 +109,7 @@ impl Node for L2Output {
                 }
                 Some(i) => match i.output {
                     Output::Vxlan4 { .. } => Next::Vxlan4Encap,
+                    Output::Vxlan6 { .. } => Next::Vxlan6Encap,
                     Output::Device => Next::InterfaceOutput,
                     // Sub-interfaces are L3 only (the control plane
                     // refuses L2 modes on them).

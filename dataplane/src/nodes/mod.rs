@@ -13,6 +13,8 @@
 //!        |           └──────> ip4-icmp-input (echo reply in place) ───────────────────────┘
 //!  ethernet-input --(ARP)--> arp-reply (reply in place) ──────────────────────────────────┘
 //!  ethernet-input --(IPv6)--> ip6-input --> ip6-icmp-input (echo reply, NA, in place) ────┘
+//!                                 └──(UDP to a tunnel port)--> vxlan6-input --> l2-input
+//!  l2-output --(IPv6 tunnel)--> vxlan6-encap --> interface-output
 //!
 //!  any node --> error-drop (counts the drop on the receive interface, frees)
 //! ```
@@ -41,6 +43,8 @@ pub mod vxlan4_encap;
 pub mod vxlan4_fastpath;
 pub mod vxlan4_hold;
 pub mod vxlan4_input;
+pub mod vxlan6_encap;
+pub mod vxlan6_input;
 
 #[cfg(test)]
 mod tests;
@@ -72,6 +76,8 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(l2_output::L2Output));
     nodes.push(Box::new(vxlan4_encap::Vxlan4Encap));
     nodes.push(Box::new(vxlan4_hold::Vxlan4Hold::default()));
+    nodes.push(Box::new(vxlan6_input::Vxlan6Input));
+    nodes.push(Box::new(vxlan6_encap::Vxlan6EncapNode));
     nodes.push(Box::new(interface_output::InterfaceOutput::default()));
     nodes.push(Box::new(error_drop::ErrorDrop));
     nodes

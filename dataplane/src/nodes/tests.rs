@@ -682,6 +682,8 @@ fn every_declared_counter_is_used() {
         ("vxlan4_hold.rs", include_str!("vxlan4_hold.rs")),
         ("ip6_input.rs", include_str!("ip6_input.rs")),
         ("ip6_icmp_input.rs", include_str!("ip6_icmp_input.rs")),
+        ("vxlan6_input.rs", include_str!("vxlan6_input.rs")),
+        ("vxlan6_encap.rs", include_str!("vxlan6_encap.rs")),
     ];
     // vxlan4-fastpath has no counters of its own: it counts the good
     // counters of the nodes whose work it does.
@@ -2104,7 +2106,7 @@ fn ip6_cases_are_counted() {
             "ip6-input",
             "ip6 destination lookup miss",
         ),
-        ("udp", udp, "ip6-input", "unknown ip protocol"),
+        ("udp", udp, "ip6-input", "no listener for udp port"),
         (
             "bad checksum",
             icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &echo, true),
@@ -2209,4 +2211,141 @@ fn ip6_cases_are_counted() {
     );
     assert_eq!(rig.counter("ip6-input", "ip6 destination lookup miss"), 1);
     rig.assert_no_leak();
+}
+
+const KOKO2_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+
+/// The koko tables with tunnel 1 (koko2's side) over IPv6: fd00::3 to
+/// fd00::2, VNI 62, cross-connected with tunnel 0 (IPv4, VNI 11).
+fn v4_v6_tables() -> Tables {
+    use crate::tables::{Output, Vxlan6Encap, Vxlan6EncapParams, Vxlan6Key, Vxlan6Tunnel};
+    let mut t = ip6_tables();
+    t.vxlan4.retain(|_, &mut v| v != 1);
+    t.tunnels[1] = None;
+    t.tunnels6 = vec![
+        None,
+        Some(Vxlan6Tunnel {
+            sw_if_index: TUNNEL1,
+            instance: 1,
+            vni: 62,
+            encap: Some(Vxlan6Encap::new(&Vxlan6EncapParams {
+                src_mac: WEFT_MAC,
+                dst_mac: KOKO2_MAC,
+                src: WEFT_IP6,
+                dst: KOKO2_IP6,
+                dst_port: 4789,
+                vni: 62,
+                uplink: UPLINK,
+                uplink_mtu: 1500,
+            })),
+        }),
+    ];
+    t.vxlan6.insert(
+        Vxlan6Key {
+            remote: KOKO2_IP6,
+            local: WEFT_IP6,
+            port: 4789,
+            vni_word: 62 << 8,
+        },
+        1,
+    );
+    t.vxlan6_ports = vec![4789];
+    if let Some(Some(i)) = t.interfaces.get_mut(TUNNEL1 as usize) {
+        i.output = Output::Vxlan6 { tunnel: 1 };
+    }
+    t
+}
+
+/// koko2's VXLAN-over-IPv6 frame (VNI 62) to weft carrying `inner`, its
+/// UDP checksum right (etherparse's).
+fn vxlan6_from_koko2(inner: &[u8]) -> Vec<u8> {
+    let mut payload = vec![0x08, 0, 0, 0];
+    payload.extend_from_slice(&(62u32 << 8).to_be_bytes());
+    payload.extend_from_slice(inner);
+    let mut out = Vec::new();
+    etherparse::PacketBuilder::ethernet2(KOKO2_MAC.0, WEFT_MAC.0)
+        .ipv6(KOKO2_IP6.octets(), WEFT_IP6.octets(), 64)
+        .udp(51000, 4789)
+        .write(&mut out, &payload)
+        .unwrap();
+    out
+}
+
+#[test]
+fn ipv4_tunnel_cross_connected_to_an_ipv6_tunnel() {
+    let (mut fast, mut slow) = Rig::fast_and_node_path(v4_v6_tables());
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1234, 80, 60);
+    for rig in [&mut fast, &mut slow] {
+        // IPv4 in (VNI 11), IPv6 out (VNI 62): checked with etherparse,
+        // UDP checksum included.
+        let out = rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]);
+        assert_eq!(out.len(), 1);
+        let f = &out[0];
+        assert_eq!(&f[0..6], &KOKO2_MAC.0);
+        assert_eq!(&f[6..12], &WEFT_MAC.0);
+        let p = etherparse::SlicedPacket::from_ethernet(f).unwrap();
+        let Some(etherparse::NetSlice::Ipv6(ip)) = &p.net else {
+            panic!("not IPv6: {p:?}");
+        };
+        let h = ip.header();
+        assert_eq!(h.source_addr(), WEFT_IP6);
+        assert_eq!(h.destination_addr(), KOKO2_IP6);
+        assert_eq!(h.hop_limit(), 253);
+        let Some(etherparse::TransportSlice::Udp(udp)) = &p.transport else {
+            panic!("not UDP");
+        };
+        assert_eq!(udp.destination_port(), 4789);
+        assert!(udp.source_port() >= 49152);
+        let payload = udp.payload();
+        assert_eq!(&payload[..8], &[0x08, 0, 0, 0, 0, 0, 62, 0]);
+        assert_eq!(&payload[8..], &inner[..]);
+        let want = udp
+            .to_header()
+            .calc_checksum_ipv6(&h.to_header(), payload)
+            .unwrap();
+        assert_eq!(udp.checksum(), want, "UDP checksum");
+        assert_eq!(rig.counter("vxlan6-encap", "good packets encapsulated"), 1);
+        assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxPackets), 1);
+        // IPv6 in (VNI 62), IPv4 out (VNI 11).
+        let out = rig.run(&[vxlan6_from_koko2(&inner)]);
+        assert_eq!(out.len(), 1);
+        let sport = sport_of(&out[0]);
+        assert_eq!(out[0], expected(KOKO1_MAC.0, KOKO1_IP, sport, 11, &inner));
+        assert_eq!(rig.counter("vxlan6-input", "good packets decapsulated"), 1);
+        assert_eq!(rig.ifc(TUNNEL1, IfCounter::RxPackets), 1);
+        // A bad and a missing UDP checksum, another VNI, bad flags.
+        let mut bad = vxlan6_from_koko2(&inner);
+        bad[14 + 40 + 6] ^= 1;
+        let mut zero = vxlan6_from_koko2(&inner);
+        zero[14 + 40 + 6..14 + 40 + 8].copy_from_slice(&[0, 0]);
+        let mut other = inner.clone();
+        other[0] ^= 1;
+        let mut vni = vxlan6_from_koko2(&other);
+        vni[14 + 40 + 8 + 6] = 63;
+        let fix = |f: &mut Vec<u8>| {
+            let body = f[14 + 40 + 8..].to_vec();
+            f.truncate(14);
+            let mut out = Vec::new();
+            etherparse::PacketBuilder::ipv6(KOKO2_IP6.octets(), WEFT_IP6.octets(), 64)
+                .udp(51000, 4789)
+                .write(&mut out, &body)
+                .unwrap();
+            f.extend_from_slice(&out);
+        };
+        fix(&mut vni);
+        let mut flags = vxlan6_from_koko2(&inner);
+        flags[14 + 40 + 8] = 0x0c;
+        fix(&mut flags);
+        assert!(rig.run(&[bad, zero, vni, flags]).is_empty());
+        assert_eq!(rig.counter("vxlan6-input", "bad udp checksum"), 2);
+        assert_eq!(rig.counter("vxlan6-input", "no such tunnel packets"), 1);
+        assert_eq!(
+            rig.counter(
+                "vxlan6-input",
+                "packets with bad flags field in vxlan header"
+            ),
+            1
+        );
+        rig.assert_no_leak();
+    }
 }
