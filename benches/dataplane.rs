@@ -49,7 +49,9 @@ use weft::dataplane::pool::{
 use weft::dataplane::port::{Port, Ports, RxResult, TxResult};
 use weft::dataplane::punt::{Punt, punt_channel};
 use weft::dataplane::stats::{DEFAULT_MAX_INTERFACES, IfCounter, WorkerStats};
-use weft::dataplane::tables::{Tables, VXLAN4_REWRITE_LEN, VXLAN4_TTL, new_handle};
+use weft::dataplane::tables::{
+    Tables, VXLAN4_REWRITE_LEN, VXLAN4_TTL, VXLAN6_REWRITE_LEN, new_handle,
+};
 use weft::dataplane::trace::{TraceShared, Tracer};
 use weft::dataplane::wire::{EthernetAddress, ethernet, ipv4, udp, vxlan};
 use weft::dataplane::worker::Worker;
@@ -168,6 +170,8 @@ enum Outer {
     Same([u8; OUTER_LEN]),
     /// One header per buffer, by buffer index (frames of several tunnels).
     PerBuffer(Vec<[u8; OUTER_LEN]>),
+    /// The same IPv6 outer header (70 bytes) in every buffer.
+    Same6([u8; VXLAN6_REWRITE_LEN]),
 }
 
 impl LoopPort {
@@ -263,6 +267,13 @@ impl Port for LoopPort {
                     let mut p = pool.packet_mut(b);
                     *p.meta = self.received;
                     p.data_mut()[..OUTER_LEN].copy_from_slice(outer);
+                }
+            }
+            Outer::Same6(outer) => {
+                for b in ring {
+                    let mut p = pool.packet_mut(b);
+                    *p.meta = self.received;
+                    p.data_mut()[..VXLAN6_REWRITE_LEN].copy_from_slice(outer);
                 }
             }
         }
@@ -386,7 +397,132 @@ fn path(c: &mut Criterion) {
     path_bridge(&mut g, "vxlan_bridge_known_unicast", true, false);
     path_bridge(&mut g, "vxlan_bridge_known_unicast_node_path", false, false);
     path_bridge(&mut g, "vxlan_bridge_flood_3", true, true);
+    // VXLAN over IPv6 on both sides (the graph: no fast path for IPv6),
+    // 60- and 1400-byte inner frames: the outer UDP checksum vxlan6-encap
+    // computes and vxlan6-input verifies costs a pass over every byte.
+    path_v6(&mut g, "vxlan6_decap_xconnect_encap", INNER_LEN);
+    path_v6(&mut g, "vxlan6_decap_xconnect_encap_1400", 1400);
     g.finish();
+}
+
+/// koko1's (fd00::1) and koko2's (fd00::2) IPv6 VTEPs.
+const KOKO1_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
+const KOKO2_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+const WEFT_IP6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 3);
+
+/// An IPv6 VXLAN frame from `src` (at `mac`) to weft, VNI `vni`, carrying
+/// `inner`, its UDP checksum right (etherparse's).
+fn vxlan6_frame(mac: EthernetAddress, src: std::net::Ipv6Addr, vni: u32, inner: &[u8]) -> Vec<u8> {
+    let mut payload = vec![vxlan::FLAG_I, 0, 0, 0];
+    payload.extend_from_slice(&(vni << 8).to_be_bytes());
+    payload.extend_from_slice(inner);
+    let mut out = Vec::new();
+    etherparse::PacketBuilder::ethernet2(mac.0, WEFT_MAC.0)
+        .ipv6(src.octets(), WEFT_IP6.octets(), 64)
+        .udp(51000, 4789)
+        .write(&mut out, &payload)
+        .expect("frame");
+    out
+}
+
+/// One IPv6 path benchmark: weft configured as the CLI does (eth0 with
+/// fd00::3/64, koko1 and koko2 static neighbours, tunnels VNI 11 to
+/// fd00::1 and VNI 12 to fd00::2, cross-connected), 256 frames from koko1
+/// with `inner_len`-byte inner frames per poll, each sent to koko2.
+fn path_v6(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    inner_len: usize,
+) {
+    let pool = new_pool();
+    let handle = new_handle();
+    let mut config = Config::new(handle.clone());
+    let (eth0, _pg_port, _pg) = config.create_pg_interface("eth0").expect("eth0");
+    config.set_interface_mac(eth0, WEFT_MAC).expect("mac");
+    config
+        .add_del_ip6_address(eth0, WEFT_IP6, 64, false)
+        .expect("address");
+    config.set_interface_state(eth0, true).expect("up");
+    let mut tunnels = Vec::new();
+    for (ip, mac, vni) in [(KOKO1_IP6, KOKO1_MAC, 11), (KOKO2_IP6, KOKO2_MAC, 12)] {
+        config
+            .add_del_neighbor(eth0, ip, mac, true, false)
+            .expect("neighbour");
+        tunnels.push(
+            config
+                .vxlan_add_del(&VxlanArgs {
+                    src: Some(WEFT_IP6.into()),
+                    dst: Some(ip.into()),
+                    vni: Some(vni),
+                    ..VxlanArgs::default()
+                })
+                .expect("tunnel")
+                .expect("created"),
+        );
+    }
+    config.set_l2_xconnect(tunnels[0], tunnels[1]).expect("xc");
+    config.set_l2_xconnect(tunnels[1], tunnels[0]).expect("xc");
+    let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), handle);
+    let inner = fixtures::inner_udp(
+        TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1234, 80, inner_len,
+    );
+    let frame = vxlan6_frame(KOKO1_MAC, KOKO1_IP6, 11, &inner);
+    let (port, probe) = LoopPort::new(
+        worker.cache_mut(),
+        "pg-input",
+        std::slice::from_ref(&frame),
+        false,
+        |p| p.meta.rx_if = UPLINK,
+    );
+    let port = LoopPort {
+        outer: Outer::Same6(frame[..VXLAN6_REWRITE_LEN].try_into().expect("70 bytes")),
+        ..port
+    };
+    worker.ports_mut().insert(UPLINK, Box::new(port));
+    for _ in 0..3 {
+        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
+    }
+    probe.capture.store(true, Ordering::Relaxed);
+    assert_eq!(worker.poll(), N);
+    assert_eq!(probe.sent.load(Ordering::Relaxed), 4 * N as u64);
+    let (out, _) = probe
+        .captured
+        .lock()
+        .expect("probe lock")
+        .take()
+        .expect("a frame was transmitted");
+    // koko2's frame: VNI 12, its UDP checksum right.
+    let p = etherparse::SlicedPacket::from_ethernet(&out).expect("parses");
+    let (Some(etherparse::NetSlice::Ipv6(ip)), Some(etherparse::TransportSlice::Udp(udp))) =
+        (&p.net, &p.transport)
+    else {
+        panic!("not IPv6 UDP");
+    };
+    assert_eq!(ip.header().destination_addr(), KOKO2_IP6);
+    assert_eq!(
+        &udp.payload()[4..8],
+        &(12u32 << 8).to_be_bytes(),
+        "VNI 12 out"
+    );
+    assert_eq!(&udp.payload()[8..], &inner[..]);
+    let sum = udp
+        .to_header()
+        .calc_checksum_ipv6(&ip.header().to_header(), udp.payload())
+        .expect("checksum");
+    assert_eq!(udp.checksum(), sum, "UDP checksum");
+    let ifc = &worker.stats().interfaces;
+    assert_eq!(ifc.get(tunnels[1], IfCounter::TxPackets), 4 * N as u64);
+    assert_eq!(ifc.get(UPLINK, IfCounter::Drops), 0);
+
+    g.bench_function(name, |b| b.iter(|| worker.poll()));
+
+    assert_eq!(
+        probe.sent.load(Ordering::Relaxed),
+        N as u64 * worker.stats().loops.get(),
+        "packets were dropped while benchmarking"
+    );
+    drop(worker);
+    drop(config);
 }
 
 /// One `path` benchmark: the standard graph with the fast path on or off,
