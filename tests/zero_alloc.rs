@@ -3,7 +3,9 @@
 //! the koko path forwards 25 600 packets, and while a bridge domain of
 //! three tunnels and a BVI learns, refreshes and moves MACs, forwards known
 //! unicast, floods broadcasts and unknown unicast, and answers ARP and ping
-//! on its BVI (25 600 packets in, 33 600 out, fast path on and off).
+//! on its BVI (25 600 packets in, 33 600 out, fast path on and off), and
+//! while VXLAN over IPv6 is cross-connected to VXLAN on a VLAN
+//! sub-interface next to Neighbor Discovery and ICMPv6 echo.
 //! l2-flood's copies come from the buffer pool, not the heap.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -460,4 +462,142 @@ fn no_heap_allocation_per_packet_bridged() {
 #[test]
 fn no_heap_allocation_per_packet_bridged_node_path() {
     bridged_steady_state(false);
+}
+
+/// The IPv6 and VLAN paths, configured through `control::Config`: VXLAN
+/// over IPv6 cross-connected to VXLAN over IPv4 on a VLAN-100
+/// sub-interface (decap with the UDP checksum verified, encap with it
+/// computed, tags popped and pushed), Neighbor Solicitations answered,
+/// ICMPv6 echo answered, every round: no heap allocation per packet.
+#[test]
+fn no_heap_allocation_per_packet_ipv6_and_vlan() {
+    use std::net::Ipv6Addr;
+    let pool = Pool::new(PoolConfig {
+        buffers: 2048,
+        page_size: PageSize::Normal,
+        ..PoolConfig::default()
+    })
+    .unwrap();
+    let handle = new_handle();
+    let mut c = Config::new(handle.clone());
+    let (eth0, _port, _pg) = c.create_pg_interface("eth0").unwrap();
+    c.set_interface_mac(eth0, fixtures::WEFT_MAC).unwrap();
+    let (weft6, koko1_6): (Ipv6Addr, Ipv6Addr) =
+        ("fd00::3".parse().unwrap(), "fd00::1".parse().unwrap());
+    c.add_del_ip6_address(eth0, weft6, 64, false).unwrap();
+    c.set_interface_state(eth0, true).unwrap();
+    let sub = c.create_sub_interface(eth0, 100, None).unwrap();
+    c.add_del_ip4_address(sub, fixtures::WEFT_IP, 24, false)
+        .unwrap();
+    c.set_interface_state(sub, true).unwrap();
+    c.add_del_neighbor(eth0, koko1_6, fixtures::KOKO1_MAC, true, false)
+        .unwrap();
+    c.add_del_neighbor(sub, fixtures::KOKO2_IP, fixtures::KOKO2_MAC, true, false)
+        .unwrap();
+    let t6 = c
+        .vxlan_add_del(&VxlanArgs {
+            src: Some(weft6.into()),
+            dst: Some(koko1_6.into()),
+            vni: Some(11),
+            ..VxlanArgs::default()
+        })
+        .unwrap()
+        .unwrap();
+    let t4 = c
+        .vxlan_add_del(&VxlanArgs {
+            src: Some(fixtures::WEFT_IP.into()),
+            dst: Some(fixtures::KOKO2_IP.into()),
+            vni: Some(12),
+            ..VxlanArgs::default()
+        })
+        .unwrap()
+        .unwrap();
+    c.set_l2_xconnect(t6, t4).unwrap();
+    c.set_l2_xconnect(t4, t6).unwrap();
+    let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), handle);
+    let (port, _handle) = PgPort::discarding();
+    worker.ports_mut().insert(eth0, Box::new(port));
+    let (punt, punts) = punt_channel(1 << 16);
+    worker.set_punt(punt);
+
+    let inner = fixtures::inner_udp(
+        fixtures::TEST1_MAC,
+        fixtures::TEST2_MAC,
+        fixtures::TEST1_IP,
+        fixtures::TEST2_IP,
+        1234,
+        80,
+        60,
+    );
+    // koko1 over IPv6 (UDP checksum right), koko2 over IPv4 on VLAN 100.
+    let mut payload = vec![0x08, 0, 0, 0, 0, 0, 11, 0];
+    payload.extend_from_slice(&inner);
+    let mut from6 = Vec::new();
+    etherparse::PacketBuilder::ethernet2(fixtures::KOKO1_MAC.0, fixtures::WEFT_MAC.0)
+        .ipv6(koko1_6.octets(), weft6.octets(), 64)
+        .udp(51000, 4789)
+        .write(&mut from6, &payload)
+        .unwrap();
+    let mut from4 = VxlanFrame {
+        dst_mac: fixtures::WEFT_MAC,
+        ..VxlanFrame::FROM_KOKO2
+    }
+    .build(&inner);
+    weft::dataplane::vlan::tag_frame(&mut from4, 100);
+    // An NS for fd00::3 and an echo request to it.
+    let icmp6 = |dst_mac: [u8; 6], dst: Ipv6Addr, hops: u8, mut msg: Vec<u8>| {
+        use weft::dataplane::wire::Icmpv6Packet;
+        Icmpv6Packet::new_unchecked(&mut msg[..]).fill_checksum(&koko1_6, &dst);
+        let mut f = Vec::new();
+        etherparse::PacketBuilder::ethernet2(fixtures::KOKO1_MAC.0, dst_mac)
+            .ipv6(koko1_6.octets(), dst.octets(), hops)
+            .write(&mut f, etherparse::IpNumber::IPV6_ICMP, &msg)
+            .unwrap();
+        f
+    };
+    let group = weft::dataplane::wire::ipv6::solicited_node(weft6);
+    let mut ns = vec![135, 0, 0, 0, 0, 0, 0, 0];
+    ns.extend_from_slice(&weft6.octets());
+    ns.extend_from_slice(&[1, 1]);
+    ns.extend_from_slice(&fixtures::KOKO1_MAC.0);
+    let ns = icmp6(
+        weft::dataplane::wire::ipv6::multicast_mac(group).0,
+        group,
+        255,
+        ns,
+    );
+    let echo = icmp6(
+        fixtures::WEFT_MAC.0,
+        weft6,
+        64,
+        vec![128, 0, 0, 0, 0, 1, 0, 1, 9, 9],
+    );
+    let frames = [from6, from4, ns, echo];
+
+    let round = |worker: &mut Worker| {
+        for k in 0..256 {
+            let f = &frames[k % frames.len()];
+            let mut b = worker.cache_mut().alloc().expect("pool has room");
+            assert!(pool.packet_mut(&mut b).write(f));
+            pool.meta_mut(&mut b).rx_if = eth0;
+            worker.enqueue("ethernet-input", b);
+        }
+        worker.poll();
+        while punts.try_recv().is_ok() {}
+    };
+    let allocs = steady_state_allocs(|_| round(&mut worker));
+
+    let ifc = &worker.stats().interfaces;
+    // Every frame answered or forwarded: 64 of each kind per round.
+    assert_eq!(
+        ifc.get(eth0, IfCounter::TxPackets),
+        110 * 256 - 110 * 64,
+        "eth0 tx"
+    );
+    assert_eq!(ifc.get(sub, IfCounter::TxPackets), 110 * 64, "eth0.100 tx");
+    assert_eq!(ifc.get(t4, IfCounter::RxPackets), 110 * 64);
+    assert_eq!(ifc.get(t6, IfCounter::RxPackets), 110 * 64);
+    assert_eq!(ifc.get(eth0, IfCounter::Drops), 0);
+    assert_eq!(allocs, 0, "heap allocations in steady state");
+    assert_eq!(pool.in_use(), 0);
 }
