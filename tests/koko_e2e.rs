@@ -1372,6 +1372,19 @@ fn ipv6_on_the_uplink_answers_neighbor_discovery_and_ping() {
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(0);
     assert_eq!(in_ns, 0, "{snmp}");
+    // A route through koko1, in show ip6 fib; a local next hop refused.
+    weftd.ok("ip route add fd01::/64 via fd00::1");
+    let fib = weftd.ok("show ip6 fib");
+    assert!(
+        fib.contains("fd01::/64\n  unicast-ip6-chain\n")
+            && fib.contains("ipv6 via fd00::1 eth0/0\n"),
+        "{fib}"
+    );
+    assert_eq!(
+        weftd.err("ip route add fd02::/64 via fd00::3").trim_end(),
+        "ip route: next hop fd00::3 is a local address"
+    );
+    weftd.ok("ip route del fd01::/64");
     // Deleted, the address answers no more.
     weftd.ok("set interface ip address del eth0/0 fd00::3/64");
     k1.ip(&["-6", "neigh", "flush", "dev", "eth0"]);
@@ -1384,7 +1397,7 @@ fn ipv6_on_the_uplink_answers_neighbor_discovery_and_ping() {
 /// (the ip commands of KOKO.md, the remote an IPv6 address, as in
 /// VPP-GOLDEN.md section 3), weft's tunnels `src fd00::3 dst fd00::1|2`:
 /// weft resolves both by Neighbor Discovery, ping both ways and 10 MiB of
-/// TCP with the content compared, counters on both tunnels. Then test1's
+/// TCP each way with the content compared, counters on both tunnels. Then test1's
 /// link goes back to IPv4 (remote 10.99.0.3) and weft's tunnel 0 with it:
 /// an IPv4 tunnel cross-connected to an IPv6 one carries ping and TCP.
 #[test]
@@ -1449,6 +1462,13 @@ fn koko_demo_over_an_ipv6_underlay_and_v4_to_v6() {
     assert!(
         sent == got,
         "TCP content differs ({} of {} bytes)",
+        got.len(),
+        sent.len()
+    );
+    let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 10 << 20);
+    assert!(
+        sent == got,
+        "TCP back differs ({} of {} bytes)",
         got.len(),
         sent.len()
     );

@@ -252,6 +252,8 @@ pub struct Config {
     pub(crate) bridges: crate::bridge::Bridges,
     /// IPv6 by interface ([`crate::ip6`]).
     pub(crate) ip6: crate::ip6::Ip6Interfaces,
+    /// Static IPv6 routes, by prefix ([`crate::ip6`]).
+    pub(crate) routes6: BTreeMap<crate::ip6::Ipv6Cidr, crate::ip6::Route6>,
     /// Whether workers use vxlan4-fastpath (`set vxlan fastpath`).
     vxlan4_fastpath: bool,
     /// Where weft's XDP program may forward (`set vxlan xdp-fastpath`).
@@ -283,6 +285,7 @@ impl Config {
             routes: BTreeMap::new(),
             bridges: crate::bridge::Bridges::default(),
             ip6: crate::ip6::Ip6Interfaces::new(),
+            routes6: BTreeMap::new(),
             vxlan4_fastpath: true,
             xdp_fastpath: dataplane::tables::XdpFastpath::default(),
             publish_hook: None,
@@ -559,9 +562,9 @@ impl Config {
         let IpAddr::V6(src) = tun.src else {
             return None;
         };
-        let (sw, _) = self.egress6_for(dst)?;
+        let (sw, _, nh) = self.egress6_for(dst)?;
         let uplink = self.interface(sw)?;
-        let nbr = self.neighbor(sw, dst)?;
+        let nbr = self.neighbor(sw, nh)?;
         Some(dataplane::tables::Vxlan6Encap::new(
             &dataplane::tables::Vxlan6EncapParams {
                 src_mac: uplink.mac,

@@ -49,11 +49,11 @@ impl Config {
             let std::net::IpAddr::V6(dst) = tun.dst else {
                 continue;
             };
-            let Some((sw, _)) = self.egress6_for(dst) else {
+            let Some((sw, _, nh)) = self.egress6_for(dst) else {
                 continue;
             };
-            if self.neighbor(sw, dst).is_none() && !out.contains(&(sw, dst)) {
-                out.push((sw, dst));
+            if self.neighbor(sw, nh).is_none() && !out.contains(&(sw, nh)) {
+                out.push((sw, nh));
             }
         }
         out

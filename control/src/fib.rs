@@ -93,6 +93,12 @@ pub enum RouteError {
     /// The next hop is one of weft's own addresses (weft's text).
     #[error("next hop {0} is a local address")]
     LocalNextHop(Ipv4Addr),
+    /// Deleting an IPv6 route that is not there (weft's text).
+    #[error("route {0} not found")]
+    NotFound6(crate::ip6::Ipv6Cidr),
+    /// An IPv6 next hop that is one of weft's own addresses (weft's text).
+    #[error("next hop {0} is a local address")]
+    LocalNextHop6(std::net::Ipv6Addr),
 }
 
 /// The connected prefixes of the device interfaces (see

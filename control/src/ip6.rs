@@ -79,6 +79,18 @@ impl fmt::Display for Ipv6Cidr {
     }
 }
 
+/// A static IPv6 route (`ip route add fd01::/64 via fd00::254`): one path
+/// per prefix, as for IPv4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route6 {
+    /// The destination prefix (host bits zero).
+    pub prefix: Ipv6Cidr,
+    /// The next hop, on one of weft's IPv6 prefixes.
+    pub via: Ipv6Addr,
+    /// The interface the next hop must be on, if given.
+    pub interface: Option<u32>,
+}
+
 /// One interface's IPv6 state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ip6Interface {
@@ -189,11 +201,9 @@ impl Config {
         Some(link_local(self.interface(sw_if_index)?.mac))
     }
 
-    /// Where weft's own IPv6 packets to `dst` leave (`ping`): the device
-    /// interface (or sub-interface) with the longest prefix holding `dst`,
-    /// and weft's address in it as the source. weft has no IPv6 routes
-    /// yet, so only on-link destinations have one.
-    pub fn egress6_for(&self, dst: Ipv6Addr) -> Option<(u32, Ipv6Addr)> {
+    /// The longest connected IPv6 prefix holding `ip`, on a device
+    /// interface or sub-interface: (interface, weft's address, length).
+    fn connected6(&self, ip: Ipv6Addr) -> Option<(u32, Ipv6Addr, u8)> {
         use dataplane::tables::Output;
         self.ip6
             .iter()
@@ -202,9 +212,152 @@ impl Config {
                     .is_some_and(|i| matches!(i.output(), Output::Device | Output::Dot1q { .. }))
             })
             .flat_map(|(&sw, i)| i.addresses.iter().map(move |a| (sw, *a)))
-            .filter(|(_, a)| a.contains(dst))
+            .filter(|(_, a)| a.contains(ip))
             .max_by_key(|(_, a)| a.prefix_len())
-            .map(|(sw, a)| (sw, a.address()))
+            .map(|(sw, a)| (sw, a.address(), a.prefix_len()))
+    }
+
+    /// Where weft's own IPv6 packets to `dst` leave (tunnels, `ping`):
+    /// longest-prefix match over the connected prefixes and the static
+    /// routes; (interface, source address, next hop). A route's next hop
+    /// must be on a connected prefix (of its interface, if given).
+    pub fn egress6_for(&self, dst: Ipv6Addr) -> Option<(u32, Ipv6Addr, Ipv6Addr)> {
+        let connected = self.connected6(dst);
+        let route = self
+            .routes6
+            .values()
+            .filter(|r| r.prefix.contains(dst))
+            .max_by_key(|r| r.prefix.prefix_len());
+        match (connected, route) {
+            (Some(c), Some(r)) if r.prefix.prefix_len() > c.2 => self.via6(r),
+            (Some((sw, src, _)), _) => Some((sw, src, dst)),
+            (None, Some(r)) => self.via6(r),
+            (None, None) => None,
+        }
+    }
+
+    fn via6(&self, r: &Route6) -> Option<(u32, Ipv6Addr, Ipv6Addr)> {
+        let (sw, src, _) = self.connected6(r.via)?;
+        if r.interface.is_some_and(|i| i != sw) {
+            return None;
+        }
+        Some((sw, src, r.via))
+    }
+
+    /// `ip route add|del <prefix> via <nh> [<interface>]` for IPv6: adding
+    /// an existing prefix replaces its route; deleting ignores `via` and
+    /// `interface`. Tunnels re-stack.
+    pub fn ip6_route_add_del(
+        &mut self,
+        prefix: Ipv6Cidr,
+        via: Ipv6Addr,
+        interface: Option<u32>,
+        is_del: bool,
+    ) -> Result<(), crate::fib::RouteError> {
+        use crate::fib::RouteError;
+        let prefix = Ipv6Cidr::new(prefix.network(), prefix.prefix_len()).expect("valid length");
+        if is_del {
+            self.routes6
+                .remove(&prefix)
+                .ok_or(RouteError::NotFound6(prefix))?;
+        } else {
+            if let Some(i) = interface {
+                self.existing(i)?;
+            }
+            if self
+                .ip6
+                .values()
+                .any(|i| i.addresses.iter().any(|a| a.address() == via))
+            {
+                return Err(RouteError::LocalNextHop6(via));
+            }
+            self.routes6.insert(
+                prefix,
+                Route6 {
+                    prefix,
+                    via,
+                    interface,
+                },
+            );
+        }
+        self.publish();
+        Ok(())
+    }
+
+    /// `show ip6 fib`, in the shape of VPP's: the table header, then one
+    /// block per prefix (sorted) with what it resolves to: `::/0` drop,
+    /// each connected prefix glean, each of weft's addresses receive, each
+    /// neighbour an adjacency, each route via its next hop, `fe80::/10`
+    /// link-local.
+    pub fn format_ip6_fib(&self) -> String {
+        use std::fmt::Write as _;
+        let name = |sw: u32| {
+            self.interface(sw)
+                .map_or_else(|| format!("sw_if_index {sw}"), |i| i.name.clone())
+        };
+        let cidr = |a: Ipv6Addr, len: u8| {
+            let c = Ipv6Cidr::new(a, len).expect("valid length");
+            Ipv6Cidr::new(c.network(), len).expect("valid length")
+        };
+        let mut entries: Vec<(Ipv6Cidr, String)> = vec![
+            (cidr(Ipv6Addr::UNSPECIFIED, 0), "[@0]: dpo-drop ip6".into()),
+            (
+                cidr(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
+                "[@14]: ip6-link-local".into(),
+            ),
+        ];
+        for (&sw, i) in &self.ip6 {
+            for a in &i.addresses {
+                let p = cidr(a.address(), a.prefix_len());
+                entries.push((p, format!("[@4]: ipv6-glean: [src:{p}] {}", name(sw))));
+                entries.push((
+                    cidr(a.address(), 128),
+                    format!("[@15]: dpo-receive: {} on {}", a.address(), name(sw)),
+                ));
+            }
+        }
+        for n in self.neighbors() {
+            if let std::net::IpAddr::V6(ip) = n.ip
+                && !ip.is_unicast_link_local()
+            {
+                entries.push((
+                    cidr(ip, 128),
+                    format!("[@5]: ipv6 via {ip} {}", name(n.sw_if_index)),
+                ));
+            }
+        }
+        for r in self.routes6.values() {
+            entries.retain(|e| e.0 != r.prefix);
+            let dpo = match self.via6(r) {
+                Some((sw, _, nh)) => format!(
+                    "[@5]: ipv6 via {nh} {}{}",
+                    name(sw),
+                    if self.neighbor(sw, nh).is_some() {
+                        ""
+                    } else {
+                        " (unresolved)"
+                    }
+                ),
+                None => format!("[@0]: dpo-drop ip6 (via {}: no connected route)", r.via),
+            };
+            entries.push((r.prefix, dpo));
+        }
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let mut out = String::from(
+            "ipv6-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]\n",
+        );
+        for (index, (prefix, dpo)) in entries.iter().enumerate() {
+            let _ = writeln!(out, "{prefix}");
+            let _ = writeln!(out, "  unicast-ip6-chain");
+            let _ = writeln!(
+                out,
+                "  [@0]: dpo-load-balance: [proto:ip6 index:{index} buckets:1 uRPF:{index} to:[0:0]]"
+            );
+            let _ = writeln!(out, "    [0] {dpo}");
+        }
+        out.pop();
+        out
     }
 
     /// The snapshot's IPv6 table: every enabled interface's link-local
@@ -325,6 +478,70 @@ mod tests {
         c.delete_device_interface(eth1).unwrap();
         assert!(c.ip6_interface(eth1).is_none());
         assert!(snapshot(&c).ip6.addresses(eth1).is_empty());
+    }
+
+    #[test]
+    fn routes_and_the_fib() {
+        use crate::fib::RouteError;
+        use crate::vxlan::VxlanArgs;
+        let mut c = config();
+        let (eth0, _p, _h) = c.create_pg_interface("eth0").unwrap();
+        c.add_del_ip6_address(eth0, a("fd00::3"), 64, false)
+            .unwrap();
+        let gw_mac = dataplane::wire::EthernetAddress([2, 0, 0, 0, 0, 0xfe]);
+        c.add_del_neighbor(eth0, a("fd00::fe"), gw_mac, true, false)
+            .unwrap();
+        let net = Ipv6Cidr::new(a("fd01::77"), 64).unwrap();
+        c.ip6_route_add_del(net, a("fd00::fe"), None, false)
+            .unwrap();
+        // On-link, and behind the route.
+        assert_eq!(
+            c.egress6_for(a("fd00::1")),
+            Some((eth0, a("fd00::3"), a("fd00::1")))
+        );
+        assert_eq!(
+            c.egress6_for(a("fd01::5")),
+            Some((eth0, a("fd00::3"), a("fd00::fe")))
+        );
+        assert_eq!(c.egress6_for(a("fd02::5")), None);
+        // A tunnel to a remote behind it resolves through the gateway.
+        c.vxlan_add_del(&VxlanArgs {
+            src: Some(a("fd00::3").into()),
+            dst: Some(a("fd01::5").into()),
+            vni: Some(7),
+            ..VxlanArgs::default()
+        })
+        .unwrap();
+        let e = snapshot(&c).tunnel6(0).unwrap().encap.clone().unwrap();
+        assert_eq!(&e.rewrite[0..6], &gw_mac.0);
+        assert!(c.unresolved_next_hops6().is_empty());
+        let fib = c.format_ip6_fib();
+        assert!(fib.starts_with("ipv6-VRF:0, fib_index:0,"), "{fib}");
+        for want in [
+            "::/0\n  unicast-ip6-chain\n  [@0]: dpo-load-balance: [proto:ip6 index:0 buckets:1 uRPF:0 to:[0:0]]\n    [0] [@0]: dpo-drop ip6\n",
+            "fd00::/64\n  unicast-ip6-chain\n",
+            "    [0] [@4]: ipv6-glean: [src:fd00::/64] eth0\n",
+            "fd00::3/128\n",
+            "    [0] [@15]: dpo-receive: fd00::3 on eth0\n",
+            "fd00::fe/128\n",
+            "    [0] [@5]: ipv6 via fd00::fe eth0\n",
+            "fd01::/64\n",
+            "fe80::/10\n",
+            "    [0] [@14]: ip6-link-local",
+        ] {
+            assert!(fib.contains(want), "{want} in {fib}");
+        }
+        // Refusals.
+        let e = fails(&mut c, |c| {
+            c.ip6_route_add_del(net, a("fd00::3"), None, false)
+        });
+        assert_eq!(e, RouteError::LocalNextHop6(a("fd00::3")));
+        let other = Ipv6Cidr::new(a("fd09::"), 64).unwrap();
+        let e = fails(&mut c, |c| c.ip6_route_add_del(other, a("::"), None, true));
+        assert_eq!(e.to_string(), "route fd09::/64 not found");
+        c.ip6_route_add_del(net, a("::"), None, true).unwrap();
+        assert_eq!(c.egress6_for(a("fd01::5")), None);
+        assert_eq!(snapshot(&c).tunnel6(0).unwrap().encap, None);
     }
 
     #[test]

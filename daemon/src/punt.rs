@@ -178,7 +178,7 @@ fn egress(config: &control::Config, args: &PingArgs) -> Option<(u32, IpAddr, IpA
             Some((e.sw_if_index, e.src.into(), e.next_hop.into()))
         }
         IpAddr::V6(dst) => {
-            let (sw, src) = match args.source {
+            let (sw, src, nh) = match args.source {
                 Some(sw) => {
                     let v6 = config.ip6_interface(sw)?;
                     let src = if dst.is_unicast_link_local() {
@@ -186,11 +186,11 @@ fn egress(config: &control::Config, args: &PingArgs) -> Option<(u32, IpAddr, IpA
                     } else {
                         v6.addresses.first()?.address()
                     };
-                    (sw, src)
+                    (sw, src, dst)
                 }
                 None => config.egress6_for(dst)?,
             };
-            Some((sw, src.into(), dst.into()))
+            Some((sw, src.into(), nh.into()))
         }
     }
 }

@@ -1,13 +1,15 @@
-//! IPv4 routes and the FIB (VPP's `src/vnet/ip/lookup.c`).
+//! IPv4 and IPv6 routes and the FIBs (VPP's `src/vnet/ip/lookup.c`).
 //!
 //! ```text
 //! ip route [add|del] <dst-ip-addr>/<width> [via <next-hop-address> [<next-hop-interface>]]
 //! show ip fib
+//! show ip6 fib
 //! ```
 //!
 //! One path per prefix, table 0 only; `del` without `via` deletes the
-//! prefix. `count`, `table`, weights, preferences, labels and IPv6 are not
-//! supported (the words are refused as unknown input).
+//! prefix; the next hop is of the prefix's family. `count`, `table`,
+//! weights, preferences and labels are not supported (the words are
+//! refused as unknown input).
 
 use std::net::Ipv4Addr;
 
@@ -23,9 +25,7 @@ fn ip_route(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
         let _ = input.keyword("add");
     }
     let Some((addr, len)) = input.ipv4_prefix() else {
-        return Err(CmdError::failed(
-            "expected ip4/ip6 destination address/length.",
-        ));
+        return ip6_route(st, input, del);
     };
     let prefix = Prefix::new(addr, len)
         .ok_or_else(|| CmdError::failed("expected ip4/ip6 destination address/length."))?;
@@ -58,9 +58,48 @@ fn ip_route(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     }
 }
 
+/// The IPv6 half of `ip route`.
+fn ip6_route(st: &mut State, input: &mut Input<'_>, del: bool) -> Result<String, CmdError> {
+    let expected = || CmdError::failed("expected ip4/ip6 destination address/length.");
+    let (addr, len) = input.ipv6_prefix().ok_or_else(expected)?;
+    let prefix = crate::ip6::Ipv6Cidr::new(addr, len).ok_or_else(expected)?;
+    let mut via = None;
+    let mut interface = None;
+    if input.keyword("via") {
+        via = input.ipv6();
+        if via.is_none() {
+            return Err(CmdError::failed("expected paths."));
+        }
+        if !input.at_end() {
+            interface = input.interface(&st.config);
+            if interface.is_none() {
+                return Err(input.unknown());
+            }
+        }
+    }
+    input.end()?;
+    match (del, via) {
+        (false, None) => Err(CmdError::failed("expected paths.")),
+        (_, via) => {
+            st.config.ip6_route_add_del(
+                prefix,
+                via.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
+                interface,
+                del,
+            )?;
+            Ok(String::new())
+        }
+    }
+}
+
 fn show_ip_fib(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     input.end()?;
     Ok(st.config.format_ip_fib())
+}
+
+fn show_ip6_fib(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    input.end()?;
+    Ok(st.config.format_ip6_fib())
 }
 
 /// The commands of this module.
@@ -68,7 +107,7 @@ pub fn commands() -> Vec<Command> {
     const ARGS: &[Arg] = &[
         Arg::Keyword("add", "add a route (default)"),
         Arg::Keyword("del", "delete a route"),
-        Arg::Value("<prefix>", "destination a.b.c.d/len"),
+        Arg::Value("<prefix>", "destination a.b.c.d/len or x:x::x/len"),
         Arg::Keyword("via", "next hop address [interface]"),
     ];
     vec![
@@ -80,5 +119,6 @@ pub fn commands() -> Vec<Command> {
         .args(ARGS)
         .mutates(),
         Command::locked("show ip fib", "show ip fib", show_ip_fib),
+        Command::locked("show ip6 fib", "show ip6 fib", show_ip6_fib),
     ]
 }

@@ -2349,3 +2349,32 @@ fn ipv4_tunnel_cross_connected_to_an_ipv6_tunnel() {
         rig.assert_no_leak();
     }
 }
+
+/// Packets for an IPv6 tunnel whose next hop is not resolved wait in
+/// vxlan4-hold, as an IPv4 tunnel's do, and leave once it is.
+#[test]
+fn ipv6_tunnel_packets_wait_for_the_next_hop() {
+    let mut unresolved = v4_v6_tables();
+    if let Some(Some(t)) = unresolved.tunnels6.get_mut(1) {
+        t.encap = None;
+    }
+    let mut rig = Rig::new(unresolved);
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1234, 80, 60);
+    assert!(rig.run(&[VxlanFrame::FROM_KOKO1.build(&inner)]).is_empty());
+    assert_eq!(rig.counter("vxlan6-encap", "tunnel next hop unresolved"), 1);
+    assert_eq!(
+        rig.counter("vxlan4-hold", "held for next hop resolution"),
+        1
+    );
+    rig.tables.store(Arc::new(v4_v6_tables()));
+    let out = rig.run(&[]);
+    assert_eq!(out.len(), 1, "released once resolved");
+    assert_eq!(&out[0][12..14], &[0x86, 0xdd]);
+    assert_eq!(&out[0][14 + 40 + 8 + 8..], &inner[..]);
+    assert_eq!(
+        rig.counter("vxlan4-hold", "sent after next hop resolution"),
+        1
+    );
+    assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxPackets), 1);
+    rig.assert_no_leak();
+}

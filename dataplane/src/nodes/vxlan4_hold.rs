@@ -1,7 +1,8 @@
 //! `vxlan4-hold`: packets for a tunnel whose next hop is not resolved yet
 //! wait here, a bounded number for a bounded time, and leave encapsulated
-//! as soon as the control plane has resolved the next hop (ARP) and
-//! published a snapshot with the tunnel's rewrite.
+//! as soon as the control plane has resolved the next hop (ARP, or
+//! Neighbor Discovery for an IPv6 tunnel, whose packets vxlan6-encap sends
+//! here too) and published a snapshot with the tunnel's rewrite.
 //!
 //! weft's own node (VPP's `ip4-glean` drops the packet that triggered the
 //! ARP request). It is an input-kind node so the dispatcher runs it every
@@ -52,6 +53,12 @@ crate::counters! {
         /// The tunnel was deleted while its packets waited.
         Gone = ("tunnel deleted while held", Error),
     }
+}
+
+/// A resolved tunnel's encapsulation, of either family.
+enum Encap<'t> {
+    V4(&'t crate::tables::Vxlan4Encap),
+    V6(&'t crate::tables::Vxlan6Encap),
 }
 
 #[derive(Debug)]
@@ -114,27 +121,40 @@ impl Node for Vxlan4Hold {
         while i < self.held.len() && v.bufs.len() < VECTOR_SIZE {
             let mut p = pool.packet_mut(&mut self.held[i].buf);
             let tx_if = p.meta.tx_if;
+            // None: the tunnel is gone; Some(None): still unresolved.
             let tunnel = match tables.interface(tx_if).map(|ifc| ifc.output) {
-                Some(Output::Vxlan4 { tunnel }) => tables.tunnel(tunnel),
+                Some(Output::Vxlan4 { tunnel }) => tables
+                    .tunnel(tunnel)
+                    .map(|t| t.encap.as_ref().map(Encap::V4)),
+                Some(Output::Vxlan6 { tunnel }) => tables
+                    .tunnel6(tunnel)
+                    .map(|t| t.encap.as_ref().map(Encap::V6)),
                 _ => None,
             };
             let next = match tunnel {
                 None => Some((Next::Drop, Counter::Gone)),
-                Some(t) => match &t.encap {
-                    Some(e) => {
-                        let inner_len = p.meta.len as usize;
-                        if inner_len <= e.max_inner as usize && apply(&mut p, e, inner_len) {
-                            ifc.add_combined(tx_if, IfCounter::TxPackets, 1, inner_len as u64);
-                            Some((Next::InterfaceOutput, Counter::Released))
-                        } else {
-                            Some((Next::Drop, Counter::Expired))
+                Some(Some(e)) => {
+                    let inner_len = p.meta.len as usize;
+                    let sent = match e {
+                        Encap::V4(e) => {
+                            inner_len <= e.max_inner as usize && apply(&mut p, e, inner_len)
                         }
-                    }
-                    None if now.duration_since(self.held[i].since) > HOLD_TIME => {
+                        Encap::V6(e) => {
+                            inner_len <= e.max_inner as usize
+                                && super::vxlan6_encap::apply(&mut p, e, inner_len)
+                        }
+                    };
+                    if sent {
+                        ifc.add_combined(tx_if, IfCounter::TxPackets, 1, inner_len as u64);
+                        Some((Next::InterfaceOutput, Counter::Released))
+                    } else {
                         Some((Next::Drop, Counter::Expired))
                     }
-                    None => None,
-                },
+                }
+                Some(None) if now.duration_since(self.held[i].since) > HOLD_TIME => {
+                    Some((Next::Drop, Counter::Expired))
+                }
+                Some(None) => None,
             };
             match next {
                 Some((next, counter)) => {

@@ -5,8 +5,7 @@
 //! requires (RFC 8200 section 8.1): the rewrite's part is summed at
 //! configuration time, the inner frame's costs one pass over its bytes
 //! per packet. Counter names are vxlan4-encap's. Packets for a tunnel whose
-//! next hop is not resolved yet are dropped and counted (IPv4 tunnels hold
-//! them in vxlan4-hold; IPv6 ones do not yet).
+//! next hop is not resolved yet wait in vxlan4-hold, as IPv4 tunnels' do.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
 use crate::pool::{BufMeta, flags};
@@ -22,6 +21,10 @@ fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, t: Option<&Vxlan6Tunnel>, next: 
         (Some(t), Next::InterfaceOutput) => {
             format!("VXLAN encap to vxlan_tunnel{} vni {}", t.instance, t.vni)
         }
+        (Some(t), Next::Hold) => format!(
+            "VXLAN encap to vxlan_tunnel{} vni {}: next hop unresolved, held",
+            t.instance, t.vni
+        ),
         (Some(t), _) => format!(
             "VXLAN encap to vxlan_tunnel{} vni {} dropped",
             t.instance, t.vni
@@ -38,6 +41,9 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// The uplink device.
         InterfaceOutput = "interface-output",
+        /// The tunnel's next hop is not resolved yet: held until it is
+        /// (vxlan4-hold serves both families).
+        Hold = "vxlan4-hold",
     }
 }
 
@@ -46,7 +52,7 @@ crate::counters! {
     pub enum Counter {
         /// Encapsulated.
         Encapsulated = ("good packets encapsulated", Info),
-        /// The tunnel's next hop has no resolved MAC yet (dropped).
+        /// The tunnel's next hop has no resolved MAC yet (held).
         NoAdjacency = ("tunnel next hop unresolved", Info),
         /// Inner frame too large for the uplink MTU once encapsulated.
         MtuExceeded = ("MTU exceeded after encapsulation", Error),
@@ -56,8 +62,9 @@ crate::counters! {
 }
 
 /// Prepends the tunnel's outer header to the inner frame in `p`; false
-/// without headroom.
-fn apply(p: &mut crate::pool::PacketMut<'_>, e: &Vxlan6Encap, inner_len: usize) -> bool {
+/// without headroom. Also used by vxlan4-hold for packets released after
+/// the next hop resolved.
+pub(crate) fn apply(p: &mut crate::pool::PacketMut<'_>, e: &Vxlan6Encap, inner_len: usize) -> bool {
     let hash = flow_hash(p.data());
     let inner_sum = checksum::data(p.data());
     let Some(h) = p
@@ -125,7 +132,7 @@ impl Node for Vxlan6EncapNode {
                 };
                 let Some(e) = &t.encap else {
                     counts[Counter::NoAdjacency as usize] += 1;
-                    break 'encap Next::Drop;
+                    break 'encap Next::Hold;
                 };
                 if inner_len > e.max_inner as usize || !apply(&mut p, e, inner_len) {
                     counts[Counter::MtuExceeded as usize] += 1;
