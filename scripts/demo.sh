@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The koko + VPP demo with weft in VPP's place (shared/KOKO.md).
 #
-#   scripts/demo.sh [--bridge] [--host-interface] [--keep] [--topology-only] [--no-build]
+#   scripts/demo.sh [--bridge] [--host-interface] [--ipv6] [--keep] [--topology-only] [--no-build]
 #   scripts/demo.sh --clean
 #
 # Run as root on Debian 12. It installs what is missing (apt), builds weft in
@@ -21,6 +21,11 @@
 #   --host-interface attach weftd to eth0 with AF_PACKET (`create host-interface
 #                    name eth0`, interface host-eth0) instead of AF_XDP; the
 #                    bridge port keeps its tx checksum offload on
+#   --ipv6           the same over an IPv6 underlay (shared/VPP-GOLDEN.md
+#                    section 3): koko1 fd00::1/64, koko2 fd00::2/64 (nodad),
+#                    the kernel vxlan links with remote fd00::3, weft's
+#                    tunnels src fd00::3 dst fd00::1|2, resolved by Neighbor
+#                    Discovery (not with --bridge)
 #   --keep           leave the topology and weftd running, and print how to
 #                    reach them; `scripts/demo.sh --clean` removes them
 #   --topology-only  kernel part only: build the topology, check the
@@ -47,12 +52,13 @@ SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
 
 # --- options -----------------------------------------------------------------
-keep=0 topology_only=0 build=1 clean_only=0 host_interface=0 bridge=0
+keep=0 topology_only=0 build=1 clean_only=0 host_interface=0 bridge=0 ipv6=0
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; }
 for arg in "$@"; do
   case "$arg" in
     --bridge) bridge=1 ;;
     --host-interface) host_interface=1 ;;
+    --ipv6) ipv6=1 ;;
     --keep) keep=1 ;;
     --topology-only) topology_only=1 ;;
     --no-build) build=0 ;;
@@ -61,6 +67,18 @@ for arg in "$@"; do
     *) echo "demo.sh: unknown option $arg" >&2; usage >&2; exit 1 ;;
   esac
 done
+if [ "$ipv6" = 1 ] && [ "$bridge" = 1 ]; then
+  echo "demo.sh: --ipv6 and --bridge do not go together (yet)" >&2
+  exit 1
+fi
+# The underlay's addresses: weft's, and each koko host's.
+if [ "$ipv6" = 1 ]; then
+  WEFT_UL=fd00::3 KOKO1_UL=fd00::1 KOKO2_UL=fd00::2 UL_LEN=64 PING6=-6
+  LINK_MTU=1430 # the kernel's vxlan over IPv6: 1500 - 70
+else
+  WEFT_UL=10.99.0.3 KOKO1_UL=10.99.0.1 KOKO2_UL=10.99.0.2 UL_LEN=24 PING6=
+  LINK_MTU=1450
+fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "demo.sh: run as root (it creates network namespaces and attaches XDP)" >&2
   exit 1
@@ -251,8 +269,8 @@ trap 'exit 1' INT TERM HUP
 print_kept() {
   printf '\n%s\n' "Left running (--keep). Enter a namespace with: ip netns exec NAME bash"
   printf '  %-16s %s\n' \
-    "$NS_TEST1" "container test1: link1 10.100.0.1/24, vxlan VNI 11 -> 10.99.0.3" \
-    "$NS_TEST2" "container test2: link2 10.100.0.2/24, vxlan VNI 12 -> 10.99.0.3"
+    "$NS_TEST1" "container test1: link1 10.100.0.1/24, vxlan VNI 11 -> $WEFT_UL" \
+    "$NS_TEST2" "container test2: link2 10.100.0.2/24, vxlan VNI 12 -> $WEFT_UL"
   [ "$bridge" = 0 ] || printf '  %-16s %s\n' \
     "$NS_TEST3" "container test3: link3 10.100.0.3/24, vxlan VNI 13 -> 10.99.0.3"
   printf '  %-16s %s\n' \
@@ -344,13 +362,20 @@ if [ "$host_interface" = 0 ]; then
 fi
 run ip -n "$NS_KOKO1" addr add 10.99.0.1/24 dev eth0
 run ip -n "$NS_KOKO2" addr add 10.99.0.2/24 dev eth0
+if [ "$ipv6" = 1 ]; then
+  for ns in "$NS_KOKO1" "$NS_KOKO2"; do
+    run ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+  done
+  run ip -n "$NS_KOKO1" -6 addr add "$KOKO1_UL/$UL_LEN" dev eth0 nodad
+  run ip -n "$NS_KOKO2" -6 addr add "$KOKO2_UL/$UL_LEN" dev eth0 nodad
+fi
 [ "$bridge" = 0 ] || run ip -n "$NS_KOKO3" addr add 10.99.0.4/24 dev eth0
-echo "  # vpp1's eth0 gets no Linux address: weftd owns 10.99.0.3"
+echo "  # vpp1's eth0 gets no Linux address: weftd owns $WEFT_UL"
 # koko -n test1,link1,10.100.0.1/24 -x eth0,10.99.0.3,11 (and test2, VNI 12;
 # test3, VNI 13)
 koko_link() { # HOST CONTAINER VNI LINK ADDR
   local host=$1 container=$2 vni=$3 link=$4 addr=$5
-  run ip -n "$host" link add "tmp$vni" type vxlan id "$vni" remote 10.99.0.3 dev eth0 \
+  run ip -n "$host" link add "tmp$vni" type vxlan id "$vni" remote "$WEFT_UL" dev eth0 \
     dstport 4789 learning l2miss l3miss ttl auto
   run ip -n "$host" link set "tmp$vni" netns "$container"
   run ip -n "$container" link set "tmp$vni" name "$link"
@@ -369,32 +394,32 @@ for triple in "${links[@]}"; do
   eth0=$(ip -n "$host" -o link show eth0 | cut -d: -f1)
   details=$(ip -n "$ns" -d link show "$link")
   if ! grep -q "link-netns $host " <<<"$details" \
-    || ! vx=$(grep -o "vxlan id $vni remote 10\.99\.0\.3 dev if$eth0 srcport 0 0 dstport 4789 l2miss l3miss ttl auto" \
+    || ! vx=$(grep -o "vxlan id $vni remote ${WEFT_UL//./\\.} dev if$eth0 srcport 0 0 dstport 4789 l2miss l3miss ttl auto" \
       <<<"$details"); then
     printf '%s\n' "$details" | sed 's/^/    /'
     die "$link in $ns is not koko's device"
   fi
   if grep -q nolearning <<<"$details"; then die "$link in $ns has learning off"; fi
   mtu=$(grep -o 'mtu [0-9]*' <<<"$details" | head -1 | cut -d' ' -f2)
-  [ "$mtu" = 1450 ] || die "$link in $ns has mtu $mtu, not 1450"
-  ok "$ns $link: $vx (if$eth0 = eth0 of $host; learning on; mtu 1450)"
+  [ "$mtu" = "$LINK_MTU" ] || die "$link in $ns has mtu $mtu, not $LINK_MTU"
+  ok "$ns $link: $vx (if$eth0 = eth0 of $host; learning on; mtu $LINK_MTU)"
 done
 
 # --- 4. underlay ---------------------------------------------------------------
 step "Check the underlay" \
-  "the koko hosts reach each other over the bridge; nothing answers for 10.99.0.3 yet"
-run ip netns exec "$NS_KOKO1" ping -c 2 -i 0.2 -W 2 10.99.0.2 || die "koko1 cannot ping koko2"
-run ip netns exec "$NS_KOKO2" ping -c 1 -W 2 10.99.0.1 || die "koko2 cannot ping koko1"
+  "the koko hosts reach each other over the bridge; nothing answers for $WEFT_UL yet"
+run ip netns exec "$NS_KOKO1" ping $PING6 -c 2 -i 0.2 -W 2 "$KOKO2_UL" || die "koko1 cannot ping koko2"
+run ip netns exec "$NS_KOKO2" ping $PING6 -c 1 -W 2 "$KOKO1_UL" || die "koko2 cannot ping koko1"
 if [ "$bridge" = 1 ]; then
   run ip netns exec "$NS_KOKO3" ping -c 1 -W 2 10.99.0.1 || die "koko3 cannot ping koko1"
   run ip netns exec "$NS_KOKO2" ping -c 1 -W 2 10.99.0.4 || die "koko2 cannot ping koko3"
 fi
-if ip netns exec "$NS_KOKO1" ping -c 1 -W 1 10.99.0.3 >/dev/null 2>&1; then
-  die "10.99.0.3 answers before weftd runs: vpp1's Linux must not own it"
+if ip netns exec "$NS_KOKO1" ping $PING6 -c 1 -W 1 "$WEFT_UL" >/dev/null 2>&1; then
+  die "$WEFT_UL answers before weftd runs: vpp1's Linux must not own it"
 fi
-# Forget the failed ARP lookup, so that koko1 asks again at once later.
+# Forget the failed ARP (ND) lookup, so that koko1 asks again at once later.
 ip -n "$NS_KOKO1" neigh flush dev eth0
-ok "10.99.0.3 is silent before weftd"
+ok "$WEFT_UL is silent before weftd"
 
 if [ "$topology_only" = 1 ]; then
   passed=1
@@ -450,6 +475,7 @@ else
 fi
 weft $CREATE_UPLINK
 weft set interface ip address $UPLINK 10.99.0.3/24
+[ "$ipv6" = 0 ] || weft set interface ip address $UPLINK "$WEFT_UL/$UL_LEN"
 weft set interface state $UPLINK up
 if [ "$bridge" = 1 ]; then
   weft create bridge-domain 10 learn 1 forward 1 uu-flood 1 flood 1 arp-term 0
@@ -464,17 +490,17 @@ if [ "$bridge" = 1 ]; then
   weft set interface ip address loop0 10.100.0.254/24
   weft set interface state loop0 up
 else
-  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11
-  weft create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12
+  weft create vxlan tunnel src "$WEFT_UL" dst "$KOKO1_UL" vni 11
+  weft create vxlan tunnel src "$WEFT_UL" dst "$KOKO2_UL" vni 12
   weft set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1
   weft set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0
 fi
 
 # --- 7. weft owns 10.99.0.3 ----------------------------------------------------
 step "Reach weft on the underlay" \
-  "weft answers ARP and ping for 10.99.0.3 on eth0, which Linux on vpp1 does not own"
-run ip netns exec "$NS_KOKO1" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko1 cannot ping weft"
-run ip netns exec "$NS_KOKO2" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko2 cannot ping weft"
+  "weft answers ARP (ND) and ping for $WEFT_UL on eth0, which Linux on vpp1 does not own"
+run ip netns exec "$NS_KOKO1" ping $PING6 -c 2 -i 0.2 -W 2 "$WEFT_UL" || die "koko1 cannot ping weft"
+run ip netns exec "$NS_KOKO2" ping $PING6 -c 2 -i 0.2 -W 2 "$WEFT_UL" || die "koko2 cannot ping weft"
 if [ "$bridge" = 1 ]; then
   run ip netns exec "$NS_KOKO3" ping -c 2 -i 0.2 -W 2 10.99.0.3 || die "koko3 cannot ping weft"
 fi
@@ -499,7 +525,7 @@ fi
 
 # --- 9. TCP transfer -----------------------------------------------------------
 step "Move $TRANSFER_MIB MiB over TCP from test1 to $TCP_TO" \
-  "full-size frames (inner MTU 1450) cross weft both ways intact: sha256 matches"
+  "full-size frames (inner MTU $LINK_MTU) cross weft both ways intact: sha256 matches"
 head -c "$((TRANSFER_MIB * 1024 * 1024))" /dev/urandom >"$WORK/send.bin"
 printf '  $ %s &\n' "ip netns exec $TCP_TO_NS socat -u TCP-LISTEN:$TCP_PORT,bind=$TCP_TO_IP,reuseaddr CREATE:$WORK/recv.bin"
 ip netns exec "$TCP_TO_NS" timeout 40 \
