@@ -24,49 +24,37 @@ fn ip_route(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     } else {
         let _ = input.keyword("add");
     }
-    let Some((addr, len)) = input.ipv4_prefix() else {
-        return ip6_route(st, input, del);
-    };
-    let prefix = Prefix::new(addr, len)
-        .ok_or_else(|| CmdError::failed("expected ip4/ip6 destination address/length."))?;
-    let mut via: Option<Ipv4Addr> = None;
-    let mut interface = None;
-    if input.keyword("via") {
-        via = input.ipv4();
-        if via.is_none() {
-            return Err(CmdError::failed("expected paths."));
-        }
-        if !input.at_end() {
-            interface = input.interface(&st.config);
-            if interface.is_none() {
-                return Err(input.unknown());
-            }
-        }
+    let expected = || CmdError::failed("expected ip4/ip6 destination address/length.");
+    if let Some((addr, len)) = input.ipv4_prefix() {
+        let prefix = Prefix::new(addr, len).ok_or_else(expected)?;
+        let (via, interface) = path(st, input, del, |i| i.ipv4())?;
+        st.config
+            .ip_route_add_del(prefix, via.unwrap_or(Ipv4Addr::UNSPECIFIED), interface, del)?;
+    } else {
+        let (addr, len) = input.ipv6_prefix().ok_or_else(expected)?;
+        let prefix = crate::ip6::Ipv6Cidr::new(addr, len).ok_or_else(expected)?;
+        let (via, interface) = path(st, input, del, |i| i.ipv6())?;
+        st.config.ip6_route_add_del(
+            prefix,
+            via.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
+            interface,
+            del,
+        )?;
     }
-    input.end()?;
-    match (del, via) {
-        (false, None) => Err(CmdError::failed("expected paths.")),
-        (_, via) => {
-            st.config.ip_route_add_del(
-                prefix,
-                via.unwrap_or(Ipv4Addr::UNSPECIFIED),
-                interface,
-                del,
-            )?;
-            Ok(String::new())
-        }
-    }
+    Ok(String::new())
 }
 
-/// The IPv6 half of `ip route`.
-fn ip6_route(st: &mut State, input: &mut Input<'_>, del: bool) -> Result<String, CmdError> {
-    let expected = || CmdError::failed("expected ip4/ip6 destination address/length.");
-    let (addr, len) = input.ipv6_prefix().ok_or_else(expected)?;
-    let prefix = crate::ip6::Ipv6Cidr::new(addr, len).ok_or_else(expected)?;
-    let mut via = None;
-    let mut interface = None;
+/// `[via <next-hop> [<interface>]]`, the next hop read by `addr` (of the
+/// prefix's family); required unless `del`.
+fn path<A>(
+    st: &State,
+    input: &mut Input<'_>,
+    del: bool,
+    addr: impl Fn(&mut Input<'_>) -> Option<A>,
+) -> Result<(Option<A>, Option<u32>), CmdError> {
+    let (mut via, mut interface) = (None, None);
     if input.keyword("via") {
-        via = input.ipv6();
+        via = addr(input);
         if via.is_none() {
             return Err(CmdError::failed("expected paths."));
         }
@@ -78,18 +66,10 @@ fn ip6_route(st: &mut State, input: &mut Input<'_>, del: bool) -> Result<String,
         }
     }
     input.end()?;
-    match (del, via) {
-        (false, None) => Err(CmdError::failed("expected paths.")),
-        (_, via) => {
-            st.config.ip6_route_add_del(
-                prefix,
-                via.unwrap_or(std::net::Ipv6Addr::UNSPECIFIED),
-                interface,
-                del,
-            )?;
-            Ok(String::new())
-        }
+    if !del && via.is_none() {
+        return Err(CmdError::failed("expected paths."));
     }
+    Ok((via, interface))
 }
 
 fn show_ip_fib(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
