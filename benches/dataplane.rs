@@ -479,18 +479,7 @@ fn path_v6(
         ..port
     };
     worker.ports_mut().insert(UPLINK, Box::new(port));
-    for _ in 0..3 {
-        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
-    }
-    probe.capture.store(true, Ordering::Relaxed);
-    assert_eq!(worker.poll(), N);
-    assert_eq!(probe.sent.load(Ordering::Relaxed), 4 * N as u64);
-    let (out, _) = probe
-        .captured
-        .lock()
-        .expect("probe lock")
-        .take()
-        .expect("a frame was transmitted");
+    let (out, _) = prime_and_capture(&mut worker, &probe, 1);
     // koko2's frame: VNI 12, its UDP checksum right.
     let p = etherparse::SlicedPacket::from_ethernet(&out).expect("parses");
     let (Some(etherparse::NetSlice::Ipv6(ip)), Some(etherparse::TransportSlice::Udp(udp))) =
@@ -525,6 +514,24 @@ fn path_v6(
     drop(config);
 }
 
+/// Before measuring: four polls forward every frame (`fanout` frames out
+/// per frame in), also after the port recycled the buffers; returns the
+/// first frame the fourth sent, with its metadata.
+fn prime_and_capture(worker: &mut Worker, probe: &Probe, fanout: u64) -> (Vec<u8>, BufMeta) {
+    for _ in 0..3 {
+        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
+    }
+    probe.capture.store(true, Ordering::Relaxed);
+    assert_eq!(worker.poll(), N);
+    assert_eq!(probe.sent.load(Ordering::Relaxed), fanout * 4 * N as u64);
+    probe
+        .captured
+        .lock()
+        .expect("probe lock")
+        .take()
+        .expect("a frame was transmitted")
+}
+
 /// One `path` benchmark: the standard graph with the fast path on or off,
 /// `pairs` tunnel pairs ([`fixtures::koko_tables_pairs`]) taking turns.
 fn path_one(
@@ -551,18 +558,7 @@ fn path_one(
     // Before measuring: a poll forwards all 256 packets (also after the
     // port recycled them), and what leaves is the VNI 12 frame for koko2,
     // in the state the node benchmarks feed interface-output with.
-    for _ in 0..3 {
-        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
-    }
-    probe.capture.store(true, Ordering::Relaxed);
-    assert_eq!(worker.poll(), N);
-    assert_eq!(probe.sent.load(Ordering::Relaxed), 4 * N as u64);
-    let (out, meta) = probe
-        .captured
-        .lock()
-        .expect("probe lock")
-        .take()
-        .expect("a frame was transmitted");
+    let (out, meta) = prime_and_capture(&mut worker, &probe, 1);
     assert_eq!(out[42], vxlan::FLAG_I);
     assert_eq!(out[46..50], (12u32 << 8).to_be_bytes(), "VNI 12 out");
     assert_eq!(out, tx_frame(), "the frame koko2 must receive");
@@ -790,18 +786,7 @@ fn path_bridge(
     ];
     // Before measuring: four polls forward every frame, also after the
     // port recycled the buffers, and the first frame out is tunnel1's.
-    for _ in 0..3 {
-        assert_eq!(worker.poll(), N, "pg-input must receive a full vector");
-    }
-    probe.capture.store(true, Ordering::Relaxed);
-    assert_eq!(worker.poll(), N);
-    assert_eq!(probe.sent.load(Ordering::Relaxed), fanout * 4 * N as u64);
-    let (out, _) = probe
-        .captured
-        .lock()
-        .expect("probe lock")
-        .take()
-        .expect("a frame was transmitted");
+    let (out, _) = prime_and_capture(&mut worker, &probe, fanout);
     assert_eq!(
         out,
         bridge_tx_frame(1, &inner),

@@ -7,8 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::koko::{
-    KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, tcp_transfer,
-    wait_neighbors, wait_resolved,
+    KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, ping_ok,
+    tcp_transfer, transfer_ok, wait_neighbors, wait_resolved,
 };
 use common::show::buffers_used;
 use common::weftd::Weftd;
@@ -579,12 +579,7 @@ fn arp_spoofing_is_refused_and_a_garp_move_is_followed() {
     assert!(e.contains(&koko2_mac.to_string()), "{e}");
     assert!(!weftd.ok("show ip neighbors").contains(" 10.99.0.10 "));
     sock.drain_incoming();
-    let out = ping(&topo.test1, TEST2_IP, 3);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    ping_ok(&topo.test1, TEST2_IP, 3);
     let to_att = vxlan_from_weft(&sock.drain_incoming())
         .into_iter()
         .filter(|(m, _)| *m == att_mac.0)
@@ -1195,25 +1190,9 @@ fn vxlan_underlay_on_a_vlan_sub_interface() {
     );
     weftd.settle();
     weftd.ok("clear interfaces");
-    let out = ping(&topo.test1, TEST2_IP, 3);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = ping(&topo.test2, TEST1_IP, 3);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 1 << 20);
-    assert!(
-        sent == got,
-        "TCP content differs ({} of {} bytes)",
-        got.len(),
-        sent.len()
-    );
+    ping_ok(&topo.test1, TEST2_IP, 3);
+    ping_ok(&topo.test2, TEST1_IP, 3);
+    transfer_ok(&topo.test1, &topo.test2, TEST2_IP, 1 << 20);
     weftd.settle();
     let show = weftd.ok("show interface");
     let sub_rx = counter(&show, "eth0/0.100", "rx packets");
@@ -1446,32 +1425,10 @@ fn koko_demo_over_an_ipv6_underlay_and_v4_to_v6() {
     weftd.settle();
     weftd.ok("clear interfaces");
     weftd.ok("clear errors");
-    let out = ping(&topo.test1, TEST2_IP, 3);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = ping(&topo.test2, TEST1_IP, 3);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
-    assert!(
-        sent == got,
-        "TCP content differs ({} of {} bytes)",
-        got.len(),
-        sent.len()
-    );
-    let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 10 << 20);
-    assert!(
-        sent == got,
-        "TCP back differs ({} of {} bytes)",
-        got.len(),
-        sent.len()
-    );
+    ping_ok(&topo.test1, TEST2_IP, 3);
+    ping_ok(&topo.test2, TEST1_IP, 3);
+    transfer_ok(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
+    transfer_ok(&topo.test2, &topo.test1, TEST1_IP, 10 << 20);
     weftd.settle();
     let errors = weftd.ok("show errors");
     let (decap, encap) = (
@@ -1518,11 +1475,5 @@ fn koko_demo_over_an_ipv6_underlay_and_v4_to_v6() {
         "v4 to v6: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let (sent, got) = tcp_transfer(&topo.test2, &topo.test1, TEST1_IP, 2 << 20);
-    assert!(
-        sent == got,
-        "TCP v6 to v4 differs ({} of {} bytes)",
-        got.len(),
-        sent.len()
-    );
+    transfer_ok(&topo.test2, &topo.test1, TEST1_IP, 2 << 20);
 }

@@ -78,14 +78,19 @@ fn steady_state_allocs(mut round: impl FnMut(u32)) -> u64 {
     ALLOCS.with(|a| a.get())
 }
 
-#[test]
-fn no_heap_allocation_per_packet() {
-    let pool = Pool::new(PoolConfig {
-        buffers: 2048,
+/// A pool of `buffers` buffers on normal pages.
+fn pool(buffers: u32) -> Arc<Pool> {
+    Pool::new(PoolConfig {
+        buffers,
         page_size: PageSize::Normal,
         ..PoolConfig::default()
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn no_heap_allocation_per_packet() {
+    let pool = pool(2048);
     let tables = new_handle();
     tables.store(Arc::new(fixtures::koko_tables()));
     let mut worker = Worker::new(&pool, standard_graph(&["pg-input"]), tables);
@@ -211,12 +216,7 @@ fn counter(worker: &Worker, node: &str, c: usize) -> u64 {
 /// known unicast both ways, learns nothing: with the fast path on it goes
 /// through vxlan4-fastpath. Frames enter where pg-input hands them.
 fn bridged_steady_state(fastpath: bool) {
-    let pool = Pool::new(PoolConfig {
-        buffers: 4096,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
+    let pool = pool(4096);
     let handle = new_handle();
     let mut config = Config::new(handle.clone());
     let (eth0, _, _) = config.create_pg_interface("eth0").unwrap();
@@ -395,12 +395,7 @@ fn bridged_steady_state(fastpath: bool) {
 #[test]
 fn no_heap_allocation_flooding_wide_bridge() {
     let members: u32 = 8;
-    let pool = Pool::new(PoolConfig {
-        buffers: 8192,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
+    let pool = pool(8192);
     let handle = new_handle();
     let mut config = Config::new(handle.clone());
     let (eth0, _, _) = config.create_pg_interface("eth0").unwrap();
@@ -472,12 +467,7 @@ fn no_heap_allocation_per_packet_bridged_node_path() {
 #[test]
 fn no_heap_allocation_per_packet_ipv6_and_vlan() {
     use std::net::Ipv6Addr;
-    let pool = Pool::new(PoolConfig {
-        buffers: 2048,
-        page_size: PageSize::Normal,
-        ..PoolConfig::default()
-    })
-    .unwrap();
+    let pool = pool(2048);
     let handle = new_handle();
     let mut c = Config::new(handle.clone());
     let (eth0, _port, _pg) = c.create_pg_interface("eth0").unwrap();

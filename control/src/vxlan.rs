@@ -164,14 +164,6 @@ impl TunnelConfig {
         TunnelKey::new(self.src, self.dst, self.src_port, self.vni).expect("one family")
     }
 
-    /// The IPv4 decap key, for an IPv4 tunnel.
-    pub fn key4(&self) -> Option<Vxlan4Key> {
-        match self.key() {
-            TunnelKey::V4(k) => Some(k),
-            TunnelKey::V6(_) => None,
-        }
-    }
-
     /// The remote's IPv4 address, for an IPv4 tunnel.
     pub fn dst4(&self) -> Option<Ipv4Addr> {
         match self.dst {

@@ -406,6 +406,29 @@ pub fn ping(from: &Netns, to: &str, count: u32) -> Output {
     from.exec(&["ping", "-c", &count, "-i", "0.2", "-W", "2", to])
 }
 
+/// [`ping`] that must succeed, its output in the failure message.
+pub fn ping_ok(from: &Netns, to: &str, count: u32) {
+    let out = ping(from, to, count);
+    assert!(
+        out.status.success(),
+        "{} -> {to}: {}",
+        from.name(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// [`tcp_transfer`] whose bytes must all arrive, unchanged.
+pub fn transfer_ok(from: &Netns, to: &Netns, to_ip: &str, len: usize) {
+    let (sent, got) = tcp_transfer(from, to, to_ip, len);
+    assert!(
+        sent == got,
+        "TCP {} -> {to_ip}: content differs ({} of {} bytes)",
+        from.name(),
+        got.len(),
+        sent.len()
+    );
+}
+
 /// The ifindex of `dev` inside `ns`.
 pub fn ifindex(ns: &Netns, dev: &str) -> u32 {
     let out = ns.ip(&["-o", "link", "show", "dev", dev]);

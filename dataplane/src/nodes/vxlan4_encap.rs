@@ -22,21 +22,38 @@ use crate::tables::{Output, VXLAN4_REWRITE_LEN, Vxlan4Tunnel};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, t: Option<&Vxlan4Tunnel>, next: Next) {
-    let text = match (t, next) {
-        (Some(t), Next::InterfaceOutput) => {
-            format!("VXLAN encap to vxlan_tunnel{} vni {}", t.instance, t.vni)
-        }
-        (Some(t), Next::Hold) => format!(
-            "VXLAN encap to vxlan_tunnel{} vni {}: next hop unresolved, held",
-            t.instance, t.vni
-        ),
-        (Some(t), _) => format!(
-            "VXLAN encap to vxlan_tunnel{} vni {} dropped",
-            t.instance, t.vni
-        ),
-        (None, _) => format!("VXLAN encap: sw_if_index {} is not a tunnel", meta.tx_if),
+    let outcome = match next {
+        Next::InterfaceOutput => Encap::Sent,
+        Next::Hold => Encap::Held,
+        Next::Drop => Encap::Dropped,
     };
+    let text = encap_trace_text(t.map(|t| (t.instance, t.vni)), meta.tx_if, outcome);
     ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+/// Where a VXLAN encapsulation sent a packet, for its trace line.
+pub(crate) enum Encap {
+    /// To the uplink.
+    Sent,
+    /// To vxlan4-hold, the next hop unresolved.
+    Held,
+    /// Dropped.
+    Dropped,
+}
+
+/// The trace line of vxlan4-encap and vxlan6-encap: the tunnel (instance,
+/// VNI) if the transmit interface is one.
+#[cold]
+pub(crate) fn encap_trace_text(tunnel: Option<(u32, u32)>, tx_if: u32, outcome: Encap) -> String {
+    let Some((instance, vni)) = tunnel else {
+        return format!("VXLAN encap: sw_if_index {tx_if} is not a tunnel");
+    };
+    let how = match outcome {
+        Encap::Sent => "",
+        Encap::Held => ": next hop unresolved, held",
+        Encap::Dropped => " dropped",
+    };
+    format!("VXLAN encap to vxlan_tunnel{instance} vni {vni}{how}")
 }
 
 crate::next_nodes! {

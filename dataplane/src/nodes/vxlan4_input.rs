@@ -17,24 +17,39 @@ use crate::wire::{ethernet, vxlan};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, vni: u32, r: &Lookup) {
-    let text = match r.next {
-        Next::L2Input => format!(
-            "VXLAN decap from vxlan_tunnel{} vni {vni} next {} error 0",
-            r.instance,
+    let outcome = match (r.next, r.error) {
+        (Next::L2Input, _) => Decap::Tunnel(r.instance),
+        (_, Some(Counter::NoSuchTunnel)) => Decap::NoSuchTunnel,
+        (_, Some(c)) => Decap::Error(Counter::DESCS[c as usize].description),
+        (_, None) => Decap::Error(""),
+    };
+    ctx.tracer
+        .add(meta, ctx.node_name, decap_trace_text(vni, outcome));
+}
+
+/// How a VXLAN decapsulation ended, for its trace line.
+pub(crate) enum Decap {
+    /// Decapsulated on the tunnel of this instance.
+    Tunnel(u32),
+    /// No tunnel for the key.
+    NoSuchTunnel,
+    /// Dropped under this counter (empty: none).
+    Error(&'static str),
+}
+
+/// The trace line of vxlan4-input and vxlan6-input (VPP's layout; the
+/// next index is l2-input's, 1, in both).
+#[cold]
+pub(crate) fn decap_trace_text(vni: u32, outcome: Decap) -> String {
+    match outcome {
+        Decap::Tunnel(instance) => format!(
+            "VXLAN decap from vxlan_tunnel{instance} vni {vni} next {} error 0",
             Next::L2Input as u16
         ),
-        Next::Drop => match r.error {
-            Some(Counter::NoSuchTunnel) => {
-                format!("VXLAN decap error - tunnel for vni {vni} does not exist")
-            }
-            Some(c) => format!(
-                "VXLAN decap error - {}",
-                Counter::DESCS[c as usize].description
-            ),
-            None => String::from("VXLAN decap error"),
-        },
-    };
-    ctx.tracer.add(meta, ctx.node_name, text);
+        Decap::NoSuchTunnel => format!("VXLAN decap error - tunnel for vni {vni} does not exist"),
+        Decap::Error("") => String::from("VXLAN decap error"),
+        Decap::Error(why) => format!("VXLAN decap error - {why}"),
+    }
 }
 
 crate::next_nodes! {

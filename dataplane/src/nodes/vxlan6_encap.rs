@@ -13,24 +13,16 @@ use crate::stats::IfCounter;
 use crate::tables::{Output, VXLAN6_REWRITE_LEN, Vxlan6Encap, Vxlan6Tunnel};
 use crate::wire::checksum;
 
-use super::vxlan4_encap::{flow_hash, src_port};
+use super::vxlan4_encap::{Encap, encap_trace_text, flow_hash, src_port};
 
 #[cold]
 fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, t: Option<&Vxlan6Tunnel>, next: Next) {
-    let text = match (t, next) {
-        (Some(t), Next::InterfaceOutput) => {
-            format!("VXLAN encap to vxlan_tunnel{} vni {}", t.instance, t.vni)
-        }
-        (Some(t), Next::Hold) => format!(
-            "VXLAN encap to vxlan_tunnel{} vni {}: next hop unresolved, held",
-            t.instance, t.vni
-        ),
-        (Some(t), _) => format!(
-            "VXLAN encap to vxlan_tunnel{} vni {} dropped",
-            t.instance, t.vni
-        ),
-        (None, _) => format!("VXLAN encap: sw_if_index {} is not a tunnel", meta.tx_if),
+    let outcome = match next {
+        Next::InterfaceOutput => Encap::Sent,
+        Next::Hold => Encap::Held,
+        Next::Drop => Encap::Dropped,
     };
+    let text = encap_trace_text(t.map(|t| (t.instance, t.vni)), meta.tx_if, outcome);
     ctx.tracer.add(meta, ctx.node_name, text);
 }
 

@@ -16,6 +16,8 @@ use crate::stats::IfCounter;
 use crate::tables::Vxlan6Key;
 use crate::wire::{checksum, ethernet, udp, vxlan};
 
+use super::vxlan4_input::{Decap, decap_trace_text};
+
 #[cold]
 fn trace(
     ctx: &mut NodeCtx<'_>,
@@ -24,18 +26,14 @@ fn trace(
     instance: Option<u32>,
     error: Option<Counter>,
 ) {
-    let text = match (instance, error) {
-        (Some(i), None) => format!("VXLAN decap from vxlan_tunnel{i} vni {vni} next 1 error 0"),
-        (_, Some(Counter::NoSuchTunnel)) => {
-            format!("VXLAN decap error - tunnel for vni {vni} does not exist")
-        }
-        (_, Some(c)) => format!(
-            "VXLAN decap error - {}",
-            Counter::DESCS[c as usize].description
-        ),
-        (None, None) => String::from("VXLAN decap error"),
+    let outcome = match (instance, error) {
+        (Some(i), None) => Decap::Tunnel(i),
+        (_, Some(Counter::NoSuchTunnel)) => Decap::NoSuchTunnel,
+        (_, Some(c)) => Decap::Error(Counter::DESCS[c as usize].description),
+        (None, None) => Decap::Error(""),
     };
-    ctx.tracer.add(meta, ctx.node_name, text);
+    ctx.tracer
+        .add(meta, ctx.node_name, decap_trace_text(vni, outcome));
 }
 
 crate::next_nodes! {
