@@ -87,6 +87,8 @@ impl Node for L2Output {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for (b, slot) in v.pairs() {
@@ -94,10 +96,12 @@ impl Node for L2Output {
             let next = match tables.interface(m.tx_if) {
                 None => {
                     counts[Counter::BadInterface as usize] += 1;
+                    p.meta.error = err | Counter::BadInterface as u32;
                     Next::Drop
                 }
                 Some(i) if !i.up => {
                     counts[Counter::Down as usize] += 1;
+                    p.meta.error = err | Counter::Down as u32;
                     Next::Drop
                 }
                 Some(i)
@@ -105,6 +109,7 @@ impl Node for L2Output {
                         && matches!(i.l2, L2Mode::Bridge { shg: s, .. } if same_group(s, shg(tables, m.rx_if))) =>
                 {
                     counts[Counter::SplitHorizon as usize] += 1;
+                    p.meta.error = err | Counter::SplitHorizon as u32;
                     Next::Drop
                 }
                 Some(i) => match i.output {
@@ -115,6 +120,7 @@ impl Node for L2Output {
                     // refuses L2 modes on them).
                     Output::Bvi | Output::Drop | Output::Dot1q { .. } => {
                         counts[Counter::BadInterface as usize] += 1;
+                        p.meta.error = err | Counter::BadInterface as u32;
                         Next::Drop
                     }
                 },

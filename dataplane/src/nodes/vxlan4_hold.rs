@@ -96,6 +96,8 @@ impl Node for Vxlan4Hold {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         if v.bufs.is_empty() && self.held.is_empty() {
             return;
         }
