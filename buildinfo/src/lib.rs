@@ -166,6 +166,26 @@ impl BuildInfo {
         }
         s
     }
+
+    /// `cmd` with this build's `--version` (short and long forms): what
+    /// every binary's argument parser starts from.
+    #[must_use]
+    pub fn clap_command(&self, cmd: clap::Command) -> clap::Command {
+        cmd.version(self.clap_version().leak() as &str)
+            .long_version(self.clap_long_version().leak() as &str)
+    }
+}
+
+/// `--version`'s text without its `Compile date:` row, for tests that
+/// compare a binary's output with [`build_info!`] in the test itself: the
+/// two can come from two runs of the build script (cargo runs it once per
+/// profile), each stamping its own time.
+#[must_use]
+pub fn without_date(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("Compile date:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// One `show version verbose` row: VPP's `"%-25s %s"`.

@@ -190,8 +190,8 @@ fn version_prints_the_build_information() {
     assert_eq!(out.status.code(), Some(0));
     let info = buildinfo::build_info!();
     assert_eq!(
-        without_date(text(&out.stdout)),
-        without_date(&format!("weftctl {}\n", info.clap_long_version()))
+        buildinfo::without_date(text(&out.stdout)),
+        buildinfo::without_date(&format!("weftctl {}\n", info.clap_long_version()))
     );
     assert_ne!(info.date, "unknown");
     assert!(info.compiler.starts_with("rustc "), "{}", info.compiler);
@@ -346,14 +346,4 @@ fn client_reports_refusal_text() {
     server.shutdown();
     let _ = fs::remove_dir_all(&dir);
     assert!(!Path::new(&sock).exists());
-}
-
-/// `--version`'s rows without `Compile date:`: the test and the binary may
-/// be built from two runs of the build script (cargo reruns it per profile),
-/// each stamping its own time.
-fn without_date(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Compile date:"))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }

@@ -99,8 +99,8 @@ fn build_information_in_version_flag_and_show_version() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
-        without_date(&String::from_utf8_lossy(&out.stdout)),
-        without_date(&format!("weftd {}\n", info.clap_long_version()))
+        buildinfo::without_date(&String::from_utf8_lossy(&out.stdout)),
+        buildinfo::without_date(&format!("weftd {}\n", info.clap_long_version()))
     );
 
     let d = Daemon::start("version", &[]);
@@ -357,14 +357,4 @@ fn weftctl_binary_one_shot_and_json() {
     let text = v.to_string();
     assert!(text.contains("\"loop0\""), "{text}");
     assert!(text.contains("\"local0\""), "{text}");
-}
-
-/// `--version`'s rows without `Compile date:`: the test and the binary may
-/// be built from two runs of the build script (cargo reruns it per profile),
-/// each stamping its own time.
-fn without_date(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Compile date:"))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }

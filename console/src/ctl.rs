@@ -127,10 +127,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let info = buildinfo::get();
-    let matches = Args::command()
-        .version(info.clap_version().leak() as &str)
-        .long_version(info.clap_long_version().leak() as &str)
+    let matches = buildinfo::get()
+        .clap_command(Args::command())
         .try_get_matches_from(args)?;
     Args::from_arg_matches(&matches)
 }

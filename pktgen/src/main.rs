@@ -301,10 +301,8 @@ fn main() {
 /// prints the help, version or usage error and exits as clap's `parse` does.
 fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let info = buildinfo::get();
-    let matches = Cli::command()
-        .version(info.clap_version().leak() as &str)
-        .long_version(info.clap_long_version().leak() as &str)
+    let matches = buildinfo::get()
+        .clap_command(Cli::command())
         .get_matches_from(args);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }

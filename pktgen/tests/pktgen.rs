@@ -47,8 +47,8 @@ fn version_and_help() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
-        without_date(&String::from_utf8_lossy(&out.stdout)),
-        without_date(&format!(
+        buildinfo::without_date(&String::from_utf8_lossy(&out.stdout)),
+        buildinfo::without_date(&format!(
             "weft-pktgen {}\n",
             buildinfo::build_info!().clap_long_version()
         ))
@@ -600,14 +600,4 @@ fn rewriting_sink_sends_the_cross_connected_frame() {
         want[40..42].copy_from_slice(&[0, 0]);
         assert!(*f == want, "frame {k}:\n got {f:02x?}\nwant {want:02x?}");
     }
-}
-
-/// `--version`'s rows without `Compile date:`: the test and the binary may
-/// be built from two runs of the build script (cargo reruns it per profile),
-/// each stamping its own time.
-fn without_date(s: &str) -> String {
-    s.lines()
-        .filter(|l| !l.starts_with("Compile date:"))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
