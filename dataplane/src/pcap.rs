@@ -250,12 +250,10 @@ impl Capture {
             if n >= self.spec.max {
                 return None;
             }
-            match self.claimed.compare_exchange_weak(
-                n,
-                n + 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .claimed
+                .compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return Some(n as usize),
                 Err(now) => n = now,
             }
@@ -289,7 +287,11 @@ impl Capture {
         }
         let (mut acc, mut k) = (0u64, 0usize);
         let mut word = whole;
-        for &b in frame[whole * 8..].iter().chain(trailer).take(caplen - whole * 8) {
+        for &b in frame[whole * 8..]
+            .iter()
+            .chain(trailer)
+            .take(caplen - whole * 8)
+        {
             acc |= u64::from(b) << (8 * k);
             k += 1;
             if k == 8 {
@@ -408,7 +410,11 @@ pub fn drop_reasons(nodes: &[&'static NodeInfo]) -> Vec<Vec<Box<[u8]>>> {
         .map(|n| {
             n.counters
                 .iter()
-                .map(|c| format!("{}: {}", n.name, snake_case(c.name)).into_bytes().into())
+                .map(|c| {
+                    format!("{}: {}", n.name, snake_case(c.name))
+                        .into_bytes()
+                        .into()
+                })
                 .collect()
         })
         .collect()

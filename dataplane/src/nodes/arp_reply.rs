@@ -147,6 +147,7 @@ impl Node for ArpReply {
                     }) {
                         counts[Counter::PuntQueueFull as usize] += 1;
                     }
+                    p.meta.error = err | Counter::Gratuitous as u32;
                     break 'decide Next::Drop;
                 }
                 if tables.local4.get(&tpa) != Some(&rx_if) {

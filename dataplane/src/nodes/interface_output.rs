@@ -158,6 +158,10 @@ impl InterfaceOutput {
         // sub-interface is on it and on its parent.
         let capture = tables.pcap.as_deref();
         let mut run_cap = None;
+        // Why the run's frames are dropped when it has no device queue.
+        let mut run_why = Counter::NoDevice;
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         for mut b in v.bufs.drain(..) {
             let m = pool.meta(&b);
             let (tx_if, len) = (m.tx_if, m.len);
@@ -183,10 +187,12 @@ impl InterfaceOutput {
                         (false, true)
                     }
                     Some(i) if !i.up => {
+                        run_why = Counter::Down;
                         counts[Counter::Down as usize] += 1;
                         (false, false)
                     }
                     _ => {
+                        run_why = Counter::NoDevice;
                         counts[Counter::NoDevice as usize] += 1;
                         (false, false)
                     }
@@ -199,11 +205,12 @@ impl InterfaceOutput {
                 run_cap = capture.filter(|c| c.tx_on(tx_if) || c.tx_on(device));
             } else if !run_ok && !run_bvi {
                 let down = tables.interface(tx_if).is_some_and(|i| !i.up);
-                counts[if down {
+                run_why = if down {
                     Counter::Down
                 } else {
                     Counter::NoDevice
-                } as usize] += 1;
+                };
+                counts[run_why as usize] += 1;
             }
             if run_bvi {
                 // Out of a BVI: into its bridge, as received on it.
@@ -223,6 +230,7 @@ impl InterfaceOutput {
                 && !crate::vlan::push_tag(&mut pool.packet_mut(&mut b), vlan)
             {
                 counts[Counter::NoHeadroom as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::NoHeadroom as u32;
                 self.kept.push(b);
                 continue;
             }
@@ -230,6 +238,7 @@ impl InterfaceOutput {
             let staged = match &mut queue {
                 Some(_) if u32::from(len) > run_max => {
                     counts[Counter::TooBig as usize] += 1;
+                    pool.meta_mut(&mut b).error = err | Counter::TooBig as u32;
                     self.kept.push(b);
                     false
                 }
@@ -245,10 +254,12 @@ impl InterfaceOutput {
                 None if run_ok => {
                     // Up and a device, but none on this worker.
                     counts[Counter::NoDevice as usize] += 1;
+                    pool.meta_mut(&mut b).error = err | Counter::NoDevice as u32;
                     self.kept.push(b);
                     false
                 }
                 None => {
+                    pool.meta_mut(&mut b).error = err | run_why as u32;
                     self.kept.push(b);
                     false
                 }

@@ -213,6 +213,7 @@ impl Node for Ip4Input {
                 }
                 Err(c) => {
                     counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
                     Next::Drop
                 }
             };

@@ -60,6 +60,7 @@ impl Node for Ip4UdpLookup {
                 Next::Vxlan4Input
             } else {
                 no_listener += 1;
+                p.meta.error = err | Counter::NoListener as u32;
                 Next::Drop
             };
             if p.meta.is_traced() {

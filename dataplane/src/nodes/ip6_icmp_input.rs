@@ -242,6 +242,7 @@ impl Node for Ip6IcmpInput {
                         {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
+                        p.meta.error = err | Counter::NaReceived as u32;
                         Next::Drop
                     }
                     Icmpv6Message::RouterSolicit => {

@@ -180,6 +180,9 @@ impl Node for L2Input {
                 let meta = *pool.meta(b);
                 trace(ctx, &meta, pool.data(b));
             }
+            if next == Next::Drop {
+                pool.meta_mut(b).error = err | Counter::Drops as u32;
+            }
             *slot = next as u16;
         }
         ctx.count(Counter::Packets as usize, v.bufs.len() as u64);

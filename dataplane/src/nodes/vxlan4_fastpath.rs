@@ -695,7 +695,12 @@ impl Node for Vxlan4Fastpath {
     }
 
     fn bind(&mut self, nodes: &[&'static NodeInfo]) {
-        let index = |name| nodes.iter().position(|n| n.name == name).unwrap_or(usize::MAX);
+        let index = |name| {
+            nodes
+                .iter()
+                .position(|n| n.name == name)
+                .unwrap_or(usize::MAX)
+        };
         self.vxlan4_input = index("vxlan4-input");
         self.l2_input = index("l2-input");
         self.l2_learn = index("l2-learn");

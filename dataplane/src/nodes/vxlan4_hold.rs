@@ -113,7 +113,8 @@ impl Node for Vxlan4Hold {
                 counts[Counter::Full as usize] += 1;
             }
         }
-        for buf in self.overflow.drain(..) {
+        for mut buf in self.overflow.drain(..) {
+            ctx.pool.meta_mut(&mut buf).error = err | Counter::Full as u32;
             v.bufs.push(buf);
             v.nexts.push(Next::Drop as u16);
         }
@@ -158,6 +159,9 @@ impl Node for Vxlan4Hold {
                 }
                 Some(None) => None,
             };
+            if let Some((Next::Drop, c)) = next {
+                pool.meta_mut(&mut self.held[i].buf).error = err | c as u32;
+            }
             match next {
                 Some((next, counter)) => {
                     let h = self.held.remove(i);

@@ -208,7 +208,10 @@ impl Node for Vxlan4Input {
                     run_pkts += 1;
                     run_bytes += p.meta.len as u64;
                 }
-                Some(c) => counts[c as usize] += 1,
+                Some(c) => {
+                    counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
+                }
             }
             if p.meta.is_traced() {
                 let meta = *p.meta;

@@ -149,6 +149,7 @@ impl Node for Vxlan6Input {
                 }
                 Err(c) => {
                     counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
                     Next::Drop
                 }
             };
