@@ -384,38 +384,65 @@ pub fn capture_bufs(cap: &Capture, pool: PoolView<'_>, bufs: &[Buf]) {
     }
 }
 
+/// The nodes that drop with their data past the Ethernet header of the
+/// frame ethernet-input dispatched (at its L3 header or beyond); every
+/// other node drops at an Ethernet header (ethernet-input before it
+/// advances, the L2 nodes at the inner frame, the encap nodes before
+/// they prepend, interface-output at the frame it would send).
+pub const L3_NODES: &[&str] = &[
+    "ip4-input",
+    "ip4-local",
+    "ip4-udp-lookup",
+    "ip4-icmp-input",
+    "arp-reply",
+    "vxlan4-input",
+    "ip6-input",
+    "ip6-icmp-input",
+    "vxlan6-input",
+];
+
 /// The frame of a buffer being dropped, from its Ethernet header: the data
-/// as it stands, or, when a node had gone past the L2 header of the frame
-/// it was handling (its data at or beyond the L3 header ethernet-input
-/// recorded), from the Ethernet header in front of that L3 header. VPP
-/// rewinds the same way to the L2 header its ethernet-input recorded.
-pub fn dropped_frame<'b>(pool: PoolView<'b>, b: &'b Buf) -> &'b [u8] {
+/// as it stands, or, for a drop by one of the [`L3_NODES`] (`l3`), from
+/// the Ethernet header in front of the L3 header ethernet-input recorded.
+/// VPP rewinds the same way to the L2 header its ethernet-input recorded.
+pub fn dropped_frame<'b>(pool: PoolView<'b>, b: &'b Buf, l3: bool) -> &'b [u8] {
     let m = *pool.meta(b);
-    let (data, l3) = (m.data_offset as usize, m.l3_offset as usize);
-    let start = if l3 >= ETHERNET_HEADER && data >= l3 {
-        l3 - ETHERNET_HEADER
+    let (data, l3_at) = (m.data_offset as usize, m.l3_offset as usize);
+    let start = if l3 && l3_at >= ETHERNET_HEADER && data >= l3_at {
+        l3_at - ETHERNET_HEADER
     } else {
         data
     };
     &pool.frame(b)[start..data + m.len as usize]
 }
 
-/// The reason error-drop appends to each dropped frame of a drop capture,
-/// by graph index and counter: `<node>: <counter name>` with the counter's
-/// name in VPP's lower snake case (`vxlan4-input: no_such_tunnel`).
-/// Built once, with the graph.
-pub fn drop_reasons(nodes: &[&'static NodeInfo]) -> Vec<Vec<Box<[u8]>>> {
+/// What error-drop needs to record the drops of one node.
+#[derive(Debug, Default)]
+pub struct DropNode {
+    /// By counter: `<node>: <counter name>`, as VPP appends it.
+    pub reasons: Vec<Box<[u8]>>,
+    /// The node is one of [`L3_NODES`].
+    pub l3: bool,
+}
+
+/// For each node, by graph index, the reasons error-drop appends to its
+/// dropped frames in a drop capture: `<node>: <counter name>`, the
+/// counter's symbolic name in VPP's lower snake case
+/// (`vxlan4-input: no_such_tunnel`). Built once, with the graph.
+pub fn drop_nodes(nodes: &[&'static NodeInfo]) -> Vec<DropNode> {
     nodes
         .iter()
-        .map(|n| {
-            n.counters
+        .map(|n| DropNode {
+            reasons: n
+                .counters
                 .iter()
                 .map(|c| {
                     format!("{}: {}", n.name, snake_case(c.name))
                         .into_bytes()
                         .into()
                 })
-                .collect()
+                .collect(),
+            l3: L3_NODES.contains(&n.name),
         })
         .collect()
 }
@@ -513,4 +540,168 @@ pub fn read_pcap(bytes: &[u8]) -> Option<(u32, Vec<PcapPacket>)> {
         at += 16 + incl;
     }
     Some((link, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(max: u32, max_bytes: u32) -> Spec {
+        Spec {
+            points: Points {
+                rx: true,
+                tx: true,
+                drop: false,
+            },
+            sw_if_index: None,
+            max,
+            max_bytes,
+        }
+    }
+
+    /// The file header and a packet record, byte for byte (libpcap's
+    /// classic format, little-endian, microseconds).
+    #[test]
+    fn writer_header_and_record_bytes() {
+        let mut out = Vec::new();
+        let mut w = PcapWriter::new(&mut out).unwrap();
+        w.packet(1_700_000_000_123_456, 98, &[0xde, 0xad, 0xbe])
+            .unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            out,
+            [
+                // magic a1b2c3d4 (little-endian), version 2.4, thiszone 0,
+                // sigfigs 0, snaplen 65536, LINKTYPE_ETHERNET
+                0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, //
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //
+                0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, //
+                // ts_sec 1700000000, ts_usec 123456, incl_len 3, orig_len 98
+                0x00, 0xf1, 0x53, 0x65, 0x40, 0xe2, 0x01, 0x00, //
+                0x03, 0x00, 0x00, 0x00, 0x62, 0x00, 0x00, 0x00, //
+                0xde, 0xad, 0xbe,
+            ]
+        );
+    }
+
+    #[test]
+    fn records_keep_max_bytes_and_the_original_length() {
+        let cap = Capture::new(spec(4, 32)).unwrap();
+        let frame: Vec<u8> = (0..100).collect();
+        assert!(cap.record(&frame, &[]));
+        assert!(cap.record(&frame[..13], b"x: y"));
+        assert!(cap.record(&frame[..30], b"node: reason"));
+        assert_eq!(cap.captured(), 3);
+        let n = cap.close();
+        assert_eq!(n, 3);
+        assert_eq!(cap.wait(n, Duration::from_millis(10)), 3);
+        let mut file = Vec::new();
+        assert_eq!(cap.write_pcap(n, &mut file).unwrap(), 3);
+        let (link, packets) = read_pcap(&file).unwrap();
+        assert_eq!(link, LINKTYPE_ETHERNET);
+        assert_eq!(packets[0].orig_len, 100);
+        assert_eq!(packets[0].data, frame[..32]);
+        assert_eq!(packets[1].orig_len, 17);
+        assert_eq!(packets[1].data, [&frame[..13], b"x: y"].concat());
+        // The trailer is cut at max-bytes-per-pkt too; it counts in the
+        // original length, as in VPP.
+        assert_eq!(packets[2].orig_len, 42);
+        assert_eq!(packets[2].data, [&frame[..30], b"no"].concat());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as u64;
+        assert!(
+            packets
+                .iter()
+                .all(|p| p.micros <= now && p.micros + 10_000_000 > now)
+        );
+    }
+
+    #[test]
+    fn max_holds_and_close_stops_recording() {
+        let cap = Capture::new(spec(2, 64)).unwrap();
+        assert!(cap.record(&[1; 60], &[]));
+        assert!(cap.record(&[2; 60], &[]));
+        assert!(!cap.record(&[3; 60], &[]), "full");
+        assert_eq!(cap.captured(), 2);
+        assert_eq!(cap.close(), 2);
+        assert_eq!(cap.close(), 2, "closing again");
+        let cap = Capture::new(spec(5, 64)).unwrap();
+        assert!(cap.record(&[1; 60], &[]));
+        assert_eq!(cap.close(), 1);
+        assert!(!cap.record(&[2; 60], &[]), "closed");
+        assert_eq!(cap.captured(), 1);
+    }
+
+    /// Four threads racing for 1000 records: exactly 1000, each whole.
+    #[test]
+    fn max_is_exact_across_threads() {
+        let cap = std::sync::Arc::new(Capture::new(spec(1000, 64)).unwrap());
+        let threads: Vec<_> = (0..4u8)
+            .map(|t| {
+                let cap = cap.clone();
+                std::thread::spawn(move || (0..400).filter(|_| cap.record(&[t; 61], &[])).count())
+            })
+            .collect();
+        let took: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(took, 1000);
+        let n = cap.close();
+        assert_eq!(n, 1000);
+        let records: Vec<_> = cap.records(n).collect();
+        assert_eq!(records.len(), 1000);
+        for (_, orig, bytes) in records {
+            assert_eq!(orig, 61);
+            assert!(bytes.len() == 61 && bytes.iter().all(|&b| b == bytes[0]));
+        }
+    }
+
+    #[test]
+    fn bad_sizes_are_refused_with_vpps_message() {
+        for bytes in [0, 31, 9001] {
+            assert_eq!(
+                Capture::new(spec(10, bytes)).unwrap_err().to_string(),
+                "Max bytes per pkt must be > 32, < 9000..."
+            );
+        }
+        assert!(Capture::new(spec(10, 32)).is_ok());
+        assert!(Capture::new(spec(10, 9000)).is_ok());
+        assert_eq!(
+            Capture::new(spec(200_000, 9000)).unwrap_err().to_string(),
+            "200000 packets of 9000 bytes need 1720 MiB, more than the 1024 MiB a capture may take..."
+        );
+    }
+
+    #[test]
+    fn points_words_and_default_stems() {
+        let p = |rx, tx, drop| Points { rx, tx, drop };
+        assert_eq!(p(true, true, false).words(), "rx and tx");
+        assert_eq!(p(true, true, true).words(), "rx and tx and drop");
+        assert_eq!(p(false, false, true).words(), "drop");
+        assert_eq!(p(true, true, false).stem(), "rxtx");
+        assert_eq!(p(true, false, true).stem(), "rxdrop");
+    }
+
+    #[test]
+    fn symbolic_names() {
+        assert_eq!(snake_case("NoSuchTunnel"), "no_such_tunnel");
+        assert_eq!(snake_case("L3MacMismatch"), "l3_mac_mismatch");
+        assert_eq!(snake_case("no_such_tunnel"), "no_such_tunnel");
+    }
+
+    #[test]
+    fn filters() {
+        let mut s = spec(10, 64);
+        s.sw_if_index = Some(3);
+        s.points.drop = true;
+        let cap = Capture::new(s).unwrap();
+        assert!(cap.rx_on(3) && cap.tx_on(3) && cap.drop_on(3));
+        assert!(!cap.rx_on(4) && !cap.tx_on(4) && !cap.drop_on(4));
+        assert!(cap.hides(3) && !cap.hides(4));
+        s.points = Points {
+            drop: true,
+            ..Points::default()
+        };
+        assert!(!Capture::new(s).unwrap().hides(3), "drops are never in XDP");
+    }
 }

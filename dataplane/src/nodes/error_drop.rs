@@ -7,7 +7,7 @@
 //! (`crate::pcap`).
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector, error_of};
-use crate::pcap::Capture;
+use crate::pcap::{Capture, DropNode};
 use crate::pool::{Buf, BufMeta, PoolView};
 use crate::stats::IfCounter;
 
@@ -21,16 +21,18 @@ fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta) {
 /// followed by its reason.
 #[cold]
 #[inline(never)]
-fn capture(cap: &Capture, pool: PoolView<'_>, bufs: &[Buf], reasons: &[Vec<Box<[u8]>>]) {
+fn capture(cap: &Capture, pool: PoolView<'_>, bufs: &[Buf], nodes: &[DropNode]) {
     for b in bufs {
         let m = pool.meta(b);
         if !cap.drop_on(m.rx_if) {
             continue;
         }
-        let reason = error_of(m.error)
-            .and_then(|(node, c)| reasons.get(node)?.get(c))
+        let by = error_of(m.error).and_then(|(node, c)| Some((nodes.get(node)?, c)));
+        let reason = by
+            .and_then(|(n, c)| n.reasons.get(c))
             .map_or(&[][..], |r| &r[..]);
-        if !cap.record(crate::pcap::dropped_frame(pool, b), reason) {
+        let l3 = by.is_some_and(|(n, _)| n.l3);
+        if !cap.record(crate::pcap::dropped_frame(pool, b, l3), reason) {
             return;
         }
     }
@@ -39,8 +41,9 @@ fn capture(cap: &Capture, pool: PoolView<'_>, bufs: &[Buf], reasons: &[Vec<Box<[
 /// The error-drop node.
 #[derive(Debug, Default)]
 pub struct ErrorDrop {
-    /// `<node>: <counter name>` by graph index and counter, for captures.
-    reasons: Vec<Vec<Box<[u8]>>>,
+    /// By graph index: the reasons and layer of each node's drops, for
+    /// captures.
+    nodes: Vec<DropNode>,
 }
 
 static INFO: NodeInfo = NodeInfo {
@@ -56,7 +59,7 @@ impl Node for ErrorDrop {
     }
 
     fn bind(&mut self, nodes: &[&'static NodeInfo]) {
-        self.reasons = crate::pcap::drop_reasons(nodes);
+        self.nodes = crate::pcap::drop_nodes(nodes);
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
@@ -64,7 +67,7 @@ impl Node for ErrorDrop {
         if let Some(cap) = ctx.tables.pcap.as_deref()
             && cap.spec().points.drop
         {
-            capture(cap, pool, &v.bufs, &self.reasons);
+            capture(cap, pool, &v.bufs, &self.nodes);
         }
         let mut run_if = u32::MAX;
         let mut run = 0;
