@@ -100,6 +100,19 @@ fn koko_demo_through_weftd() {
     // path as untraced ones do, and it writes its own record.
     let trace = weftd.ok("show trace");
     assert!(trace.contains("Packet 1"), "{trace}");
+    // Every traced packet was seen: the XDP fast path handed the uplink's
+    // packets to the graph while the trace was armed (had it forwarded
+    // the pings in the kernel, the four records would not be the pings').
+    let packets: Vec<&str> = trace.split("\nPacket ").skip(1).collect();
+    assert_eq!(packets.len(), 4, "{trace}");
+    assert!(
+        packets
+            .iter()
+            .filter(|p| p.contains(": vxlan4-fastpath\n  VXLAN decap from"))
+            .count()
+            >= 3,
+        "{trace}"
+    );
     // The first packet from test1 (one from test2, e.g. its IPv6 chatter,
     // may come first).
     let packet1 = trace
@@ -222,6 +235,11 @@ fn koko_demo_through_weftd() {
     gro("on");
     state("eth0/0: on, 2 flows");
 
+    // pcap captures on the uplink while the XDP fast path is on: the
+    // uplink's packets go to the graph while the capture runs.
+    pcap_captures_every_frame_of_the_uplink(&topo, &weftd);
+    state("eth0/0: on, 2 flows");
+
     // The XDP fast path off: the graph's own fast path carries a transfer.
     let fast = |weftd: &Weftd| -> u64 {
         let out = weftd.ok("show vxlan fastpath");
@@ -284,6 +302,219 @@ fn koko_demo_through_weftd() {
     for c in ["rx-no-buf", "rx-miss"] {
         assert_eq!(counter(&show, "eth0/0", c), 0, "{c}: {show}");
     }
+}
+
+/// Removes a file when dropped (a failing test leaves no capture behind).
+struct RemoveFile(String);
+
+impl Drop for RemoveFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// `tshark -r <file>` with `-T fields -E occurrence=f` (the outer header's
+/// values of a VXLAN packet) for `fields`: one row per packet.
+fn tshark(file: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.args(["-n", "-r", file, "-T", "fields", "-E", "occurrence=f"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "tshark -r {file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// `pcap trace` on the koko demo's uplink with weft's XDP fast path on
+/// and both flows in the kernel (VPP-GOLDEN.md section 2):
+///
+/// 1. rx and tx: while the capture runs the XDP fast path is off for the
+///    uplink (`show vxlan xdp-fastpath` says why, the kernel forwards
+///    nothing more); the file has exactly as many frames as the uplink's
+///    rx + tx counters moved, tshark reads the five pings (request in on
+///    VNI 11 and out on VNI 12, reply in on VNI 12 and out on VNI 11),
+///    and every frame weft sent to koko2 is in the file byte for byte as
+///    koko2 received it (outer headers included);
+/// 2. rx and drop: three hand-made VXLAN frames for no tunnel, sent from
+///    koko1, are each in the file once as sent and once as dropped, with
+///    VPP's `vxlan4-input: no_such_tunnel` after the frame;
+/// 3. `max`: five more such frames, a drop capture of at most two keeps
+///    two.
+fn pcap_captures_every_frame_of_the_uplink(topo: &KokoTopology, weftd: &Weftd) {
+    use common::rawsock::RawSocket;
+    use weft::dataplane::fixtures::VxlanFrame;
+    use weft::dataplane::pcap::read_pcap;
+    let tag = std::process::id();
+    let files: Vec<(String, String)> = ["rxtx", "drop", "max"]
+        .iter()
+        .map(|k| {
+            let name = format!("weft-e2e-{k}-{tag}.pcap");
+            (format!("/tmp/{name}"), name)
+        })
+        .collect();
+    let _rm: Vec<RemoveFile> = files.iter().map(|f| RemoveFile(f.0.clone())).collect();
+    let if_counts = || {
+        let show = weftd.ok("show interface");
+        (
+            counter(&show, "eth0/0", "rx packets"),
+            counter(&show, "eth0/0", "tx packets"),
+        )
+    };
+    let captured = |status: &str, words: &str, max: u32, path: &str| -> u32 {
+        status
+            .strip_prefix(&format!("pcap {words} dispatch capture enabled: "))
+            .and_then(|r| r.strip_suffix(&format!(" of {max} pkts...\ncapture to file {path}\n")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("pcap trace status: {status:?}"))
+    };
+    let koko2_sock = {
+        let _in = topo.koko2.enter();
+        RawSocket::open("eth0")
+    };
+
+    // 1. rx and tx.
+    let (path, name) = &files[0];
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(xdp.contains("eth0/0: on, 2 flows"), "{xdp}");
+    let kernel = kernel_forwarded(&xdp);
+    let (rx0, tx0) = if_counts();
+    assert_eq!(
+        weftd.ok(&format!(
+            "pcap trace rx tx max 1000 intfc eth0/0 file {name}"
+        )),
+        ""
+    );
+    koko2_sock.drain_incoming();
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(
+        xdp.contains("eth0/0: off (a packet capture is on)"),
+        "{xdp}"
+    );
+    ping_ok(&topo.test1, TEST2_IP, 5);
+    weftd.settle();
+    let n = captured(&weftd.ok("pcap trace status"), "rx and tx", 1000, path);
+    assert_eq!(
+        weftd.ok("pcap trace off"),
+        format!("Write {n} packets to {path}, and stop capture...\n")
+    );
+    let at_koko2 = koko2_sock.drain_incoming();
+    let (rx1, tx1) = if_counts();
+    assert_eq!(
+        u64::from(n),
+        (rx1 - rx0) + (tx1 - tx0),
+        "every frame of eth0/0 is in the capture"
+    );
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "the kernel forwarded nothing while capturing"
+    );
+    let rows = tshark(path, &["ip.src", "ip.dst", "vxlan.vni", "icmp.type"]);
+    assert_eq!(rows.len(), n as usize, "{rows:?}");
+    let count = |src: &str, dst: &str, vni: &str, icmp: &str| {
+        rows.iter()
+            .filter(|r| r[..] == [src, dst, vni, icmp])
+            .count()
+    };
+    assert_eq!(count("10.99.0.1", "10.99.0.3", "11", "8"), 5, "{rows:?}");
+    assert_eq!(count("10.99.0.3", "10.99.0.2", "12", "8"), 5, "{rows:?}");
+    assert_eq!(count("10.99.0.2", "10.99.0.3", "12", "0"), 5, "{rows:?}");
+    assert_eq!(count("10.99.0.3", "10.99.0.1", "11", "0"), 5, "{rows:?}");
+    // Sent to koko2: in the file exactly as koko2 received it.
+    let (link, packets) = read_pcap(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(link, 1);
+    let to_koko2 = |f: &&Vec<u8>| {
+        f.len() > 50
+            && f[12..14] == [8, 0]
+            && f[26..30] == [10, 99, 0, 3]
+            && f[30..34] == [10, 99, 0, 2]
+    };
+    let in_file: Vec<&Vec<u8>> = packets.iter().map(|p| &p.data).filter(to_koko2).collect();
+    let received: Vec<&Vec<u8>> = at_koko2.iter().filter(to_koko2).collect();
+    assert!(in_file.len() >= 5, "{}", in_file.len());
+    assert_eq!(in_file, received, "tx frames as sent");
+
+    // 2. rx and drop: hand-made frames, byte for byte.
+    let (path, name) = &files[1];
+    let mac = |ns: &Netns| -> EthernetAddress { ns.mac("eth0").parse().unwrap() };
+    let outer = VxlanFrame {
+        src_mac: mac(&topo.koko1),
+        dst_mac: mac(&topo.vpp1),
+        vni: 99,
+        ..VxlanFrame::FROM_KOKO1
+    };
+    let frame = |marker: u8| {
+        let mut inner = vec![0x0a, 0, 0, 0, 2, 2, 0x0a, 0, 0, 0, 1, 1, 0x88, 0xb5];
+        inner.extend_from_slice(b"weft-pcap-test");
+        inner.push(marker);
+        inner.resize(60, 0);
+        outer.build(&inner)
+    };
+    let koko1_sock = {
+        let _in = topo.koko1.enter();
+        RawSocket::open("eth0")
+    };
+    let errors = weftd.ok("show errors");
+    let drops0 = error_count(&errors, "vxlan4-input", "no such tunnel packets");
+    assert_eq!(
+        weftd.ok(&format!(
+            "pcap trace rx drop max 100 intfc eth0/0 file {name}"
+        )),
+        ""
+    );
+    for m in 0..3 {
+        koko1_sock.send(&frame(m)).unwrap();
+    }
+    weftd.settle();
+    let errors = weftd.ok("show errors");
+    assert_eq!(
+        error_count(&errors, "vxlan4-input", "no such tunnel packets") - drops0,
+        3,
+        "{errors}"
+    );
+    let n = captured(&weftd.ok("pcap trace status"), "rx and drop", 100, path);
+    assert_eq!(
+        weftd.ok("pcap trace off"),
+        format!("Write {n} packets to {path}, and stop capture...\n")
+    );
+    let (_, packets) = read_pcap(&std::fs::read(path).unwrap()).unwrap();
+    for m in 0..3 {
+        let f = frame(m);
+        let dropped = [&f[..], b"vxlan4-input: no_such_tunnel"].concat();
+        let seen = |want: &[u8]| packets.iter().filter(|p| p.data == want).count();
+        assert_eq!(seen(&f), 1, "frame {m} as received");
+        assert_eq!(seen(&dropped), 1, "frame {m} as dropped, with the reason");
+    }
+    let vnis = tshark(path, &["vxlan.vni"]);
+    assert_eq!(vnis.iter().filter(|r| r[0] == "99").count(), 6, "{vnis:?}");
+
+    // 3. max.
+    let (path, name) = &files[2];
+    assert_eq!(weftd.ok(&format!("pcap trace drop max 2 file {name}")), "");
+    for m in 10..15 {
+        koko1_sock.send(&frame(m)).unwrap();
+    }
+    weftd.settle();
+    assert_eq!(captured(&weftd.ok("pcap trace status"), "drop", 2, path), 2);
+    assert_eq!(
+        weftd.ok("pcap trace drop off"),
+        format!("Write 2 packets to {path}, and stop capture...\n")
+    );
+    let rows = tshark(path, &["vxlan.vni"]);
+    assert_eq!(rows, [["99"], ["99"]], "two of five");
+    assert_eq!(
+        weftd.ok("pcap trace status"),
+        "pcap dispatch capture disabled\n"
+    );
 }
 
 /// What `show vxlan xdp-fastpath` says the kernel forwarded on eth0/0.
@@ -1127,6 +1358,299 @@ fn vlan_tagged_vxlan_is_dropped_not_cross_connected() {
             "IP4: {koko1_mac} -> {weft_mac} 802.1q vlan 100 next error-drop"
         )),
         "{trace}"
+    );
+    weftd.ok("clear trace");
+    captures_and_traces_take_the_graph(
+        &weftd,
+        &koko1_sock,
+        &koko2_sock,
+        &frame,
+        (koko1_mac, weft_mac, mac(&topo.koko2)),
+    );
+}
+
+/// Removes a file when dropped (the test's pcap files in /tmp).
+struct RemoveFile(String);
+
+impl Drop for RemoveFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Waits until the XDP fast path carries eth0/0's flows again.
+fn wait_xdp_on(weftd: &Weftd) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let xdp = weftd.ok("show vxlan xdp-fastpath");
+        if xdp.contains("eth0/0: on, 2 flows") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the fast path never came on: {xdp}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `tcpdump -nn -e -r <file> [filter]`: (the packets' first lines, the
+/// header line on stderr). Fails the test when tcpdump fails.
+fn tcpdump(path: &str, filter: &str) -> (Vec<String>, String) {
+    let mut cmd = std::process::Command::new("tcpdump");
+    cmd.args(["-nn", "-e", "-r", path]);
+    if !filter.is_empty() {
+        cmd.arg(filter);
+    }
+    let out = cmd.output().expect("tcpdump (scripts/test.sh installs it)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "tcpdump -r {path} {filter}: {stderr}");
+    // A VXLAN packet takes two lines (outer, inner); the first starts with
+    // its time stamp.
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_digit))
+        .map(str::to_string)
+        .collect();
+    (lines, stderr)
+}
+
+/// The marker of one of the test's frames (`frame()` above): at offset 64
+/// of an untagged frame, 68 of a tagged one.
+fn marker_of(f: &[u8]) -> Option<u8> {
+    let at = if f.get(12..14) == Some(&[0x81, 0x00][..]) {
+        54
+    } else {
+        50
+    };
+    let inner = f.get(at..)?;
+    (inner.len() > 28 && &inner[14..28] == b"weft-vlan-test").then(|| inner[28])
+}
+
+/// The rule for every path: while a `pcap trace` capture or a packet
+/// trace is on for an uplink, the XDP fast path hands its packets to the
+/// graph, so every packet is in the file (or the trace) and nothing is
+/// forwarded in the kernel; this fails if one is diverted. The capture is
+/// read back with tcpdump: rx frames byte for byte as koko1 sent them, tx
+/// frames byte for byte as koko2 received them (outer headers included),
+/// dropped frames with VPP's reason appended, `max` honoured; and with the
+/// capture off the same frames take the kernel again.
+fn captures_and_traces_take_the_graph(
+    weftd: &Weftd,
+    koko1: &common::rawsock::RawSocket,
+    koko2: &common::rawsock::RawSocket,
+    frame: &dyn Fn(u8, Option<u16>) -> Vec<u8>,
+    (koko1_mac, weft_mac, koko2_mac): (EthernetAddress, EthernetAddress, EthernetAddress),
+) {
+    let name = format!("weft-e2e-pcap-{}.pcap", std::process::id());
+    let path = format!("/tmp/{name}");
+    let _rm = RemoveFile(path.clone());
+    let received = |marker: u8, n: usize| -> Vec<Vec<u8>> {
+        let mut seen = koko2.collect_incoming(n, Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(200));
+        seen.extend(koko2.drain_incoming());
+        seen.retain(|f| marker_of(f) == Some(marker));
+        seen
+    };
+    wait_xdp_on(weftd);
+    koko2.drain_incoming();
+
+    // rx, tx and drop on eth0/0: 5 frames to cross-connect (marker 4), 3
+    // tagged for no sub-interface (marker 5).
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+    let kernel = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath"));
+    assert_eq!(
+        weftd.ok(&format!("pcap trace rx tx drop intfc eth0/0 file {name}")),
+        ""
+    );
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(
+        xdp.contains("eth0/0: off (a packet capture is on)"),
+        "{xdp}"
+    );
+    let (to_send, to_drop) = (frame(4, None), frame(5, Some(100)));
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    for _ in 0..3 {
+        koko1.send(&to_drop).unwrap();
+    }
+    let at_koko2 = received(4, 5);
+    assert_eq!(at_koko2.len(), 5, "koko2 received the five");
+    weftd.settle();
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a captured uplink's packet was forwarded in the kernel"
+    );
+    let show = weftd.ok("show interface");
+    let status = weftd.ok("pcap trace status");
+    let off = weftd.ok("pcap trace off");
+    let written: u64 = off
+        .strip_prefix("Write ")
+        .and_then(|r| r.strip_suffix(&format!(" packets to {path}, and stop capture...\n")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("pcap trace off: {off:?}"));
+    assert_eq!(
+        status,
+        format!(
+            "pcap rx and tx and drop dispatch capture enabled: {written} of 1000 pkts...\ncapture to file {path}\n"
+        )
+    );
+    // Everything eth0/0 received, sent and dropped is in the file.
+    let (rx, tx, drops) = (
+        counter(&show, "eth0/0", "rx packets"),
+        counter(&show, "eth0/0", "tx packets"),
+        counter(&show, "eth0/0", "drops"),
+    );
+    assert_eq!(written, rx + tx + drops, "{show}");
+    assert!(rx >= 8 && tx >= 5 && drops >= 3, "{show}");
+
+    // The file as weft wrote it.
+    let bytes = std::fs::read(&path).unwrap();
+    let (link, packets) = weft::dataplane::pcap::read_pcap(&bytes).expect("a pcap file");
+    assert_eq!(link, 1, "LINKTYPE_ETHERNET");
+    assert_eq!(packets.len() as u64, written);
+    let reason = b"ethernet-input: unknown_vlan";
+    let of = |m: u8| -> Vec<&Vec<u8>> {
+        packets
+            .iter()
+            .filter(|p| marker_of(&p.data) == Some(m))
+            .map(|p| &p.data)
+            .collect()
+    };
+    let fours = of(4);
+    assert_eq!(fours.len(), 10, "5 received, 5 sent");
+    let (rx4, tx4): (Vec<&Vec<u8>>, Vec<&Vec<u8>>) =
+        fours.into_iter().partition(|f| f[6..12] == koko1_mac.0);
+    assert!(rx4.iter().all(|f| **f == to_send), "rx: as sent by koko1");
+    let mut tx4: Vec<Vec<u8>> = tx4.into_iter().cloned().collect();
+    let mut at_koko2 = at_koko2;
+    tx4.sort();
+    at_koko2.sort();
+    assert_eq!(tx4, at_koko2, "tx: as received by koko2");
+    assert!(
+        tx4.iter()
+            .all(|f| f[0..6] == koko2_mac.0 && f[6..12] == weft_mac.0)
+    );
+    let fives = of(5);
+    assert_eq!(fives.len(), 6, "3 received, 3 dropped");
+    let dropped = [to_drop.as_slice(), reason].concat();
+    assert_eq!(fives.iter().filter(|f| ***f == to_drop).count(), 3, "rx");
+    assert_eq!(fives.iter().filter(|f| ***f == dropped).count(), 3, "drop");
+
+    // And as tcpdump reads it.
+    let (all, header) = tcpdump(&path, "");
+    assert!(
+        header.contains(&format!(
+            "reading from file {path}, link-type EN10MB (Ethernet), snapshot length 65536"
+        )),
+        "{header}"
+    );
+    assert_eq!(all.len() as u64, written, "{all:#?}");
+    let (untagged, _) = tcpdump(&path, "ether[64:4] = 0x77656674");
+    let (tagged, _) = tcpdump(&path, "ether[68:4] = 0x77656674");
+    let count = |lines: &[String], what: &str| lines.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(untagged.len(), 10, "{untagged:#?}");
+    assert_eq!(
+        count(
+            &untagged,
+            &format!(
+                "{koko1_mac} > {weft_mac}, ethertype IPv4 (0x0800), length 110: 10.99.0.1.40000 > 10.99.0.3.4789: VXLAN, flags [I] (0x08), vni 11"
+            )
+        ),
+        5,
+        "{untagged:#?}"
+    );
+    assert_eq!(
+        count(
+            &untagged,
+            &format!("{weft_mac} > {koko2_mac}, ethertype IPv4 (0x0800), length 110: 10.99.0.3.")
+        ),
+        5,
+        "{untagged:#?}"
+    );
+    assert_eq!(count(&untagged, "vni 12"), 5, "{untagged:#?}");
+    assert_eq!(tagged.len(), 6, "{tagged:#?}");
+    // The dropped ones are longer by the reason VPP appends.
+    for (len, n) in [(114, 3), (114 + reason.len(), 3)] {
+        assert_eq!(
+            count(
+                &tagged,
+                &format!(
+                    "{koko1_mac} > {weft_mac}, ethertype 802.1Q (0x8100), length {len}: vlan 100,"
+                )
+            ),
+            n,
+            "{tagged:#?}"
+        );
+    }
+
+    // `max` honoured: 3 of 5.
+    assert_eq!(
+        weftd.ok(&format!("pcap trace rx max 3 intfc eth0/0 file {name}")),
+        ""
+    );
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    assert_eq!(
+        weftd.ok("pcap trace status"),
+        format!("pcap rx dispatch capture enabled: 3 of 3 pkts...\ncapture to file {path}\n")
+    );
+    assert_eq!(
+        weftd.ok("pcap trace off"),
+        format!("Write 3 packets to {path}, and stop capture...\n")
+    );
+    let (three, _) = tcpdump(&path, "");
+    assert_eq!(three.len(), 3, "{three:#?}");
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a full capture still holds the uplink on the graph until it is off"
+    );
+
+    // A packet trace: the same rule.
+    weftd.ok("clear trace");
+    weftd.ok("trace add af_xdp-input 50");
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a traced packet was forwarded in the kernel"
+    );
+    let trace = weftd.ok("show trace");
+    assert!(
+        trace
+            .matches("VXLAN decap from vxlan_tunnel0 vni 11, l2 xconnect")
+            .count()
+            >= 5,
+        "{trace}"
+    );
+    weftd.ok("clear trace");
+
+    // Capture and trace off, or a drop capture only (the XDP fast path
+    // never drops): the kernel forwards the same frames again, so the
+    // checks above can fail.
+    assert_eq!(weftd.ok(&format!("pcap trace drop file {name}")), "");
+    wait_xdp_on(weftd);
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    let forwarded = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")) - kernel;
+    assert!(forwarded >= 5, "forwarded in the kernel: {forwarded}");
+    assert_eq!(
+        weftd.err("pcap trace off"),
+        "pcap trace: No packets captured..."
     );
 }
 

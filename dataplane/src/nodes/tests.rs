@@ -2487,7 +2487,9 @@ fn pcap_drop_records_the_frame_and_the_reason() {
     let good = VxlanFrame::FROM_KOKO1;
     let mut short_ttl = good.build(&inner);
     short_ttl[22] = 0;
-    let cases: Vec<(&str, &str, Tables, Vec<u8>, Vec<u8>)> = vec![
+    // (node, counter, tables, frame sent, frame recorded)
+    type Case = (&'static str, &'static str, Tables, Vec<u8>, Vec<u8>);
+    let cases: Vec<Case> = vec![
         // ethernet-input, before it advanced.
         (
             "ethernet-input",
