@@ -20,6 +20,8 @@ step() { printf '\n==> %s\n' "$*"; }
 . scripts/deps.sh
 need_pkgs=()
 weft_need_build_deps
+# pcap files are read back with tcpdump (tests/koko_e2e.rs).
+weft_need_cmd tcpdump tcpdump
 weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2
