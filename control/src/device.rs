@@ -504,7 +504,10 @@ mod tests {
             ]
         );
         assert_eq!(d.json()["xdp"]["build"], "plain");
-        assert_eq!(d.json()["xdp"]["vlan_tags_restored"], serde_json::Value::Null);
+        assert_eq!(
+            d.json()["xdp"]["vlan_tags_restored"],
+            serde_json::Value::Null
+        );
         let d = af_xdp(false, false);
         assert_eq!(d.lines(), ["netdev eth0 (not attached)"]);
         assert_eq!(d.json()["attached"], false);

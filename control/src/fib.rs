@@ -419,6 +419,10 @@ pub struct FibEntry {
     pub kind: FibKind,
     /// Its path.
     pub path: FibPath,
+    /// A route that names its next hop's interface (`ip route ... via
+    /// <ip> <interface>`): VPP's attached-nexthop path, where a route
+    /// without one is recursive.
+    pub interface_given: bool,
 }
 
 impl FibEntry {
@@ -427,6 +431,7 @@ impl FibEntry {
             prefix,
             source,
             kind: FibKind::Drop,
+            interface_given: false,
             path: FibPath {
                 next_hop: None,
                 sw_if_index: None,
@@ -456,6 +461,7 @@ impl FibEntry {
             prefix,
             source: FibSource::Interface,
             kind: FibKind::Connected,
+            interface_given: false,
             path: FibPath {
                 next_hop: None,
                 sw_if_index: Some(sw_if_index),
@@ -470,6 +476,7 @@ impl FibEntry {
             prefix,
             source: FibSource::Interface,
             kind: FibKind::Local,
+            interface_given: false,
             path: FibPath {
                 next_hop: Some(address),
                 sw_if_index: Some(sw_if_index),
@@ -484,6 +491,7 @@ impl FibEntry {
             prefix,
             source: FibSource::Adjacency,
             kind: FibKind::Adjacency,
+            interface_given: false,
             path: FibPath {
                 next_hop: Some(ip),
                 sw_if_index: Some(sw_if_index),
@@ -506,6 +514,7 @@ impl FibEntry {
             prefix,
             source: FibSource::Cli,
             kind: FibKind::Route,
+            interface_given: interface.is_some(),
             path: match egress {
                 Some((sw, resolved)) => FibPath {
                     next_hop: Some(via),
@@ -526,9 +535,12 @@ impl FibEntry {
     /// Whether `addr` is in this entry's prefix.
     pub fn contains(&self, addr: IpAddr) -> bool {
         match (self.prefix.0, addr) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => Prefix::new(a, self.prefix.1) == Prefix::new(n, self.prefix.1),
-            (IpAddr::V6(n), IpAddr::V6(a)) => crate::ip6::Ipv6Cidr::new(a, self.prefix.1)
-                .is_some_and(|c| c.network() == n),
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                Prefix::new(a, self.prefix.1) == Prefix::new(n, self.prefix.1)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                crate::ip6::Ipv6Cidr::new(a, self.prefix.1).is_some_and(|c| c.network() == n)
+            }
             _ => false,
         }
     }

@@ -1275,3 +1275,40 @@ fn xdp_fastpath_switches() {
     r.ok("delete loopback interface intfc loop0");
     assert!(snap(&r).off.is_empty(), "{:?}", snap(&r));
 }
+
+/// Every registered `show` command has a JSON form, and none answers
+/// text: each runs under `--json` (as weftctl sends it) on the koko rig,
+/// with traffic and a trace, and gives a JSON document that is not a
+/// `{"text": ...}` or `{"output": ...}` wrapper.
+#[test]
+fn every_show_command_answers_json() {
+    let r = Rig::koko();
+    r.ok("trace add pg-input 2");
+    r.traffic(2);
+    let paths = r.cli.command_paths();
+    let shows: Vec<_> = paths
+        .iter()
+        .filter(|(p, _)| p.starts_with("show "))
+        .collect();
+    assert!(shows.len() >= 20, "{shows:?}");
+    let missing: Vec<_> = shows.iter().filter(|(_, j)| !j).map(|(p, _)| *p).collect();
+    assert!(
+        missing.is_empty(),
+        "show commands without JSON: {missing:?}"
+    );
+    for (path, _) in shows {
+        let out = r
+            .cli
+            .execute_json(path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {out}"));
+        if let Some(o) = v.as_object() {
+            assert!(
+                !o.contains_key("text") && !o.contains_key("output"),
+                "{path}: {out}"
+            );
+        }
+        assert!(!v.is_string(), "{path}: {out}");
+    }
+}

@@ -183,12 +183,18 @@ fn dpo_text(config: &Config, e: &FibEntry, family: Family) -> String {
     let p = prefix_text(e);
     match e.path.forwarding {
         Forwarding::Drop => match e.kind {
-            FibKind::Route => format!("[@0]: dpo-drop {} (via {nh}: no connected route)", family.ip()),
+            FibKind::Route => format!(
+                "[@0]: dpo-drop {} (via {nh}: no connected route)",
+                family.ip()
+            ),
             _ => format!("[@0]: dpo-drop {}", family.ip()),
         },
         Forwarding::Glean if v4 => format!("[@1]: ipv4-glean: [src:{p}] {name}"),
         Forwarding::Glean => format!("[@4]: ipv6-glean: [src:{p}] {name}"),
-        Forwarding::Receive => format!("[@{}]: dpo-receive: {nh} on {name}", if v4 { 2 } else { 15 }),
+        Forwarding::Receive => format!(
+            "[@{}]: dpo-receive: {nh} on {name}",
+            if v4 { 2 } else { 15 }
+        ),
         Forwarding::Adjacency => format!(
             "[@{}]: ipv{} via {nh} {name}{}",
             if v4 { 3 } else { 5 },
@@ -223,51 +229,87 @@ pub fn format_fib(config: &Config, entries: &[FibEntry], ipv6: bool) -> String {
     out
 }
 
-/// The path as weft's detail view prints it (`path: via 10.99.0.254
-/// eth0`); the words are the JSON form's `type`.
-fn path_text(config: &Config, e: &FibEntry) -> String {
-    let mut s = format!("path: {}", path_type(e));
-    if let Some(nh) = e.path.next_hop {
-        s.push_str(&format!(" {nh}"));
-    }
-    if let Some(name) = interface_name(config, e.path.sw_if_index) {
-        s.push_str(&format!(" {name}"));
-    }
-    if !e.path.resolved {
-        s.push_str(if e.path.forwarding == Forwarding::Drop {
-            ", no connected route"
-        } else {
-            ", unresolved"
-        });
-    }
-    s
-}
-
-/// The path's type (JSON `paths[].type`).
+/// The path's type: VPP's `fib_path_type_names` (JSON `paths[].type`).
+/// A route is `recursive` (resolved through the entry covering its next
+/// hop) unless it names its interface (`attached-nexthop`, as in VPP).
 fn path_type(e: &FibEntry) -> &'static str {
     match e.kind {
-        FibKind::Drop => "drop",
-        FibKind::Connected => "glean",
+        FibKind::Drop | FibKind::LinkLocal => "special",
+        FibKind::Connected => "attached",
         FibKind::Local => "receive",
-        FibKind::Adjacency => "adjacency",
-        FibKind::Route => "via",
-        FibKind::LinkLocal => "link-local",
+        FibKind::Adjacency => "attached-nexthop",
+        FibKind::Route if e.interface_given => "attached-nexthop",
+        FibKind::Route => "recursive",
     }
 }
 
-/// One entry in detail (`show ip fib <prefix>`): VPP's
-/// `format_fib_entry` shape with what weft has (one source, one path, no
-/// locks, path-lists or covers).
-fn format_detail(config: &Config, index: usize, e: &FibEntry, family: Family) -> String {
+/// The entry a recursive route resolves through: the longest prefix
+/// holding its next hop (at worst the default route), with its index.
+fn via_entry(entries: &[FibEntry], e: &FibEntry, family: Family) -> Option<usize> {
+    let nh = e.path.next_hop?;
+    fib_lookup(entries, nh, family.max_len())
+        .filter(|(_, v)| v.prefix != e.prefix)
+        .map(|(i, _)| i)
+}
+
+/// One entry in detail (`show ip fib <prefix>`): VPP's `format_fib_entry`
+/// (`FIB_ENTRY_FORMAT_DETAIL`) with what weft has: one source, one path
+/// list of one path, no covers, extensions or delegates.
+fn format_detail(
+    config: &Config,
+    entries: &[FibEntry],
+    index: usize,
+    e: &FibEntry,
+    family: Family,
+) -> String {
     let mut s = table_header(family);
-    s.push_str(&format!("{} fib:0 index:{index}\n", prefix_text(e)));
+    s.push_str(&format!("{} fib:0 index:{index} locks:1\n", prefix_text(e)));
     s.push_str(&format!("  {} refs:1", e.source.as_str()));
     let flags = e.kind.flags();
     if !flags.is_empty() {
         s.push_str(&format!(" entry-flags:{},", flags.join(",")));
     }
     s.push_str(" src-flags:added,contributing,active,\n");
-    s.push_str(&format!("    {}\n", path_text(config, e)));
+    let itfs = e
+        .path
+        .sw_if_index
+        .map(|sw| format!("{sw}, "))
+        .unwrap_or_default();
+    s.push_str(&format!(
+        "    path-list:[{index}] locks:1 uPRF-list:{index} len:1 itfs:[{itfs}]\n"
+    ));
+    let ptype = path_type(e);
+    let oper = match (e.kind, e.path.resolved) {
+        (FibKind::Drop, _) => " cfg-flags:drop,",
+        (FibKind::LinkLocal, _) => "",
+        (FibKind::Route, false) if ptype == "attached-nexthop" => "",
+        _ => " oper-flags:resolved,",
+    };
+    s.push_str(&format!(
+        "      path:[{index}] pl-index:{index} {} weight=1 pref=0 {ptype}: {oper}\n",
+        family.ip()
+    ));
+    let name = interface_name(config, e.path.sw_if_index).unwrap_or_default();
+    let nh = e.path.next_hop.map(|a| a.to_string()).unwrap_or_default();
+    let dpo = dpo_text(config, e, family);
+    match ptype {
+        "attached-nexthop" => {
+            s.push_str(&format!("        {nh} {name}\n"));
+            if e.path.resolved {
+                s.push_str(&format!("      {dpo}\n"));
+            } else {
+                s.push_str("        unresolved\n");
+            }
+        }
+        "attached" => s.push_str(&format!("         {name}\n")),
+        "recursive" => {
+            let via = via_entry(entries, e, family).unwrap_or(0);
+            s.push_str(&format!(
+                "        via {nh} in fib:0 via-fib:{via} via-dpo:[dpo-load-balance:{via}]\n"
+            ));
+        }
+        _ => s.push_str(&format!("        {dpo}\n")),
+    }
     s.push_str("\n forwarding: ");
     s.push_str(&chain_text(config, index, e, family));
     s
@@ -326,7 +368,7 @@ fn show_fib(st: &mut State, input: &mut Input<'_>, family: Family) -> Result<Str
         FibQuery::All => format_fib(&st.config, &entries, family == Family::V6),
         FibQuery::Summary => format_summary(&entries, family),
         FibQuery::Match(addr, len) => match fib_lookup(&entries, addr, len) {
-            Some((index, e)) => format_detail(&st.config, index, e, family),
+            Some((index, e)) => format_detail(&st.config, &entries, index, e, family),
             None => table_header(family),
         },
     })

@@ -256,8 +256,7 @@ impl Driver for AfXdp {
                     },
                     xdp_build: if bound { "device-bound" } else { "plain" },
                     takes_all_frames: a.l2,
-                    vlan_tags_restored: bound
-                        .then(|| a.prog.vlan_restored().unwrap_or_default()),
+                    vlan_tags_restored: bound.then(|| a.prog.vlan_restored().unwrap_or_default()),
                     zero_copy: a.zero_copy.clone(),
                 }
             }),
