@@ -43,6 +43,6 @@ man_page weftd 8 "weft's daemon: a userspace, VPP-style packet forwarder"
 man_page weftctl 1 "the CLI client of weftd (VPP's vppctl for weft)"
 man_page weft-pktgen 1 "AF_XDP VXLAN generator, XDP sink and reflector for weft's benchmarks"
 
-echo "==> cargo deb -p weft-cli --no-build"
-out=$(cargo deb -p weft-cli --no-build)
+echo "==> cargo deb -p weft-cli --no-build --strip"
+out=$(cargo deb -p weft-cli --no-build --strip)
 echo "$out"
