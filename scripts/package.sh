@@ -7,7 +7,7 @@
 # Steps: installs cargo-deb (crates.io, MIT) if missing, builds the three
 # binaries (cargo build --release -p weft-cli -p weft-pktgen; an up-to-date
 # target/release is reused), makes their man pages from --help (help2man),
-# then `cargo deb -p weft-cli --no-build`. The package lands in
+# then `cargo deb -p weft-cli --no-build --strip`. The package lands in
 # target/debian/weft_<version>-1_<arch>.deb. Needs help2man and dpkg-dev
 # (dpkg-shlibdeps, for the dependencies); scripts/test.sh installs them.
 # docs/packaging.md describes the package.
