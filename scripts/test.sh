@@ -26,6 +26,8 @@ weft_need_cmd help2man help2man
 weft_need_cmd dpkg-shlibdeps dpkg-dev
 weft_need_cmd systemd-analyze systemd
 weft_need_cmd addgroup adduser
+# pcap files are read back with tcpdump (tests/koko_e2e.rs).
+weft_need_cmd tcpdump tcpdump
 weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2

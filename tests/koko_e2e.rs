@@ -100,6 +100,19 @@ fn koko_demo_through_weftd() {
     // path as untraced ones do, and it writes its own record.
     let trace = weftd.ok("show trace");
     assert!(trace.contains("Packet 1"), "{trace}");
+    // Every traced packet was seen: the XDP fast path handed the uplink's
+    // packets to the graph while the trace was armed (had it forwarded
+    // the pings in the kernel, the four records would not be the pings').
+    let packets: Vec<&str> = trace.split("\nPacket ").skip(1).collect();
+    assert_eq!(packets.len(), 4, "{trace}");
+    assert!(
+        packets
+            .iter()
+            .filter(|p| p.contains(": vxlan4-fastpath\n  VXLAN decap from"))
+            .count()
+            >= 3,
+        "{trace}"
+    );
     // Its JSON: every record of every packet, in the text's order.
     let records: Vec<(String, String)> = weftd.json("show trace")[0]["packets"]
         .as_array()
@@ -1177,6 +1190,310 @@ fn vlan_tagged_vxlan_is_dropped_not_cross_connected() {
             "IP4: {koko1_mac} -> {weft_mac} 802.1q vlan 100 next error-drop"
         )),
         "{trace}"
+    );
+    weftd.ok("clear trace");
+    captures_and_traces_take_the_graph(
+        &weftd,
+        &koko1_sock,
+        &koko2_sock,
+        &frame,
+        (koko1_mac, weft_mac, mac(&topo.koko2)),
+    );
+}
+
+/// Removes a file when dropped (the test's pcap files in /tmp).
+struct RemoveFile(String);
+
+impl Drop for RemoveFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Waits until the XDP fast path carries eth0/0's flows again.
+fn wait_xdp_on(weftd: &Weftd) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let xdp = weftd.ok("show vxlan xdp-fastpath");
+        if xdp.contains("eth0/0: on, 2 flows") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the fast path never came on: {xdp}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `tcpdump -nn -e -r <file> [filter]`: (the packets' first lines, the
+/// header line on stderr). Fails the test when tcpdump fails.
+fn tcpdump(path: &str, filter: &str) -> (Vec<String>, String) {
+    let mut cmd = std::process::Command::new("tcpdump");
+    cmd.args(["-nn", "-e", "-r", path]);
+    if !filter.is_empty() {
+        cmd.arg(filter);
+    }
+    let out = cmd.output().expect("tcpdump (scripts/test.sh installs it)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "tcpdump -r {path} {filter}: {stderr}");
+    // A VXLAN packet takes two lines (outer, inner); the first starts with
+    // its time stamp, `HH:MM:SS.uuuuuu` (an inner line with -e starts
+    // with a MAC, `0a:00:00:...`).
+    let stamped = |l: &&str| {
+        let b = l.as_bytes();
+        b.len() > 15 && b[2] == b':' && b[5] == b':' && b[8] == b'.'
+    };
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(stamped)
+        .map(str::to_string)
+        .collect();
+    (lines, stderr)
+}
+
+/// The marker of one of the test's frames (`frame()` above): at offset 64
+/// of an untagged frame, 68 of a tagged one.
+fn marker_of(f: &[u8]) -> Option<u8> {
+    let at = if f.get(12..14) == Some(&[0x81, 0x00][..]) {
+        54
+    } else {
+        50
+    };
+    let inner = f.get(at..)?;
+    (inner.len() > 28 && &inner[14..28] == b"weft-vlan-test").then(|| inner[28])
+}
+
+/// The rule for every path: while a `pcap trace` capture or a packet
+/// trace is on for an uplink, the XDP fast path hands its packets to the
+/// graph, so every packet is in the file (or the trace) and nothing is
+/// forwarded in the kernel; this fails if one is diverted. The capture is
+/// read back with tcpdump: rx frames byte for byte as koko1 sent them, tx
+/// frames byte for byte as koko2 received them (outer headers included),
+/// dropped frames with VPP's reason appended, `max` honoured; and with the
+/// capture off the same frames take the kernel again.
+fn captures_and_traces_take_the_graph(
+    weftd: &Weftd,
+    koko1: &common::rawsock::RawSocket,
+    koko2: &common::rawsock::RawSocket,
+    frame: &dyn Fn(u8, Option<u16>) -> Vec<u8>,
+    (koko1_mac, weft_mac, koko2_mac): (EthernetAddress, EthernetAddress, EthernetAddress),
+) {
+    let name = format!("weft-e2e-pcap-{}.pcap", std::process::id());
+    let path = format!("/tmp/{name}");
+    let _rm = RemoveFile(path.clone());
+    let received = |marker: u8, n: usize| -> Vec<Vec<u8>> {
+        let mut seen = koko2.collect_incoming(n, Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(200));
+        seen.extend(koko2.drain_incoming());
+        seen.retain(|f| marker_of(f) == Some(marker));
+        seen
+    };
+    wait_xdp_on(weftd);
+    koko2.drain_incoming();
+
+    // rx, tx and drop on eth0/0: 5 frames to cross-connect (marker 4), 3
+    // tagged for no sub-interface (marker 5).
+    weftd.ok("clear interfaces");
+    weftd.ok("clear errors");
+    assert_eq!(
+        weftd.ok(&format!("pcap trace rx tx drop intfc eth0/0 file {name}")),
+        ""
+    );
+    // The table is out of the kernel when the command returns: from here
+    // the kernel forwards nothing of eth0/0's.
+    let xdp = weftd.ok("show vxlan xdp-fastpath");
+    assert!(
+        xdp.contains("eth0/0: off (a packet capture is on)"),
+        "{xdp}"
+    );
+    let kernel = kernel_forwarded(&xdp);
+    let (to_send, to_drop) = (frame(4, None), frame(5, Some(100)));
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    for _ in 0..3 {
+        koko1.send(&to_drop).unwrap();
+    }
+    let at_koko2 = received(4, 5);
+    assert_eq!(at_koko2.len(), 5, "koko2 received the five");
+    weftd.settle();
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a captured uplink's packet was forwarded in the kernel"
+    );
+    let show = weftd.ok("show interface");
+    let status = weftd.ok("pcap trace status");
+    let off = weftd.ok("pcap trace off");
+    let written: u64 = off
+        .strip_prefix("Write ")
+        .and_then(|r| r.strip_suffix(&format!(" packets to {path}, and stop capture...\n")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("pcap trace off: {off:?}"));
+    assert_eq!(
+        status,
+        format!(
+            "pcap rx and tx and drop dispatch capture enabled: {written} of 1000 pkts...\ncapture to file {path}\n"
+        )
+    );
+    // Everything eth0/0 received, sent and dropped is in the file.
+    let (rx, tx, drops) = (
+        counter(&show, "eth0/0", "rx packets"),
+        counter(&show, "eth0/0", "tx packets"),
+        counter(&show, "eth0/0", "drops"),
+    );
+    assert_eq!(written, rx + tx + drops, "{show}");
+    assert!(rx >= 8 && tx >= 5 && drops >= 3, "{show}");
+
+    // The file as weft wrote it.
+    let bytes = std::fs::read(&path).unwrap();
+    let (link, packets) = weft::dataplane::pcap::read_pcap(&bytes).expect("a pcap file");
+    assert_eq!(link, 1, "LINKTYPE_ETHERNET");
+    assert_eq!(packets.len() as u64, written);
+    let reason = b"ethernet-input: unknown_vlan";
+    let of = |m: u8| -> Vec<&Vec<u8>> {
+        packets
+            .iter()
+            .filter(|p| marker_of(&p.data) == Some(m))
+            .map(|p| &p.data)
+            .collect()
+    };
+    let fours = of(4);
+    assert_eq!(fours.len(), 10, "5 received, 5 sent");
+    let (rx4, tx4): (Vec<&Vec<u8>>, Vec<&Vec<u8>>) =
+        fours.into_iter().partition(|f| f[6..12] == koko1_mac.0);
+    assert!(rx4.iter().all(|f| **f == to_send), "rx: as sent by koko1");
+    let mut tx4: Vec<Vec<u8>> = tx4.into_iter().cloned().collect();
+    let mut at_koko2 = at_koko2;
+    tx4.sort();
+    at_koko2.sort();
+    assert_eq!(tx4, at_koko2, "tx: as received by koko2");
+    assert!(
+        tx4.iter()
+            .all(|f| f[0..6] == koko2_mac.0 && f[6..12] == weft_mac.0)
+    );
+    let fives = of(5);
+    assert_eq!(fives.len(), 6, "3 received, 3 dropped");
+    let dropped = [to_drop.as_slice(), reason].concat();
+    assert_eq!(fives.iter().filter(|f| ***f == to_drop).count(), 3, "rx");
+    assert_eq!(fives.iter().filter(|f| ***f == dropped).count(), 3, "drop");
+
+    // And as tcpdump reads it.
+    let (all, header) = tcpdump(&path, "");
+    assert!(
+        header.contains(&format!(
+            "reading from file {path}, link-type EN10MB (Ethernet), snapshot length 65536"
+        )),
+        "{header}"
+    );
+    assert_eq!(all.len() as u64, written, "{all:#?}");
+    let (untagged, _) = tcpdump(&path, "ether[64:4] = 0x77656674");
+    let (tagged, _) = tcpdump(&path, "ether[68:4] = 0x77656674");
+    let count = |lines: &[String], what: &str| lines.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(untagged.len(), 10, "{untagged:#?}");
+    assert_eq!(
+        count(
+            &untagged,
+            &format!(
+                "{koko1_mac} > {weft_mac}, ethertype IPv4 (0x0800), length 110: 10.99.0.1.40000 > 10.99.0.3.4789: VXLAN, flags [I] (0x08), vni 11"
+            )
+        ),
+        5,
+        "{untagged:#?}"
+    );
+    assert_eq!(
+        count(
+            &untagged,
+            &format!("{weft_mac} > {koko2_mac}, ethertype IPv4 (0x0800), length 110: 10.99.0.3.")
+        ),
+        5,
+        "{untagged:#?}"
+    );
+    assert_eq!(count(&untagged, "vni 12"), 5, "{untagged:#?}");
+    assert_eq!(tagged.len(), 6, "{tagged:#?}");
+    // The dropped ones are longer by the reason VPP appends.
+    for (len, n) in [(114, 3), (114 + reason.len(), 3)] {
+        assert_eq!(
+            count(
+                &tagged,
+                &format!(
+                    "{koko1_mac} > {weft_mac}, ethertype 802.1Q (0x8100), length {len}: vlan 100,"
+                )
+            ),
+            n,
+            "{tagged:#?}"
+        );
+    }
+
+    // `max` honoured: 3 of 5.
+    assert_eq!(
+        weftd.ok(&format!("pcap trace rx max 3 intfc eth0/0 file {name}")),
+        ""
+    );
+    // (Between the captures the kernel may have forwarded the containers'
+    // own chatter: count from here.)
+    let kernel = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath"));
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    assert_eq!(
+        weftd.ok("pcap trace status"),
+        format!("pcap rx dispatch capture enabled: 3 of 3 pkts...\ncapture to file {path}\n")
+    );
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a full capture still holds the uplink on the graph until it is off"
+    );
+    assert_eq!(
+        weftd.ok("pcap trace off"),
+        format!("Write 3 packets to {path}, and stop capture...\n")
+    );
+    let (three, _) = tcpdump(&path, "");
+    assert_eq!(three.len(), 3, "{three:#?}");
+
+    // A packet trace: the same rule.
+    weftd.ok("clear trace");
+    weftd.ok("trace add af_xdp-input 50");
+    let kernel = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath"));
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    assert_eq!(
+        kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")),
+        kernel,
+        "a traced packet was forwarded in the kernel"
+    );
+    let trace = weftd.ok("show trace");
+    assert!(
+        trace
+            .matches("VXLAN decap from vxlan_tunnel0 vni 11, l2 xconnect")
+            .count()
+            >= 5,
+        "{trace}"
+    );
+    weftd.ok("clear trace");
+
+    // Capture and trace off, or a drop capture only (the XDP fast path
+    // never drops): the kernel forwards the same frames again, so the
+    // checks above can fail.
+    assert_eq!(weftd.ok(&format!("pcap trace drop file {name}")), "");
+    wait_xdp_on(weftd);
+    for _ in 0..5 {
+        koko1.send(&to_send).unwrap();
+    }
+    assert_eq!(received(4, 5).len(), 5);
+    weftd.settle();
+    let forwarded = kernel_forwarded(&weftd.ok("show vxlan xdp-fastpath")) - kernel;
+    assert!(forwarded >= 5, "forwarded in the kernel: {forwarded}");
+    assert_eq!(
+        weftd.err("pcap trace off"),
+        "pcap trace: No packets captured...\n"
     );
 }
 

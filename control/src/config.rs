@@ -258,6 +258,8 @@ pub struct Config {
     vxlan4_fastpath: bool,
     /// Where weft's XDP program may forward (`set vxlan xdp-fastpath`).
     xdp_fastpath: dataplane::tables::XdpFastpath,
+    /// The packet capture in progress (`pcap trace`, [`crate::pcap`]).
+    pub(crate) pcap: Option<crate::pcap::PcapSession>,
     /// Called with every snapshot published (weftd's XDP fast path
     /// follows the configuration through it).
     publish_hook: Option<PublishHook>,
@@ -288,6 +290,7 @@ impl Config {
             routes6: BTreeMap::new(),
             vxlan4_fastpath: true,
             xdp_fastpath: dataplane::tables::XdpFastpath::default(),
+            pcap: None,
             publish_hook: None,
             mac_hasher: RandomState::new(),
             macs_made: 0,
@@ -445,6 +448,7 @@ impl Config {
             generation: self.generation,
             vxlan4_fastpath: self.vxlan4_fastpath,
             xdp: self.xdp_fastpath.clone(),
+            pcap: self.pcap.as_ref().map(crate::pcap::PcapSession::shared),
             ..Tables::default()
         };
         let up = |i: &InterfaceConfig| i.admin_up && i.link_up;

@@ -17,6 +17,7 @@
 //! | [`vxlan`] | tunnels ([`VxlanError`]) |
 //! | [`l2`] | xconnect, L3 |
 //! | [`bridge`] | bridge domains, members, the L2 FIB ([`bridge::BridgeError`]) |
+//! | [`pcap`] | the packet capture in progress (`pcap trace`, [`pcap::PcapError`]) |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
 //! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
 //!
@@ -73,6 +74,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod pcap;
 pub mod runtime;
 pub mod subif;
 pub mod vxlan;

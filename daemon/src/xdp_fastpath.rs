@@ -7,8 +7,9 @@
 //!   it ([`kernel_flows`]) become one new table, installed whole
 //!   ([`FastpathMaps::set_fastpath`]) only when it differs from the one in
 //!   place; none while the fast path is off for the interface (`set vxlan
-//!   xdp-fastpath`), while a packet trace is armed, or when the interface
-//!   cannot transmit from XDP.
+//!   xdp-fastpath`), while a packet trace is armed, while a `pcap trace`
+//!   capture records rx or tx on the interface (the snapshot carries it),
+//!   or when the interface cannot transmit from XDP.
 //! * **Transmit.** On a veth, a frame sent back with `XDP_TX` reaches the
 //!   peer only if the peer runs NAPI; otherwise the kernel drops it where
 //!   weft cannot count it. Before installing a table, and every second,
@@ -271,6 +272,11 @@ impl KernelPath {
             Some(t) if !t.xdp.enabled => Some("disabled"),
             Some(t) if !t.xdp.on(sw) => Some("disabled on this interface"),
             Some(_) if self.tracing => Some("a packet trace is armed"),
+            // The program cannot capture: a captured uplink's packets go
+            // to the graph, which does.
+            Some(t) if t.pcap.as_ref().is_some_and(|c| c.hides(sw)) => {
+                Some("a packet capture is on")
+            }
             Some(_) if u.xdp_tx != Some(true) => {
                 Some("no XDP transmit: a veth peer needs GRO or an XDP program")
             }

@@ -1300,6 +1300,146 @@ fn xdp_fastpath_switches() {
     assert!(snap(&r).off.is_empty(), "{:?}", snap(&r));
 }
 
+/// `pcap trace` through the CLI: VPP's messages, the status lines, the
+/// file written on `off` (read back), every refusal.
+#[test]
+fn pcap_trace_golden() {
+    use dataplane::pcap::read_pcap;
+    let r = Rig::koko();
+    let name = format!("weft-cli-pcap-{}.pcap", std::process::id());
+    let path = format!("/tmp/{name}");
+    assert_eq!(
+        r.ok("pcap trace status"),
+        "pcap dispatch capture disabled\n"
+    );
+    assert_eq!(
+        r.err("pcap trace off"),
+        "pcap trace: dispatch trace already disabled..."
+    );
+    assert_eq!(
+        r.ok(&format!("pcap trace rx tx max 100 intfc any file {name}")),
+        ""
+    );
+    assert_eq!(
+        r.err("pcap trace drop"),
+        "pcap trace: dispatch trace already enabled..."
+    );
+    // Two frames forwarded, one for no tunnel: 3 received, 2 sent.
+    r.traffic(2);
+    assert_eq!(
+        r.ok("pcap trace status"),
+        format!(
+            "pcap rx and tx dispatch capture enabled: 5 of 100 pkts...\ncapture to file {path}\n"
+        )
+    );
+    assert_eq!(
+        r.ok("pcap trace off"),
+        format!("Write 5 packets to {path}, and stop capture...\n")
+    );
+    assert_eq!(
+        r.ok("pcap trace status"),
+        "pcap dispatch capture disabled\n"
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let (link, packets) = read_pcap(&bytes).unwrap();
+    assert_eq!(link, 1);
+    assert_eq!(packets.len(), 5);
+    // rx: koko1's frames (VNI 11, 11, 99); tx: re-encapsulated (VNI 12).
+    let vnis: Vec<u32> = packets
+        .iter()
+        .map(|p| u32::from_be_bytes([0, p.data[46], p.data[47], p.data[48]]))
+        .collect();
+    assert_eq!(vnis, [11, 11, 99, 12, 12]);
+
+    // Drops, with the reason appended; `max` holds.
+    assert_eq!(r.ok(&format!("pcap trace drop max 2 file {name}")), "");
+    r.traffic(1);
+    r.traffic(1);
+    r.traffic(1);
+    assert_eq!(
+        r.ok("pcap trace status"),
+        format!("pcap drop dispatch capture enabled: 2 of 2 pkts...\ncapture to file {path}\n")
+    );
+    assert_eq!(
+        r.ok("pcap trace drop off"),
+        format!("Write 2 packets to {path}, and stop capture...\n")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let (_, packets) = read_pcap(&bytes).unwrap();
+    assert_eq!(packets.len(), 2);
+    for p in &packets {
+        assert!(
+            p.data.ends_with(b"vxlan4-input: no_such_tunnel"),
+            "{:?}",
+            String::from_utf8_lossy(&p.data)
+        );
+        assert_eq!(p.orig_len as usize, p.data.len());
+    }
+
+    // Nothing captured: stopped all the same, nothing written.
+    assert_eq!(r.ok("pcap trace tx intfc eth1"), "");
+    assert_eq!(
+        r.ok("pcap trace status"),
+        "pcap tx dispatch capture enabled: 0 of 1000 pkts...\ncapture to file /tmp/tx.pcap\n"
+    );
+    assert_eq!(r.err("pcap trace"), "pcap trace: No packets captured...");
+    assert_eq!(
+        r.ok("pcap trace status"),
+        "pcap dispatch capture disabled\n"
+    );
+    // Default names, VPP's.
+    r.ok("pcap trace rx drop max 1");
+    assert!(
+        r.ok("pcap trace status")
+            .ends_with("capture to file /tmp/rxdrop.pcap\n")
+    );
+    assert_eq!(
+        r.err("pcap trace off"),
+        "pcap trace: No packets captured..."
+    );
+
+    // Refusals change nothing.
+    for (line, err) in [
+        (
+            "pcap trace rx max-bytes-per-pkt 31",
+            "pcap trace: Max bytes per pkt must be > 32, < 9000...",
+        ),
+        (
+            "pcap trace rx max-bytes-per-pkt 9001",
+            "pcap trace: Max bytes per pkt must be > 32, < 9000...",
+        ),
+        (
+            "pcap trace rx file ../x",
+            "pcap trace: unknown input `file ../x'",
+        ),
+        (
+            "pcap trace rx file a/b",
+            "pcap trace: unknown input `file a/b'",
+        ),
+        (
+            "pcap trace rx intfc bogus0",
+            "pcap trace: unknown input `intfc bogus0'",
+        ),
+        (
+            "pcap trace rx max many",
+            "pcap trace: unknown input `max many'",
+        ),
+        ("pcap trace rx filter", "pcap trace: unknown input `filter'"),
+        (
+            "pcap dispatch trace on",
+            "pcap: unknown input `dispatch trace on'",
+        ),
+    ] {
+        assert_eq!(r.err(line), err, "{line}");
+        assert_eq!(
+            r.ok("pcap trace status"),
+            "pcap dispatch capture disabled\n"
+        );
+    }
+}
+
 /// Every registered `show` command has a JSON form, and none answers
 /// text: each runs under `--json` (as weftctl sends it) on the koko rig,
 /// with traffic and a trace, and gives a JSON document that is not a

@@ -164,10 +164,11 @@ pub trait Node: Send {
     /// away). Most nodes keep none.
     fn drain(&mut self, _cache: &mut PoolCache) {}
 
-    /// Called once when the graph is built, with every node's name in graph
-    /// index order, for a node that counts into other nodes' counters
-    /// ([`NodeCtx::count_in`]). Most nodes need nothing.
-    fn bind(&mut self, _names: &[&'static str]) {}
+    /// Called once when the graph is built, with every node in graph index
+    /// order, for a node that counts into other nodes' counters
+    /// ([`NodeCtx::count_in`]) or names them (error-drop's capture). Most
+    /// nodes need nothing.
+    fn bind(&mut self, _nodes: &[&'static NodeInfo]) {}
 }
 
 /// The buffers handed to a node, and the next node chosen for each.
@@ -233,9 +234,22 @@ pub struct NodeCtx<'a> {
     nodes: &'a [NodeStats],
     /// This node's name (for traces).
     pub node_name: &'static str,
+    /// This node's graph index.
+    node_index: usize,
 }
 
 impl NodeCtx<'_> {
+    /// The drop reason of this node's counter 0, as [`BufMeta::error`]
+    /// holds it; a node that drops a buffer under counter `c` stores
+    /// `error_base() | c` there (nothing reads it unless a drop capture is
+    /// on, see [`crate::pcap`]).
+    ///
+    /// [`BufMeta::error`]: crate::pool::BufMeta::error
+    #[inline]
+    pub fn error_base(&self) -> u32 {
+        error_base(self.node_index)
+    }
+
     /// Adds `n` to counter `c` of the running node (once per vector, not
     /// per packet). Single writer: a plain load and store.
     #[inline]
@@ -258,6 +272,20 @@ impl NodeCtx<'_> {
             a.store(a.load(Ordering::Relaxed) + n, Ordering::Relaxed);
         }
     }
+}
+
+/// The drop reason of counter 0 of the node at graph index `node`
+/// ([`NodeCtx::error_base`]).
+#[inline]
+pub fn error_base(node: usize) -> u32 {
+    ((node as u32 + 1) & 0xffff) << 16
+}
+
+/// The (graph index, counter) a [`BufMeta::error`](crate::pool::BufMeta::error)
+/// names, `None` for 0.
+pub fn error_of(code: u32) -> Option<(usize, usize)> {
+    let node = (code >> 16) as usize;
+    (node > 0).then(|| (node - 1, (code & 0xffff) as usize))
 }
 
 /// Clock ticks for `show runtime` (the CPU's time-stamp counter).
@@ -366,8 +394,9 @@ impl Graph {
             }
         }
         let mut nodes = nodes;
+        let infos: Vec<&'static NodeInfo> = nodes.iter().map(|n| n.info()).collect();
         for n in &mut nodes {
-            n.bind(&names);
+            n.bind(&infos);
         }
         let queues = nodes
             .iter()
@@ -450,6 +479,7 @@ impl Graph {
                 counters: &stats.counters,
                 nodes: &env.stats.nodes,
                 node_name: info.name,
+                node_index: i,
             };
             node.process(&mut ctx, v);
         }

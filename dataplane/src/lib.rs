@@ -10,6 +10,7 @@ pub mod graph;
 pub mod io;
 pub mod l2fib;
 pub mod nodes;
+pub mod pcap;
 pub mod pool;
 pub mod port;
 pub mod punt;

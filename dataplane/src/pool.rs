@@ -191,7 +191,11 @@ pub struct BufMeta {
     pub trace_index: u32,
     /// Node-specific scratch (e.g. the tunnel index chosen by vxlan4-input).
     pub opaque: u32,
-    _reserved: u32,
+    /// Why the buffer is being dropped (VPP's `b->error`): the node that
+    /// sent it to error-drop and that node's counter, as
+    /// [`crate::graph::NodeCtx::error_base`] encodes them; 0 when no node
+    /// said. Read only by a drop capture (`pcap trace drop`).
+    pub error: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<BufMeta>() == 32);
@@ -208,7 +212,7 @@ impl BufMeta {
         flow_hash: 0,
         trace_index: 0,
         opaque: 0,
-        _reserved: 0,
+        error: 0,
     };
 
     /// True when the buffer is traced.

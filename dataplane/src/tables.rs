@@ -256,6 +256,9 @@ pub struct Tables {
     /// IPv6 tunnels by index (the same pool index space as
     /// [`Tables::tunnels`]: a slot is in one of the two).
     pub tunnels6: Vec<Option<Vxlan6Tunnel>>,
+    /// The packet capture in progress (`pcap trace`), if any: shared by
+    /// the snapshots published while it runs ([`crate::pcap`]).
+    pub pcap: Option<Arc<crate::pcap::Capture>>,
 }
 
 /// Key of the IPv6 VXLAN decap table, built from a received packet as
@@ -473,6 +476,7 @@ impl Default for Tables {
             vxlan6_ports: Vec::new(),
             vxlan6: FxHashMap::default(),
             tunnels6: Vec::new(),
+            pcap: None,
         }
     }
 }

@@ -8,7 +8,7 @@
 //! | [`grammar`] | the command tree, VPP's prefix matching, the `unformat`-like [`Input`] |
 //! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
-//! | [`interface`], [`subif`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`ip6`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
+//! | [`interface`], [`subif`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`ip6`], [`stats`], [`trace`], [`pcap`], [`version`] | the commands, next to their feature |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
@@ -26,6 +26,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod pcap;
 pub mod stats;
 pub mod subif;
 pub mod trace;
@@ -53,5 +54,6 @@ pub fn builtin_commands() -> Vec<Command> {
     v.extend(fib::commands());
     v.extend(stats::commands());
     v.extend(trace::commands());
+    v.extend(pcap::commands());
     v
 }

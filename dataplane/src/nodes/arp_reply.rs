@@ -84,6 +84,8 @@ impl Node for ArpReply {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for b in v.bufs.iter_mut() {
@@ -93,15 +95,18 @@ impl Node for ArpReply {
                 let data = p.data();
                 if data.len() < arp::ETHERNET_IPV4_LEN {
                     counts[Counter::TooShort as usize] += 1;
+                    p.meta.error = err | Counter::TooShort as u32;
                     break 'decide Next::Drop;
                 }
                 let a = ArpPacket::new_unchecked(data);
                 if a.hardware_type() != arp::Hardware::Ethernet || a.hardware_len() != 6 {
                     counts[Counter::L2TypeNotEthernet as usize] += 1;
+                    p.meta.error = err | Counter::L2TypeNotEthernet as u32;
                     break 'decide Next::Drop;
                 }
                 if a.protocol_type() != crate::wire::EtherType::Ipv4 || a.protocol_len() != 4 {
                     counts[Counter::L3TypeNotIp4 as usize] += 1;
+                    p.meta.error = err | Counter::L3TypeNotIp4 as u32;
                     break 'decide Next::Drop;
                 }
                 let sha = EthernetAddress::from_bytes(a.source_hardware_addr());
@@ -117,14 +122,17 @@ impl Node for ArpReply {
                 );
                 if sha != l2_src {
                     counts[Counter::L2AddressMismatch as usize] += 1;
+                    p.meta.error = err | Counter::L2AddressMismatch as u32;
                     break 'decide Next::Drop;
                 }
                 if spa.is_unspecified() {
                     counts[Counter::ArpProbe as usize] += 1;
+                    p.meta.error = err | Counter::ArpProbe as u32;
                     break 'decide Next::Drop;
                 }
                 if tables.local4.contains_key(&spa) {
                     counts[Counter::L3SrcAddressIsLocal as usize] += 1;
+                    p.meta.error = err | Counter::L3SrcAddressIsLocal as u32;
                     break 'decide Next::Drop;
                 }
                 if spa == tpa {
@@ -139,10 +147,12 @@ impl Node for ArpReply {
                     }) {
                         counts[Counter::PuntQueueFull as usize] += 1;
                     }
+                    p.meta.error = err | Counter::Gratuitous as u32;
                     break 'decide Next::Drop;
                 }
                 if tables.local4.get(&tpa) != Some(&rx_if) {
                     counts[Counter::L3DstAddressNotLocal as usize] += 1;
+                    p.meta.error = err | Counter::L3DstAddressNotLocal as u32;
                     break 'decide Next::Drop;
                 }
                 let op = a.operation();
@@ -150,6 +160,7 @@ impl Node for ArpReply {
                     ArpOperation::Request | ArpOperation::Reply => {}
                     _ => {
                         counts[Counter::OpcodeNotRequest as usize] += 1;
+                        p.meta.error = err | Counter::OpcodeNotRequest as u32;
                         break 'decide Next::Drop;
                     }
                 }
@@ -168,6 +179,7 @@ impl Node for ArpReply {
                 }
                 if op == ArpOperation::Reply {
                     counts[Counter::RepliesReceived as usize] += 1;
+                    p.meta.error = err | Counter::RepliesReceived as u32;
                     break 'decide Next::Drop;
                 }
                 counts[Counter::L3SrcAddressLearned as usize] += 1;

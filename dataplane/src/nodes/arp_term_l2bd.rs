@@ -92,6 +92,8 @@ impl Node for ArpTermL2bd {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for (b, slot) in v.pairs() {
@@ -105,6 +107,7 @@ impl Node for ArpTermL2bd {
                 Verdict::Pass => Next::L2Flood,
                 Verdict::Mismatch => {
                     counts[Counter::L2AddressMismatch as usize] += 1;
+                    p.meta.error = err | Counter::L2AddressMismatch as u32;
                     Next::Drop
                 }
                 Verdict::Answer(mac, ip) => {

@@ -8,9 +8,10 @@
 //! `unknown vlan`.
 
 use crate::graph::{Node, NodeCtx, NodeInfo, NodeKind, Vector};
-use crate::pool::BufMeta;
+use crate::pcap::Capture;
+use crate::pool::{Buf, BufMeta, PoolView};
 use crate::stats::IfCounter;
-use crate::tables::L2Mode;
+use crate::tables::{L2Mode, Tables};
 use crate::vlan;
 use crate::wire::{EtherType, EthernetFrame, ethernet};
 
@@ -31,6 +32,22 @@ fn trace(ctx: &mut NodeCtx<'_>, meta: &BufMeta, frame: &[u8], next: Next) {
         Err(_) => format!("truncated frame of {} bytes", frame.len()),
     };
     ctx.tracer.add(meta, ctx.node_name, text);
+}
+
+/// Records the frames of `bufs` a BVI received from its bridge (frames
+/// from devices were recorded by their input node).
+#[cold]
+#[inline(never)]
+fn capture_bvi(cap: &Capture, pool: PoolView<'_>, tables: &Tables, bufs: &[Buf]) {
+    for b in bufs {
+        let rx_if = pool.meta(b).rx_if;
+        let bvi = tables
+            .interface(rx_if)
+            .is_some_and(|i| matches!(i.l2, L2Mode::Bridge { bvi: true, .. }));
+        if bvi && cap.rx_on(rx_if) && !cap.record(pool.data(b), &[]) {
+            return;
+        }
+    }
 }
 
 crate::next_nodes! {
@@ -101,9 +118,16 @@ impl Node for EthernetInput {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let tables = ctx.tables;
         let pool = ctx.pool;
+        if let Some(cap) = tables.pcap.as_deref()
+            && cap.spec().points.rx
+        {
+            capture_bvi(cap, pool, tables, &v.bufs);
+        }
         // Interface lookup cached per run of packets from one interface.
         let mut last_if = u32::MAX;
         let mut last = None;
@@ -118,10 +142,12 @@ impl Node for EthernetInput {
             let next = 'decide: {
                 let Some(ifc) = last else {
                     counts[Counter::Down as usize] += 1;
+                    p.meta.error = err | Counter::Down as u32;
                     break 'decide Next::Drop;
                 };
                 if p.data().len() < ethernet::HEADER_LEN {
                     counts[Counter::TooShort as usize] += 1;
+                    p.meta.error = err | Counter::TooShort as u32;
                     break 'decide Next::Drop;
                 }
                 let f = EthernetFrame::new_unchecked(p.data());
@@ -146,6 +172,7 @@ impl Node for EthernetInput {
                 let dst = f.dst_addr();
                 if dst != ifc.mac && !dst.is_multicast() {
                     counts[Counter::L3MacMismatch as usize] += 1;
+                    p.meta.error = err | Counter::L3MacMismatch as u32;
                     break 'decide Next::Drop;
                 }
                 match f.ethertype() {
@@ -156,6 +183,7 @@ impl Node for EthernetInput {
                     }
                     EtherType::Arp => {
                         p.advance(ethernet::HEADER_LEN);
+                        p.meta.l3_offset = p.meta.data_offset;
                         Next::ArpReply
                     }
                     EtherType::Ipv6 => {
@@ -168,10 +196,12 @@ impl Node for EthernetInput {
                         // on it (VPP's ethernet-input counts it there too).
                         let Some(sub) = sub else {
                             counts[Counter::UnknownVlan as usize] += 1;
+                            p.meta.error = err | Counter::UnknownVlan as u32;
                             break 'decide Next::Drop;
                         };
                         if !tables.interface(sub).is_some_and(|i| i.up) {
                             counts[Counter::Down as usize] += 1;
+                            p.meta.error = err | Counter::Down as u32;
                             break 'decide Next::Drop;
                         }
                         let next = match f.inner_ethertype() {
@@ -180,6 +210,7 @@ impl Node for EthernetInput {
                             EtherType::Ipv6 => Next::Ip6Input,
                             _ => {
                                 counts[Counter::UnknownType as usize] += 1;
+                                p.meta.error = err | Counter::UnknownType as u32;
                                 break 'decide Next::Drop;
                             }
                         };
@@ -193,13 +224,12 @@ impl Node for EthernetInput {
                         vlan::pop_tag(&mut p);
                         p.meta.rx_if = sub;
                         p.advance(ethernet::HEADER_LEN);
-                        if next != Next::ArpReply {
-                            p.meta.l3_offset = p.meta.data_offset;
-                        }
+                        p.meta.l3_offset = p.meta.data_offset;
                         next
                     }
                     _ => {
                         counts[Counter::UnknownType as usize] += 1;
+                        p.meta.error = err | Counter::UnknownType as u32;
                         Next::Drop
                     }
                 }

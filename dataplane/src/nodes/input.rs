@@ -2,7 +2,8 @@
 //! every port of that driver the worker owns, and sends what it receives,
 //! with the receive interface set, to vxlan4-fastpath (which passes what it
 //! does not take to ethernet-input), or straight to ethernet-input when the
-//! fast path is off.
+//! fast path is off. A `pcap trace rx` capture records each frame here,
+//! as the driver delivered it (`crate::pcap`).
 
 use crate::graph::{NodeCtx, NodeInfo, NodeKind, VECTOR_SIZE, Vector};
 use crate::stats::IfCounter;
@@ -104,6 +105,8 @@ impl crate::graph::Node for InputNode {
             Next::EthernetInput
         };
         let mut too_big = 0;
+        // A capture is checked once per port, not per packet.
+        let capture = tables.pcap.as_deref();
         ports.for_each_rx(name, |sw_if_index, port| {
             let room = VECTOR_SIZE - v.bufs.len();
             if room == 0 {
@@ -113,6 +116,11 @@ impl crate::graph::Node for InputNode {
             // The driver sets each buffer's receive interface and sums the
             // bytes: no pass over the vector here unless it is traced.
             let r = port.rx(cache, &mut v.bufs, room, sw_if_index);
+            if let Some(cap) = capture
+                && cap.rx_on(sw_if_index)
+            {
+                crate::pcap::capture_bufs(cap, *pool, &v.bufs[first..]);
+            }
             if budget > 0 {
                 for b in &mut v.bufs[first..] {
                     let m = pool.meta_mut(b);

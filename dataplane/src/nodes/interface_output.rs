@@ -1,5 +1,7 @@
 //! `interface-output`: hands buffers to the device of their transmit
-//! interface, one transmit call per device per vector, and counts tx.
+//! interface, one transmit call per device per vector, and counts tx. A
+//! `pcap trace tx` capture records each frame here as it is handed to the
+//! device, a sub-interface's tag pushed (`crate::pcap`).
 //!
 //! A frame longer than the interface's L3 MTU plus [`L2_OVERHEAD`] is
 //! dropped and counted (`frame exceeds interface MTU`): the kernel would
@@ -124,6 +126,11 @@ fn stage_all(ctx: &mut NodeCtx<'_>, v: &mut Vector) -> bool {
     let Some(q) = ctx.ports.staging(tx_if) else {
         return false;
     };
+    if let Some(cap) = tables.pcap.as_deref()
+        && cap.tx_on(tx_if)
+    {
+        crate::pcap::capture_bufs(cap, pool, &v.bufs);
+    }
     let n = v.bufs.len() as u64;
     q.append(&mut v.bufs);
     v.nexts.clear();
@@ -147,6 +154,14 @@ impl InterfaceOutput {
         let mut run_max = 0u32;
         // The run's device queue, looked up once per run.
         let mut queue: Option<&mut Vec<crate::pool::Buf>> = None;
+        // The capture that records the run's frames, if any: a frame of a
+        // sub-interface is on it and on its parent.
+        let capture = tables.pcap.as_deref();
+        let mut run_cap = None;
+        // Why the run's frames are dropped when it has no device queue.
+        let mut run_why = Counter::NoDevice;
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         for mut b in v.bufs.drain(..) {
             let m = pool.meta(&b);
             let (tx_if, len) = (m.tx_if, m.len);
@@ -172,10 +187,12 @@ impl InterfaceOutput {
                         (false, true)
                     }
                     Some(i) if !i.up => {
+                        run_why = Counter::Down;
                         counts[Counter::Down as usize] += 1;
                         (false, false)
                     }
                     _ => {
+                        run_why = Counter::NoDevice;
                         counts[Counter::NoDevice as usize] += 1;
                         (false, false)
                     }
@@ -185,13 +202,15 @@ impl InterfaceOutput {
                 } else {
                     None
                 };
+                run_cap = capture.filter(|c| c.tx_on(tx_if) || c.tx_on(device));
             } else if !run_ok && !run_bvi {
                 let down = tables.interface(tx_if).is_some_and(|i| !i.up);
-                counts[if down {
+                run_why = if down {
                     Counter::Down
                 } else {
                     Counter::NoDevice
-                } as usize] += 1;
+                };
+                counts[run_why as usize] += 1;
             }
             if run_bvi {
                 // Out of a BVI: into its bridge, as received on it.
@@ -199,6 +218,9 @@ impl InterfaceOutput {
                 run_bytes += u64::from(len);
                 if let Some(m) = traced {
                     trace(ctx.tracer, ctx.node_name, &m, true);
+                }
+                if let Some(cap) = run_cap {
+                    cap.record(pool.data(&b), &[]);
                 }
                 pool.meta_mut(&mut b).rx_if = tx_if;
                 self.bridged.push(b);
@@ -208,6 +230,7 @@ impl InterfaceOutput {
                 && !crate::vlan::push_tag(&mut pool.packet_mut(&mut b), vlan)
             {
                 counts[Counter::NoHeadroom as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::NoHeadroom as u32;
                 self.kept.push(b);
                 continue;
             }
@@ -215,10 +238,14 @@ impl InterfaceOutput {
             let staged = match &mut queue {
                 Some(_) if u32::from(len) > run_max => {
                     counts[Counter::TooBig as usize] += 1;
+                    pool.meta_mut(&mut b).error = err | Counter::TooBig as u32;
                     self.kept.push(b);
                     false
                 }
                 Some(q) => {
+                    if let Some(cap) = run_cap {
+                        cap.record(pool.data(&b), &[]);
+                    }
                     q.push(b);
                     run_pkts += 1;
                     run_bytes += len as u64;
@@ -227,10 +254,12 @@ impl InterfaceOutput {
                 None if run_ok => {
                     // Up and a device, but none on this worker.
                     counts[Counter::NoDevice as usize] += 1;
+                    pool.meta_mut(&mut b).error = err | Counter::NoDevice as u32;
                     self.kept.push(b);
                     false
                 }
                 None => {
+                    pool.meta_mut(&mut b).error = err | run_why as u32;
                     self.kept.push(b);
                     false
                 }

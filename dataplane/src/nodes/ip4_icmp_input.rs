@@ -66,6 +66,8 @@ impl Node for Ip4IcmpInput {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for b in v.bufs.iter_mut() {
@@ -79,10 +81,12 @@ impl Node for Ip4IcmpInput {
             let next = 'decide: {
                 if icmp_len < icmpv4::HEADER_LEN {
                     counts[Counter::TooShort as usize] += 1;
+                    p.meta.error = err | Counter::TooShort as u32;
                     break 'decide Next::Drop;
                 }
                 if checksum::data(&p.data()[hlen..]) != 0xffff {
                     counts[Counter::BadChecksum as usize] += 1;
+                    p.meta.error = err | Counter::BadChecksum as u32;
                     break 'decide Next::Drop;
                 }
                 let icmp = Icmpv4Packet::new_unchecked(&p.data()[hlen..]);
@@ -102,10 +106,12 @@ impl Node for Ip4IcmpInput {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
                         counts[Counter::EchoRepliesReceived as usize] += 1;
+                        p.meta.error = err | Counter::EchoRepliesReceived as u32;
                         break 'decide Next::Drop;
                     }
                     _ => {
                         counts[Counter::UnknownType as usize] += 1;
+                        p.meta.error = err | Counter::UnknownType as u32;
                         break 'decide Next::Drop;
                     }
                 }

@@ -167,6 +167,8 @@ impl Node for Ip4Input {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let mut last_if = u32::MAX;
@@ -200,6 +202,7 @@ impl Node for Ip4Input {
                     }
                     if !last_local {
                         counts[Counter::DstLookupMiss as usize] += 1;
+                        p.meta.error = err | Counter::DstLookupMiss as u32;
                         Next::Drop
                     } else if let Some(n) = vxlan_bypass(p.data(), &h, &tables.vxlan4_ports) {
                         skip = n;
@@ -210,6 +213,7 @@ impl Node for Ip4Input {
                 }
                 Err(c) => {
                     counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
                     Next::Drop
                 }
             };

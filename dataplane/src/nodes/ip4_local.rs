@@ -58,6 +58,8 @@ impl Node for Ip4Local {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let pool = ctx.pool;
         for b in v.bufs.iter_mut() {
@@ -67,6 +69,7 @@ impl Node for Ip4Local {
             let hlen = ip.header_len() as usize;
             let next = if ip.is_fragment() {
                 counts[Counter::Fragment as usize] += 1;
+                p.meta.error = err | Counter::Fragment as u32;
                 Next::Drop
             } else {
                 match ip.protocol() {
@@ -76,6 +79,7 @@ impl Node for Ip4Local {
                             || UdpPacket::new_unchecked(payload).len() as usize != payload.len()
                         {
                             counts[Counter::UdpLength as usize] += 1;
+                            p.meta.error = err | Counter::UdpLength as u32;
                             Next::Drop
                         } else {
                             p.advance(hlen);
@@ -85,6 +89,7 @@ impl Node for Ip4Local {
                     IpProtocol::Icmp => Next::Icmp,
                     _ => {
                         counts[Counter::UnknownProtocol as usize] += 1;
+                        p.meta.error = err | Counter::UnknownProtocol as u32;
                         Next::Drop
                     }
                 }

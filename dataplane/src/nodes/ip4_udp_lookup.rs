@@ -47,6 +47,8 @@ impl Node for Ip4UdpLookup {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut no_listener = 0;
         let (pool, ports) = (ctx.pool, &ctx.tables.vxlan4_ports);
         for b in v.bufs.iter_mut() {
@@ -58,6 +60,7 @@ impl Node for Ip4UdpLookup {
                 Next::Vxlan4Input
             } else {
                 no_listener += 1;
+                p.meta.error = err | Counter::NoListener as u32;
                 Next::Drop
             };
             if p.meta.is_traced() {

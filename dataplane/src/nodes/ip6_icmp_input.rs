@@ -98,6 +98,8 @@ impl Node for Ip6IcmpInput {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for b in v.bufs.iter_mut() {
@@ -110,10 +112,12 @@ impl Node for Ip6IcmpInput {
                 let icmp_bytes = &p.data()[ipv6::HEADER_LEN..];
                 let Ok(icmp) = Icmpv6Packet::new_checked(icmp_bytes) else {
                     counts[Counter::LengthTooSmall as usize] += 1;
+                    p.meta.error = err | Counter::LengthTooSmall as u32;
                     break 'decide Next::Drop;
                 };
                 if !icmp.checksum_ok(&src, &dst) {
                     counts[Counter::BadChecksum as usize] += 1;
+                    p.meta.error = err | Counter::BadChecksum as u32;
                     break 'decide Next::Drop;
                 }
                 let Some(ifc) = tables.interface(rx_if) else {
@@ -130,10 +134,12 @@ impl Node for Ip6IcmpInput {
                 );
                 if (nd || matches!(ty, Icmpv6Message::EchoRequest)) && icmp.code() != 0 {
                     counts[Counter::InvalidCode as usize] += 1;
+                    p.meta.error = err | Counter::InvalidCode as u32;
                     break 'decide Next::Drop;
                 }
                 if nd && hops != 255 {
                     counts[Counter::InvalidHopLimit as usize] += 1;
+                    p.meta.error = err | Counter::InvalidHopLimit as u32;
                     break 'decide Next::Drop;
                 }
                 match ty {
@@ -141,6 +147,7 @@ impl Node for Ip6IcmpInput {
                         what = "ICMP6 echo request";
                         if dst.is_multicast() {
                             counts[Counter::DstLookupMiss as usize] += 1;
+                            p.meta.error = err | Counter::DstLookupMiss as u32;
                             break 'decide Next::Drop;
                         }
                         echo_reply(&mut p, src, dst);
@@ -157,11 +164,13 @@ impl Node for Ip6IcmpInput {
                             Ok(sll) => sll,
                             Err(_) => {
                                 counts[Counter::OptionZeroLength as usize] += 1;
+                                p.meta.error = err | Counter::OptionZeroLength as u32;
                                 break 'decide Next::Drop;
                             }
                         };
                         if !tables.ip6.is_local(rx_if, &target) {
                             counts[Counter::NsUnknownTarget as usize] += 1;
+                            p.meta.error = err | Counter::NsUnknownTarget as u32;
                             break 'decide Next::Drop;
                         }
                         // The solicitor, as an ARP request's sender.
@@ -206,6 +215,7 @@ impl Node for Ip6IcmpInput {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
                         counts[Counter::EchoRepliesReceived as usize] += 1;
+                        p.meta.error = err | Counter::EchoRepliesReceived as u32;
                         Next::Drop
                     }
                     Icmpv6Message::NeighborAdvert => {
@@ -215,6 +225,7 @@ impl Node for Ip6IcmpInput {
                             Ok(tll) => tll,
                             Err(_) => {
                                 counts[Counter::OptionZeroLength as usize] += 1;
+                                p.meta.error = err | Counter::OptionZeroLength as u32;
                                 break 'decide Next::Drop;
                             }
                         };
@@ -231,18 +242,22 @@ impl Node for Ip6IcmpInput {
                         {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
+                        p.meta.error = err | Counter::NaReceived as u32;
                         Next::Drop
                     }
                     Icmpv6Message::RouterSolicit => {
                         counts[Counter::RsNotConfigured as usize] += 1;
+                        p.meta.error = err | Counter::RsNotConfigured as u32;
                         Next::Drop
                     }
                     Icmpv6Message::RouterAdvert => {
                         counts[Counter::RaReceived as usize] += 1;
+                        p.meta.error = err | Counter::RaReceived as u32;
                         Next::Drop
                     }
                     _ => {
                         counts[Counter::UnknownType as usize] += 1;
+                        p.meta.error = err | Counter::UnknownType as u32;
                         Next::Drop
                     }
                 }

@@ -74,6 +74,8 @@ impl Node for Ip6Input {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         for b in v.bufs.iter_mut() {
@@ -84,16 +86,19 @@ impl Node for Ip6Input {
                 let d = p.data();
                 if d.len() < ipv6::HEADER_LEN {
                     counts[Counter::TooShort as usize] += 1;
+                    p.meta.error = err | Counter::TooShort as u32;
                     break 'decide Next::Drop;
                 }
                 let ip = Ipv6Packet::new_unchecked(d);
                 if ip.version() != 6 {
                     counts[Counter::Version as usize] += 1;
+                    p.meta.error = err | Counter::Version as u32;
                     break 'decide Next::Drop;
                 }
                 let len = ipv6::HEADER_LEN + usize::from(ip.payload_len());
                 if len > d.len() {
                     counts[Counter::BadLength as usize] += 1;
+                    p.meta.error = err | Counter::BadLength as u32;
                     break 'decide Next::Drop;
                 }
                 let dst = ip.dst_addr();
@@ -104,6 +109,7 @@ impl Node for Ip6Input {
                 };
                 if !mine {
                     counts[Counter::DstLookupMiss as usize] += 1;
+                    p.meta.error = err | Counter::DstLookupMiss as u32;
                     break 'decide Next::Drop;
                 }
                 let nh = ip.next_header();
@@ -123,12 +129,14 @@ impl Node for Ip6Input {
                             }
                             _ => {
                                 counts[Counter::UnknownUdpPort as usize] += 1;
+                                p.meta.error = err | Counter::UnknownUdpPort as u32;
                                 Next::Drop
                             }
                         }
                     }
                     _ => {
                         counts[Counter::UnknownProtocol as usize] += 1;
+                        p.meta.error = err | Counter::UnknownProtocol as u32;
                         Next::Drop
                     }
                 }

@@ -87,6 +87,8 @@ impl Node for L2Flood {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let out = &mut self.out;
@@ -101,17 +103,20 @@ impl Node for L2Flood {
             )) = bridge_of(tables, rx)
             else {
                 counts[Counter::NotBridged as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::NotBridged as u32;
                 out.push((b, Next::Drop as u16));
                 continue;
             };
             let group = pool.data(&b)[0] & 1 != 0;
             if group && !bd.flood {
                 counts[Counter::FloodOff as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::FloodOff as u32;
                 out.push((b, Next::Drop as u16));
                 continue;
             }
             if !group && !bd.uu_flood {
                 counts[Counter::UuFloodOff as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::UuFloodOff as u32;
                 out.push((b, Next::Drop as u16));
                 continue;
             }
@@ -122,6 +127,7 @@ impl Node for L2Flood {
             let targets = bd.members.iter().filter(|m| floods_to(m, rx, shg)).count();
             if targets == 0 {
                 counts[Counter::NoMembers as usize] += 1;
+                pool.meta_mut(&mut b).error = err | Counter::NoMembers as u32;
                 out.push((b, Next::Drop as u16));
                 continue;
             }

@@ -95,6 +95,8 @@ impl Node for L2Fwd {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let fib = &*tables.l2.fib;
@@ -105,6 +107,7 @@ impl Node for L2Fwd {
             let rx = m.rx_if;
             let Some((bd, L2Mode::Bridge { bd: bd_index, .. })) = bridge_of(tables, rx) else {
                 counts[Counter::NotBridged as usize] += 1;
+                m.error = err | Counter::NotBridged as u32;
                 *slot = Next::Drop as u16;
                 continue;
             };
@@ -126,6 +129,7 @@ impl Node for L2Fwd {
                 Some((e, _)) if e.sw_if_index == rx => {
                     counts[Counter::Hits as usize] += 1;
                     counts[Counter::Reflect as usize] += 1;
+                    m.error = err | Counter::Reflect as u32;
                     Next::Drop
                 }
                 Some((e, true)) => {
@@ -144,9 +148,13 @@ impl Node for L2Fwd {
                     if bd.uu_flood {
                         Next::L2Flood
                     } else {
-                        if fib.lookup_key(k).is_some() {
+                        let why = if fib.lookup_key(k).is_some() {
                             counts[Counter::Stale as usize] += 1;
-                        }
+                            Counter::Stale
+                        } else {
+                            Counter::Misses
+                        };
+                        m.error = err | why as u32;
                         Next::Drop
                     }
                 }

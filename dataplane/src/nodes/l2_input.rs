@@ -141,6 +141,8 @@ impl Node for L2Input {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut drops = 0;
         let (pool, tables) = (ctx.pool, ctx.tables);
         for (b, slot) in v.pairs() {
@@ -177,6 +179,9 @@ impl Node for L2Input {
             if pool.meta(b).is_traced() {
                 let meta = *pool.meta(b);
                 trace(ctx, &meta, pool.data(b));
+            }
+            if next == Next::Drop {
+                pool.meta_mut(b).error = err | Counter::Drops as u32;
             }
             *slot = next as u16;
         }

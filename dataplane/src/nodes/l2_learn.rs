@@ -73,6 +73,8 @@ impl Node for L2Learn {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         let fib = &*tables.l2.fib;
@@ -90,6 +92,7 @@ impl Node for L2Learn {
             )) = bridge_of(tables, m.rx_if)
             else {
                 counts[Counter::NotBridged as usize] += 1;
+                pool.meta_mut(b).error = err | Counter::NotBridged as u32;
                 *slot = Next::Drop as u16;
                 continue;
             };
@@ -145,6 +148,9 @@ impl Node for L2Learn {
             if m.is_traced() {
                 let meta = *m;
                 trace(ctx, &meta, pool.data(b), bd_index);
+            }
+            if next == Next::Drop {
+                pool.meta_mut(b).error = err | Counter::MoveViolations as u32;
             }
             *slot = next as u16;
         }

@@ -87,41 +87,40 @@ impl Node for L2Output {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables) = (ctx.pool, ctx.tables);
         for (b, slot) in v.pairs() {
             let m = pool.meta(b);
-            let next = match tables.interface(m.tx_if) {
-                None => {
-                    counts[Counter::BadInterface as usize] += 1;
-                    Next::Drop
-                }
-                Some(i) if !i.up => {
-                    counts[Counter::Down as usize] += 1;
-                    Next::Drop
-                }
+            let decided = match tables.interface(m.tx_if) {
+                None => Err(Counter::BadInterface),
+                Some(i) if !i.up => Err(Counter::Down),
                 Some(i)
                     if m.flags & crate::pool::flags::LOCALLY_ORIGINATED == 0
                         && matches!(i.l2, L2Mode::Bridge { shg: s, .. } if same_group(s, shg(tables, m.rx_if))) =>
                 {
-                    counts[Counter::SplitHorizon as usize] += 1;
-                    Next::Drop
+                    Err(Counter::SplitHorizon)
                 }
                 Some(i) => match i.output {
-                    Output::Vxlan4 { .. } => Next::Vxlan4Encap,
-                    Output::Vxlan6 { .. } => Next::Vxlan6Encap,
-                    Output::Device => Next::InterfaceOutput,
+                    Output::Vxlan4 { .. } => Ok(Next::Vxlan4Encap),
+                    Output::Vxlan6 { .. } => Ok(Next::Vxlan6Encap),
+                    Output::Device => Ok(Next::InterfaceOutput),
                     // Sub-interfaces are L3 only (the control plane
                     // refuses L2 modes on them).
-                    Output::Bvi | Output::Drop | Output::Dot1q { .. } => {
-                        counts[Counter::BadInterface as usize] += 1;
-                        Next::Drop
-                    }
+                    Output::Bvi | Output::Drop | Output::Dot1q { .. } => Err(Counter::BadInterface),
                 },
             };
+            let next = decided.unwrap_or_else(|c| {
+                counts[c as usize] += 1;
+                Next::Drop
+            });
             if m.is_traced() {
                 let meta = *m;
                 trace(ctx, &meta, pool.data(b));
+            }
+            if let Err(c) = decided {
+                pool.meta_mut(b).error = err | c as u32;
             }
             *slot = next as u16;
         }

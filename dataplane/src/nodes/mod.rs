@@ -79,7 +79,7 @@ pub fn standard_nodes(inputs: &[&'static str]) -> Vec<Box<dyn Node>> {
     nodes.push(Box::new(vxlan6_input::Vxlan6Input));
     nodes.push(Box::new(vxlan6_encap::Vxlan6EncapNode));
     nodes.push(Box::new(interface_output::InterfaceOutput::default()));
-    nodes.push(Box::new(error_drop::ErrorDrop));
+    nodes.push(Box::new(error_drop::ErrorDrop::default()));
     nodes
 }
 

@@ -2378,3 +2378,194 @@ fn ipv6_tunnel_packets_wait_for_the_next_hop() {
     assert_eq!(rig.ifc(TUNNEL1, IfCounter::TxPackets), 1);
     rig.assert_no_leak();
 }
+
+/// Starts a capture on the rig: the snapshot the workers read carries it.
+fn start_capture(
+    rig: &Rig,
+    points: crate::pcap::Points,
+    sw_if_index: Option<u32>,
+    max: u32,
+) -> Arc<crate::pcap::Capture> {
+    let cap = Arc::new(
+        crate::pcap::Capture::new(crate::pcap::Spec {
+            points,
+            sw_if_index,
+            max,
+            max_bytes: crate::pcap::DEFAULT_MAX_BYTES,
+        })
+        .unwrap(),
+    );
+    let mut t = (**rig.tables.load()).clone();
+    t.pcap = Some(cap.clone());
+    rig.tables.store(Arc::new(t));
+    cap
+}
+
+/// Closes `cap` and returns its records' bytes, in claim order.
+fn captured(cap: &crate::pcap::Capture) -> Vec<Vec<u8>> {
+    let n = cap.close();
+    assert_eq!(cap.wait(n, std::time::Duration::from_millis(100)), n);
+    cap.records(n).map(|r| r.2).collect()
+}
+
+const RX_TX: crate::pcap::Points = crate::pcap::Points {
+    rx: true,
+    tx: true,
+    drop: false,
+};
+
+/// rx and tx captures see every frame as received and as sent, on
+/// vxlan4-fastpath and on the node path alike, and count what the
+/// interface counters count.
+#[test]
+fn pcap_rx_tx_capture_every_frame_on_both_paths() {
+    for fast in [true, false] {
+        let mut rig = Rig::new(Tables {
+            vxlan4_fastpath: fast,
+            ..koko_tables()
+        });
+        let cap = start_capture(&rig, RX_TX, None, 100);
+        let frames: Vec<Vec<u8>> = (0..3)
+            .map(|i| {
+                let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1 + i, 2, 60);
+                VxlanFrame::FROM_KOKO1.build(&inner)
+            })
+            .collect();
+        let sent = rig.run(&frames);
+        assert_eq!(sent.len(), 3);
+        assert_eq!(
+            rig.runtime("vxlan4-fastpath").vectors.get(),
+            if fast { 3 } else { 0 },
+            "the path taken"
+        );
+        let records = captured(&cap);
+        let want: Vec<Vec<u8>> = frames.iter().chain(&sent).cloned().collect();
+        assert_eq!(
+            records, want,
+            "fast path {fast}: rx as received, tx as sent"
+        );
+        assert_eq!(
+            records.len() as u64,
+            rig.ifc(UPLINK, IfCounter::RxPackets) + rig.ifc(UPLINK, IfCounter::TxPackets)
+        );
+        // Closed: nothing more is recorded.
+        rig.run(&frames[..1]);
+        assert_eq!(cap.captured(), 6);
+        rig.assert_no_leak();
+    }
+}
+
+/// `max` holds, and `intfc` filters: a tunnel interface has no frames of
+/// its own (as in VPP: its packets are captured on the uplink).
+#[test]
+fn pcap_max_and_interface_filter() {
+    let mut rig = Rig::koko();
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let f = VxlanFrame::FROM_KOKO1.build(&inner);
+    let cap = start_capture(&rig, RX_TX, None, 4);
+    assert_eq!(rig.run(&[f.clone(), f.clone(), f.clone()]).len(), 3);
+    assert_eq!(captured(&cap).len(), 4);
+    let cap = start_capture(&rig, RX_TX, Some(TUNNEL0), 10);
+    rig.run(std::slice::from_ref(&f));
+    assert_eq!(captured(&cap).len(), 0);
+    let cap = start_capture(&rig, RX_TX, Some(UPLINK), 10);
+    let out = rig.run(std::slice::from_ref(&f));
+    assert_eq!(captured(&cap), [f, out[0].clone()]);
+    rig.assert_no_leak();
+}
+
+/// A drop capture records each dropped frame from its Ethernet header,
+/// followed by `<node>: <symbolic counter name>` as VPP appends it, for
+/// drops at every layer.
+#[test]
+fn pcap_drop_records_the_frame_and_the_reason() {
+    let drop = crate::pcap::Points {
+        drop: true,
+        ..crate::pcap::Points::default()
+    };
+    let inner = inner_udp(TEST1_MAC, TEST2_MAC, TEST1_IP, TEST2_IP, 1, 2, 60);
+    let good = VxlanFrame::FROM_KOKO1;
+    let mut short_ttl = good.build(&inner);
+    short_ttl[22] = 0;
+    // (node, counter, tables, frame sent, frame recorded)
+    type Case = (&'static str, &'static str, Tables, Vec<u8>, Vec<u8>);
+    let cases: Vec<Case> = vec![
+        // ethernet-input, before it advanced.
+        (
+            "ethernet-input",
+            "l3 mac mismatch",
+            koko_tables(),
+            VxlanFrame {
+                dst_mac: KOKO2_MAC,
+                ..good
+            }
+            .build(&inner),
+            vec![],
+        ),
+        // ip4-input, at the L3 header: rewound to the Ethernet header.
+        (
+            "ip4-input",
+            "ip4 destination lookup miss",
+            koko_tables(),
+            VxlanFrame {
+                dst: Ipv4Addr::new(10, 99, 0, 77),
+                ..good
+            }
+            .build(&inner),
+            vec![],
+        ),
+        // vxlan4-input, at the VXLAN header.
+        (
+            "vxlan4-input",
+            "no such tunnel packets",
+            koko_tables(),
+            VxlanFrame { vni: 99, ..good }.build(&inner),
+            vec![],
+        ),
+        // l2-output, after decap: the inner frame as it was dropped.
+        (
+            "l2-output",
+            "interface is down",
+            {
+                let mut t = koko_tables();
+                t.interfaces[TUNNEL1 as usize].as_mut().unwrap().up = false;
+                t
+            },
+            good.build(&inner),
+            inner.clone(),
+        ),
+    ];
+    for (fast, (node, counter, tables, frame, dropped)) in [true, false]
+        .into_iter()
+        .flat_map(|f| cases.iter().map(move |c| (f, c)))
+    {
+        let mut rig = Rig::new(Tables {
+            vxlan4_fastpath: fast,
+            ..tables.clone()
+        });
+        let cap = start_capture(&rig, drop, None, 10);
+        assert!(rig.run(std::slice::from_ref(frame)).is_empty());
+        assert_eq!(rig.counter(node, counter), 1, "{node}: {counter}");
+        let info = rig
+            .worker
+            .stats()
+            .node_infos
+            .iter()
+            .find(|i| i.name == *node)
+            .unwrap();
+        let sym = info
+            .counters
+            .iter()
+            .find(|c| c.description == *counter)
+            .unwrap()
+            .name;
+        let reason = format!("{node}: {}", crate::pcap::snake_case(sym));
+        let frame_part = if dropped.is_empty() { frame } else { dropped };
+        assert_eq!(
+            captured(&cap),
+            [[&frame_part[..], reason.as_bytes()].concat()],
+            "{node}: {counter} (fast path {fast})"
+        );
+        rig.assert_no_leak();
+    }
+}

@@ -223,6 +223,8 @@ impl Node for Vxlan4Encap {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         let (mut run_if, mut run_pkts, mut run_bytes) = (u32::MAX, 0u64, 0u64);
@@ -242,6 +244,7 @@ impl Node for Vxlan4Encap {
             let next = 'encap: {
                 let Some(t) = last else {
                     counts[Counter::NotTunnel as usize] += 1;
+                    p.meta.error = err | Counter::NotTunnel as u32;
                     break 'encap Next::Drop;
                 };
                 let Some(e) = &t.encap else {
@@ -250,12 +253,14 @@ impl Node for Vxlan4Encap {
                 };
                 if inner_len > e.max_inner as usize {
                     counts[Counter::MtuExceeded as usize] += 1;
+                    p.meta.error = err | Counter::MtuExceeded as u32;
                     break 'encap Next::Drop;
                 }
                 if !apply(&mut p, e, inner_len) {
                     // Buffers always have 256 bytes of headroom and
                     // decapsulation only grew it; count it anyway.
                     counts[Counter::MtuExceeded as usize] += 1;
+                    p.meta.error = err | Counter::MtuExceeded as u32;
                     break 'encap Next::Drop;
                 }
                 if tx_if != run_if {

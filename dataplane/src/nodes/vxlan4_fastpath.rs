@@ -694,8 +694,13 @@ impl Node for Vxlan4Fastpath {
         &INFO
     }
 
-    fn bind(&mut self, names: &[&'static str]) {
-        let index = |name| names.iter().position(|n| *n == name).unwrap_or(usize::MAX);
+    fn bind(&mut self, nodes: &[&'static NodeInfo]) {
+        let index = |name| {
+            nodes
+                .iter()
+                .position(|n| n.name == name)
+                .unwrap_or(usize::MAX)
+        };
         self.vxlan4_input = index("vxlan4-input");
         self.l2_input = index("l2-input");
         self.l2_learn = index("l2-learn");

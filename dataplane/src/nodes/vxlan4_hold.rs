@@ -96,6 +96,8 @@ impl Node for Vxlan4Hold {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         if v.bufs.is_empty() && self.held.is_empty() {
             return;
         }
@@ -111,7 +113,8 @@ impl Node for Vxlan4Hold {
                 counts[Counter::Full as usize] += 1;
             }
         }
-        for buf in self.overflow.drain(..) {
+        for mut buf in self.overflow.drain(..) {
+            ctx.pool.meta_mut(&mut buf).error = err | Counter::Full as u32;
             v.bufs.push(buf);
             v.nexts.push(Next::Drop as u16);
         }
@@ -156,6 +159,9 @@ impl Node for Vxlan4Hold {
                 }
                 Some(None) => None,
             };
+            if let Some((Next::Drop, c)) = next {
+                pool.meta_mut(&mut self.held[i].buf).error = err | c as u32;
+            }
             match next {
                 Some((next, counter)) => {
                     let h = self.held.remove(i);

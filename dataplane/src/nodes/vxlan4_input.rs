@@ -128,6 +128,8 @@ impl Node for Vxlan4Input {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         // Last-hit cache, valid for this vector (one snapshot). It starts
@@ -206,7 +208,10 @@ impl Node for Vxlan4Input {
                     run_pkts += 1;
                     run_bytes += p.meta.len as u64;
                 }
-                Some(c) => counts[c as usize] += 1,
+                Some(c) => {
+                    counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
+                }
             }
             if p.meta.is_traced() {
                 let meta = *p.meta;

@@ -107,6 +107,8 @@ impl Node for Vxlan6EncapNode {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         for (b, slot) in v.pairs() {
@@ -120,6 +122,7 @@ impl Node for Vxlan6EncapNode {
             let next = 'encap: {
                 let Some(t) = t else {
                     counts[Counter::NotTunnel as usize] += 1;
+                    p.meta.error = err | Counter::NotTunnel as u32;
                     break 'encap Next::Drop;
                 };
                 let Some(e) = &t.encap else {
@@ -128,6 +131,7 @@ impl Node for Vxlan6EncapNode {
                 };
                 if inner_len > e.max_inner as usize || !apply(&mut p, e, inner_len) {
                     counts[Counter::MtuExceeded as usize] += 1;
+                    p.meta.error = err | Counter::MtuExceeded as u32;
                     break 'encap Next::Drop;
                 }
                 ifc.add_combined(tx_if, IfCounter::TxPackets, 1, inner_len as u64);

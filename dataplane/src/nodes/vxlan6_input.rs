@@ -83,6 +83,8 @@ impl Node for Vxlan6Input {
     }
 
     fn process(&mut self, ctx: &mut NodeCtx<'_>, v: &mut Vector) {
+        // Why a buffer sent to error-drop was dropped (pcap drop captures).
+        let err = ctx.error_base();
         let mut counts = [0u64; Counter::DESCS.len()];
         let (pool, tables, ifc) = (ctx.pool, ctx.tables, ctx.ifc);
         for (b, slot) in v.pairs() {
@@ -147,6 +149,7 @@ impl Node for Vxlan6Input {
                 }
                 Err(c) => {
                     counts[c as usize] += 1;
+                    p.meta.error = err | c as u32;
                     Next::Drop
                 }
             };
