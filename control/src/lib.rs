@@ -18,6 +18,7 @@
 //! | [`l2`] | xconnect, L3 |
 //! | [`bridge`] | bridge domains, members, the L2 FIB ([`bridge::BridgeError`]) |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
+//! | [`metrics`] | `/metrics`: the counters in the names of VPP's Prometheus exporter ([`metrics::Scrape`]) |
 //! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
 //!
 //! Errors carry VPP's message text, so the CLI prints
@@ -73,6 +74,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod metrics;
 pub mod runtime;
 pub mod subif;
 pub mod vxlan;
