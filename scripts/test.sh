@@ -20,6 +20,9 @@ step() { printf '\n==> %s\n' "$*"; }
 . scripts/deps.sh
 need_pkgs=()
 weft_need_build_deps
+# koko_e2e's /metrics check: a real Prometheus server and promtool.
+weft_need_cmd prometheus prometheus
+weft_need_cmd promtool prometheus
 weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2
