@@ -286,3 +286,52 @@ fn metrics_over_http_match_the_show_commands() {
     server.shutdown();
     assert!(TcpStream::connect(addr).is_err(), "closed after shutdown");
 }
+
+/// Every `err` series weft can emit, (node, error, description): the
+/// graph's nodes with every input node, the AF_PACKET driver's counters
+/// (under af-packet-input) and the XDP fast path's.
+fn every_error_counter() -> Vec<(&'static str, &'static str, &'static str)> {
+    use dataplane::io::{af_packet, af_xdp, pg, xdp_fastpath};
+    let graph = dataplane::nodes::standard_graph(&[
+        pg::INPUT_NODE,
+        af_xdp::INPUT_NODE,
+        af_packet::INPUT_NODE,
+    ]);
+    let mut out = Vec::new();
+    for info in graph.node_infos() {
+        for d in info.counters {
+            out.push((info.name, d.name, d.description));
+        }
+    }
+    for d in af_packet::Counter::DESCS {
+        out.push((af_packet::INPUT_NODE, d.name, d.description));
+    }
+    for d in xdp_fastpath::Counter::DESCS {
+        out.push((xdp_fastpath::INFO.name, d.name, d.description));
+    }
+    out
+}
+
+/// docs/observability.md lists every error counter's symbolic name (the
+/// `error` label) with its node and description, and no series is
+/// emitted twice.
+#[test]
+fn observability_md_lists_every_error_name() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/observability.md"
+    ))
+    .unwrap();
+    let all = every_error_counter();
+    let mut seen = std::collections::HashSet::new();
+    let mut missing = String::new();
+    for (node, error, desc) in &all {
+        assert!(seen.insert((node, error)), "{node} {error} twice");
+        let row = format!("| `{node}` | `{error}` | {desc} |");
+        if !doc.lines().any(|l| l == row) {
+            missing.push_str(&row);
+            missing.push('\n');
+        }
+    }
+    assert!(missing.is_empty(), "rows missing in docs/observability.md:\n{missing}");
+}
