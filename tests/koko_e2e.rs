@@ -10,8 +10,8 @@ use common::koko::{
     KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, ping_ok,
     tcp_transfer, transfer_ok, wait_neighbors, wait_resolved,
 };
-use common::show::buffers_used;
 use common::prometheus::{Prometheus, http_get, promtool_check_metrics};
+use common::show::buffers_used;
 use common::weftd::Weftd;
 use common::{Netns, privileged};
 use weft::dataplane::wire::EthernetAddress;

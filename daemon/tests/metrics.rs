@@ -333,5 +333,8 @@ fn observability_md_lists_every_error_name() {
             missing.push('\n');
         }
     }
-    assert!(missing.is_empty(), "rows missing in docs/observability.md:\n{missing}");
+    assert!(
+        missing.is_empty(),
+        "rows missing in docs/observability.md:\n{missing}"
+    );
 }

@@ -101,7 +101,10 @@ impl<'a> Prometheus<'a> {
         let child = Command::new("ip")
             .args(["netns", "exec", ns.name(), "prometheus"])
             .arg(format!("--config.file={}", conf.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address={addr}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
