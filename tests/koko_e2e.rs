@@ -352,7 +352,7 @@ fn metrics_through_prometheus(topo: &KokoTopology, weftd: &Weftd) {
                 let before = counter(&weftd.ok("show interface"), ifname, show_name);
                 let got = prom.scalar(&promql);
                 let after = counter(&weftd.ok("show interface"), ifname, show_name);
-                if before == after && got == Some(before as f64 + 1.0) {
+                if before == after && got == Some(before as f64) {
                     break;
                 }
                 assert!(
