@@ -28,6 +28,9 @@ weft_need_cmd systemd-analyze systemd
 weft_need_cmd addgroup adduser
 # pcap files are read back with tcpdump (tests/koko_e2e.rs).
 weft_need_cmd tcpdump tcpdump
+# koko_e2e's /metrics check: a real Prometheus server and promtool.
+weft_need_cmd prometheus prometheus
+weft_need_cmd promtool prometheus
 weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2

@@ -10,6 +10,7 @@ use common::koko::{
     KokoOptions, KokoTopology, TEST1_IP, TEST2_IP, TwoUplinks, koko_link, ping, ping_ok,
     tcp_transfer, transfer_ok, wait_neighbors, wait_resolved,
 };
+use common::prometheus::{Prometheus, http_get, promtool_check_metrics};
 use common::show::buffers_used;
 use common::weftd::Weftd;
 use common::{Netns, privileged};
@@ -255,6 +256,11 @@ fn koko_demo_through_weftd() {
     assert!(runtime.contains("Thread 0 weft_xdp"), "{runtime}");
     assert!(runtime.contains("xdp-fastpath"), "{runtime}");
 
+    // A real Prometheus scrapes weftd's /metrics (on by default, on
+    // 127.0.0.1:9482 in weftd's namespace): PromQL gives show interface's
+    // numbers, the kernel's share under thread 0 (weft_xdp).
+    metrics_through_prometheus(&topo, &weftd);
+
     // The bridge port stops running NAPI: weft sees it within a second or
     // two and forwards everything itself again; and back.
     let gro = |on: &str| {
@@ -347,6 +353,84 @@ fn koko_demo_through_weftd() {
     for c in ["rx-no-buf", "rx-miss"] {
         assert_eq!(counter(&show, "eth0/0", c), 0, "{c}: {show}");
     }
+}
+
+/// weftd's `/metrics` at its default address, checked by `promtool check
+/// metrics`, then scraped by a real Prometheus in vpp1's namespace and
+/// queried through its HTTP API: for each interface the sum over threads
+/// of rx/tx packets and bytes equals `show interface`'s (read before and
+/// after the query, unchanged).
+fn metrics_through_prometheus(topo: &KokoTopology, weftd: &Weftd) {
+    let exporter: std::net::SocketAddr = "127.0.0.1:9482".parse().unwrap();
+    let (code, text) = http_get(&topo.vpp1, exporter, "/metrics")
+        .unwrap_or_else(|e| panic!("/metrics on {exporter}: {e}{}", weftd.diagnostics()));
+    assert_eq!(code, 200, "{text}");
+    let (clean, complaints) = promtool_check_metrics(&text);
+    assert!(
+        clean && complaints.is_empty(),
+        "promtool check metrics: {complaints}\n{text}"
+    );
+    for prefix in [
+        "interfaces_rx_packets{interface=\"eth0_0\",index=\"1\",thread=\"1\"} ",
+        "err{node=\"vxlan4-input\",error=\"decapsulated\",index=\"0\",thread=\"1\"} ",
+        "buffer_pools_used{pool=\"default-numa-0\"} ",
+        "sys_uptime ",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(prefix)),
+            "no {prefix:?} in:\n{text}"
+        );
+    }
+
+    let prom = Prometheus::start(
+        &topo.vpp1,
+        "e2e-demo",
+        "127.0.0.1:9490".parse().unwrap(),
+        "127.0.0.1:9482",
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while prom.scalar("up{job=\"weftd\"}") != Some(1.0) {
+        assert!(
+            Instant::now() < deadline,
+            "weftd never scraped: {:?}\n{}",
+            prom.query("up"),
+            prom.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for (ifname, label) in [
+        ("eth0/0", "eth0_0"),
+        ("vxlan_tunnel0", "vxlan_tunnel0"),
+        ("vxlan_tunnel1", "vxlan_tunnel1"),
+    ] {
+        for (family, show_name) in [
+            ("rx_packets", "rx packets"),
+            ("rx_bytes", "rx bytes"),
+            ("tx_packets", "tx packets"),
+            ("tx_bytes", "tx bytes"),
+        ] {
+            let promql = format!("sum(interfaces_{family}{{interface=\"{label}\"}})");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let before = counter(&weftd.ok("show interface"), ifname, show_name);
+                let got = prom.scalar(&promql);
+                let after = counter(&weftd.ok("show interface"), ifname, show_name);
+                if before == after && got == Some(before as f64) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{promql} = {got:?}, show interface {ifname} {show_name} = {before}/{after}"
+                );
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        }
+    }
+    // The transfer went through the kernel: its packets are thread 0's.
+    let kernel = prom
+        .scalar("interfaces_rx_packets{interface=\"vxlan_tunnel0\",thread=\"0\"}")
+        .expect("a thread 0 series");
+    assert!(kernel > 1000.0, "{kernel}");
 }
 
 /// What `show vxlan xdp-fastpath` says the kernel forwarded on eth0/0.

@@ -19,6 +19,7 @@
 //! | [`bridge`] | bridge domains, members, the L2 FIB ([`bridge::BridgeError`]) |
 //! | [`pcap`] | the packet capture in progress (`pcap trace`, [`pcap::PcapError`]) |
 //! | [`runtime`] | what the CLI needs from the running dataplane ([`runtime::Runtime`]) |
+//! | [`metrics`] | `/metrics`: the counters in the names of VPP's Prometheus exporter ([`metrics::Scrape`]) |
 //! | [`cli`] | the debug CLI: command grammar ([`cli::Cli`]), commands |
 //!
 //! Errors carry VPP's message text, so the CLI prints
@@ -74,6 +75,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod metrics;
 pub mod pcap;
 pub mod runtime;
 pub mod subif;

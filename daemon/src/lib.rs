@@ -8,6 +8,7 @@
 //! | [`device`] | the [`device::Driver`] trait and the drivers (AF_XDP, pg) |
 //! | [`linux`] | what drivers read of a Linux interface, and the lock that makes weftd its owner |
 //! | [`link`] | the link thread: rtnetlink events to the runtime |
+//! | [`metrics`] | `/metrics`: the HTTP endpoint Prometheus scrapes |
 //! | [`worker`] | pinned worker threads, rx modes, the command mailbox |
 //! | [`neighbor`] | ARP learning, resolution of tunnel next hops, ageing |
 //! | [`punt`] | the punt thread and `ping` |
@@ -22,6 +23,7 @@ pub mod device;
 pub mod l2age;
 pub mod link;
 pub mod linux;
+pub mod metrics;
 pub mod neighbor;
 pub mod punt;
 pub mod runtime;

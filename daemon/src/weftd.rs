@@ -153,7 +153,7 @@ fn run(startup: &Startup) -> Result<(), String> {
     drop(punt_tx);
 
     let cp = Arc::new(ControlPlane::default());
-    let (cli, with) = make_cli(config, Box::new(rt), &cp);
+    let (cli, with, cli_state) = make_cli(config, Box::new(rt), &cp);
     let stop = Arc::new(AtomicBool::new(false));
     let punt_thread = punt::spawn(cp.clone(), punt_rx, with.clone(), stop.clone())
         .map_err(|e| format!("punt thread: {e}"))?;
@@ -170,6 +170,7 @@ fn run(startup: &Startup) -> Result<(), String> {
     .spawn(cli.clone())
     .map_err(|e| format!("cli server: {e}"))?;
     log::info!("CLI listening on {}", startup.unix.cli_listen.display());
+    let metrics = start_metrics(startup, &cli_state)?;
 
     if !run_exec_files(startup, &*cli) {
         log::warn!("startup exec stopped at the failing line; weftd keeps running");
@@ -182,6 +183,9 @@ fn run(startup: &Startup) -> Result<(), String> {
     let signal = signals.wait().map_err(|e| format!("sigwait: {e}"))?;
     log::info!("{signal:?}: shutting down");
     server.shutdown();
+    if let Some(m) = metrics {
+        m.shutdown();
+    }
     stop.store(true, Ordering::Relaxed);
     with(&mut |_config, rt| rt.shutdown());
     let _ = punt_thread.join();
@@ -190,23 +194,52 @@ fn run(startup: &Startup) -> Result<(), String> {
     Ok(())
 }
 
+/// `metrics { }`: serves `/metrics` in weftd's network namespace. An
+/// address given with `listen` that cannot be had stops weftd; the default
+/// one only logs an error (another exporter may hold VPP's port).
+fn start_metrics(
+    startup: &Startup,
+    state: &Arc<std::sync::Mutex<control::cli::State>>,
+) -> Result<Option<crate::metrics::MetricsServer>, String> {
+    let Some(addr) = startup.metrics.listen else {
+        log::info!("metrics: disabled");
+        return Ok(None);
+    };
+    match crate::metrics::MetricsServer::spawn(addr, state.clone()) {
+        Ok(m) => {
+            log::info!("metrics: serving http://{}/metrics", m.local_addr());
+            Ok(Some(m))
+        }
+        Err(e) if startup.metrics.explicit => Err(format!("metrics listen {addr}: {e}")),
+        Err(e) => {
+            log::error!("metrics: cannot listen on {addr}: {e}; /metrics is off");
+            Ok(None)
+        }
+    }
+}
+
 /// Builds the CLI executor over the configuration and runtime, with the
 /// daemon's own commands (`ping`, `exec`) registered, and the closure the
-/// punt thread locks them with.
+/// punt thread locks them with, and the state itself (for `/metrics`).
 fn make_cli(
     config: Config,
     runtime: Box<dyn control::runtime::Runtime>,
     cp: &Arc<ControlPlane>,
-) -> (Arc<dyn Executor>, Arc<WithState>) {
+) -> (
+    Arc<dyn Executor>,
+    Arc<WithState>,
+    Arc<std::sync::Mutex<control::cli::State>>,
+) {
     let cli = Arc::new(Cli::new(config, runtime));
     let state = cli.state().clone();
+    let locked = state.clone();
     let with: Arc<WithState> = Arc::new(move |f| {
-        let mut g = control::cli::exec::lock(&state);
+        let mut g = control::cli::exec::lock(&locked);
         let st = &mut *g;
         f(&mut st.config, &mut *st.runtime);
     });
     commands::register(&cli, cp, &with);
-    (cli, with)
+    (cli, with, state)
 }
 
 /// `unix { interactive }`: the weftctl console on weftd's own stdin and

@@ -57,7 +57,10 @@ impl Severity {
 /// One declared counter of a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CounterDesc {
-    /// Symbolic name (the enum variant).
+    /// Symbolic name: the `error` label of `/metrics` (`no_such_tunnel`).
+    /// VPP's name where VPP has the counter (the lowercased symbol of its
+    /// `foreach_*_error` list, or the name in its `.api` counters); for
+    /// weft's own counters, the snake case of the enum variant.
     pub name: &'static str,
     /// Human description, as `show errors` prints it (VPP's wording where
     /// VPP has the counter).
@@ -67,25 +70,28 @@ pub struct CounterDesc {
 }
 
 /// Declares a node's counters: an enum whose variants index `DESCS`.
+/// Each counter has its symbolic name ([`CounterDesc::name`]), its
+/// description and its severity.
 ///
 /// ```
 /// dataplane::counters! {
 ///     /// Counters of the example node.
 ///     pub enum ExampleCounter {
 ///         /// Packets that went well.
-///         Good = ("good packets", Info),
+///         Good = ("good", "good packets", Info),
 ///         /// Packets dropped.
-///         Bad = ("bad packets", Error),
+///         Bad = ("bad", "bad packets", Error),
 ///     }
 /// }
 /// assert_eq!(ExampleCounter::DESCS[ExampleCounter::Bad as usize].description, "bad packets");
+/// assert_eq!(ExampleCounter::DESCS[ExampleCounter::Bad as usize].name, "bad");
 /// ```
 #[macro_export]
 macro_rules! counters {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = ($desc:literal, $sev:ident) ),* $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = ($sym:literal, $desc:literal, $sev:ident) ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -98,7 +104,7 @@ macro_rules! counters {
             /// The counter table, in variant order.
             pub const DESCS: &'static [$crate::graph::CounterDesc] = &[
                 $( $crate::graph::CounterDesc {
-                    name: stringify!($variant),
+                    name: $sym,
                     description: $desc,
                     severity: $crate::graph::Severity::$sev,
                 } ),*

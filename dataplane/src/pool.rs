@@ -308,6 +308,10 @@ pub struct Pool {
     region: Region,
     meta: Box<[UnsafeCell<BufMeta>]>,
     shared_free: Mutex<Vec<u32>>,
+    /// `shared_free`'s length, stored under its lock after every change, so
+    /// that readers (`show buffers`, `/metrics`) never take the lock the
+    /// workers refill their caches under.
+    shared_len: AtomicUsize,
     /// Free buffers held in worker caches, one slot per cache.
     cache_counts: Mutex<Vec<Arc<CacheStats>>>,
 }
@@ -357,8 +361,9 @@ impl Pool {
             .map(|_| UnsafeCell::new(BufMeta::FRESH))
             .collect();
         // Lowest indices on top of the stack so a fresh pool hands out 0, 1, ...
-        let free = (0..config.buffers).rev().collect();
+        let free: Vec<u32> = (0..config.buffers).rev().collect();
         Ok(Arc::new(Pool {
+            shared_len: AtomicUsize::new(free.len()),
             id,
             config,
             frame_shift: frame_size.trailing_zeros(),
@@ -400,9 +405,10 @@ impl Pool {
         (self.region.base, self.region.len)
     }
 
-    /// Buffers on the shared free list (not in any worker cache).
+    /// Buffers on the shared free list (not in any worker cache), read
+    /// without taking its lock.
     pub fn shared_free(&self) -> usize {
-        self.shared_free.lock().expect("pool lock").len()
+        self.shared_len.load(Ordering::Relaxed)
     }
 
     /// Free buffers: the shared list plus every live worker cache.
@@ -553,7 +559,9 @@ impl Pool {
     /// when its socket closes).
     pub fn free_shared(&self, buf: Buf) {
         let index = self.check(&buf) as u32;
-        self.shared_free.lock().expect("pool lock").push(index);
+        let mut shared = self.shared_free.lock().expect("pool lock");
+        shared.push(index);
+        self.shared_len.store(shared.len(), Ordering::Relaxed);
     }
 
     /// Resets a buffer's metadata to that of a freshly allocated buffer
@@ -574,15 +582,15 @@ impl Pool {
         let take = n.min(shared.len());
         let at = shared.len() - take;
         out.extend(shared.drain(at..));
+        self.shared_len.store(shared.len(), Ordering::Relaxed);
         take
     }
 
     fn give_shared(&self, from: &mut Vec<u32>, n: usize) {
         let at = from.len() - n.min(from.len());
-        self.shared_free
-            .lock()
-            .expect("pool lock")
-            .extend(from.drain(at..));
+        let mut shared = self.shared_free.lock().expect("pool lock");
+        shared.extend(from.drain(at..));
+        self.shared_len.store(shared.len(), Ordering::Relaxed);
     }
 }
 

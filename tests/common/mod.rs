@@ -14,6 +14,7 @@ pub mod bridge;
 pub mod koko;
 pub mod malformed;
 pub mod pg;
+pub mod prometheus;
 pub mod rawsock;
 pub mod show;
 pub mod veth_weftd;

@@ -27,14 +27,17 @@ use dataplane::stats::IF_COUNTERS;
 use super::grammar::{Arg, CmdError, Command, Resolved, Run, Tree};
 use crate::config::Config;
 use crate::device::DeviceArgs;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, WorkerInfo};
 use console::Executor;
 
 /// Baselines recorded by the `clear` commands.
 #[derive(Debug)]
 pub struct Baselines {
-    /// `clear interfaces`: per sw_if_index, counter sums over workers.
-    pub interfaces: HashMap<u32, [u64; IF_COUNTERS]>,
+    /// `clear interfaces` (and an interface's creation): per (thread
+    /// index, sw_if_index), that thread's counters then, so that each
+    /// thread's counts restart at zero as VPP's do (`/metrics` reports
+    /// them per thread).
+    pub interfaces: HashMap<(u32, u32), [u64; IF_COUNTERS]>,
     /// `clear errors`: per (thread index, node index, counter index).
     pub errors: HashMap<(u32, usize, usize), u64>,
     /// `clear errors`: the drivers' counters, per (thread index, node,
@@ -87,24 +90,39 @@ impl State {
     /// Interface counters of `sw_if_index` summed over workers, since the
     /// last `clear interfaces`.
     pub fn if_counters(&self, sw_if_index: u32) -> [u64; IF_COUNTERS] {
-        let mut sum = self.if_counters_raw(sw_if_index);
-        if let Some(base) = self.baselines.interfaces.get(&sw_if_index) {
-            for (s, b) in sum.iter_mut().zip(base) {
-                *s = s.saturating_sub(*b);
+        let mut sum = [0u64; IF_COUNTERS];
+        for (_, c) in self.if_counters_per_thread(sw_if_index, &self.runtime.counters()) {
+            for (s, v) in sum.iter_mut().zip(c) {
+                *s = s.wrapping_add(v);
             }
         }
         sum
     }
 
-    /// Interface counters of `sw_if_index` summed over workers.
-    pub fn if_counters_raw(&self, sw_if_index: u32) -> [u64; IF_COUNTERS] {
-        let mut sum = [0u64; IF_COUNTERS];
-        for w in self.runtime.counters() {
-            for (s, v) in sum.iter_mut().zip(w.stats.interfaces.snapshot(sw_if_index)) {
-                *s = s.wrapping_add(v);
-            }
-        }
-        sum
+    /// Interface counters of `sw_if_index` on each thread of `threads`
+    /// (what [`Runtime::counters`] returned), since the last `clear
+    /// interfaces`: (thread index, counters), in the order of `threads`.
+    pub fn if_counters_per_thread(
+        &self,
+        sw_if_index: u32,
+        threads: &[WorkerInfo],
+    ) -> Vec<(u32, [u64; IF_COUNTERS])> {
+        threads
+            .iter()
+            .map(|w| {
+                let mut c = w.stats.interfaces.snapshot(sw_if_index);
+                if let Some(base) = self
+                    .baselines
+                    .interfaces
+                    .get(&(w.thread_index, sw_if_index))
+                {
+                    for (v, b) in c.iter_mut().zip(base) {
+                        *v = v.saturating_sub(*b);
+                    }
+                }
+                (w.thread_index, c)
+            })
+            .collect()
     }
 
     /// Creates the device `args` asks for (`create interface af_xdp`,
@@ -140,8 +158,12 @@ impl State {
     /// Starts the counters of a new interface at zero (an index may be
     /// reused after a delete; VPP zeroes counters on create).
     pub fn zero_if_counters(&mut self, sw_if_index: u32) {
-        let raw = self.if_counters_raw(sw_if_index);
-        self.baselines.interfaces.insert(sw_if_index, raw);
+        for w in self.runtime.counters() {
+            let raw = w.stats.interfaces.snapshot(sw_if_index);
+            self.baselines
+                .interfaces
+                .insert((w.thread_index, sw_if_index), raw);
+        }
     }
 }
 

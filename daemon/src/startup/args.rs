@@ -17,12 +17,12 @@ use super::*;
         IPv6) and is configured through a VPP-compatible debug CLI on a Unix socket: weftctl, or \
         VPP's own vppctl, connects to it. weftd stays in the foreground; under systemd it runs \
         as weft.service.\n\n\
-        The startup configuration is VPP's startup.conf format (sections unix, cpu and buffers; \
+        The startup configuration is VPP's startup.conf format (sections unix, cpu, buffers and metrics; \
         other VPP sections are accepted with a warning or refused by name; \
         /usr/share/doc/weft/startup.md lists every keyword). It is built in this order, each \
         step overriding the one before: the built-in defaults (CLI socket /run/weft/cli.sock, \
         prompt `weft# `, one worker on the core after the main thread's, 16384 buffers of 2048 \
-        data bytes, hugepages when reserved), the -c file, startup.conf text given as trailing \
+        data bytes, hugepages when reserved, /metrics on 127.0.0.1:9482), the -c file, startup.conf text given as trailing \
         arguments (as with `vpp unix { nodaemon }`), then the options below.\n\n\
         Interfaces, tunnels and cross-connects are created with CLI commands: typed at the \
         socket, or listed in exec files (`unix { exec FILE }`, --exec) run at start.",

@@ -82,7 +82,7 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
     ("socksvr", "weft has no binary API socket"),
     (
         "statseg",
-        "weft has no stats segment; counters are read through the CLI",
+        "weft has no stats segment; counters are read through the CLI and /metrics (section 'metrics')",
     ),
     ("plugins", "weft has no plugins; its features are built in"),
     ("logging", "weftd's log level is set with RUST_LOG"),
@@ -103,6 +103,8 @@ pub struct Startup {
     pub cpu: CpuConf,
     /// `buffers { }`: the buffer pool.
     pub buffers: BuffersConf,
+    /// `metrics { }`: the Prometheus endpoint.
+    pub metrics: MetricsConf,
     /// Things accepted but ignored (harmless VPP keywords and sections), for
     /// the daemon to log once it has a logger ([`Startup::log_warnings`]).
     pub warnings: Vec<Warning>,
@@ -180,6 +182,32 @@ impl Default for BuffersConf {
             buffers_per_numa: pool::DEFAULT_BUFFERS,
             page_size: PageSize::Auto,
             data_size: pool::DEFAULT_DATA_SIZE,
+        }
+    }
+}
+
+/// VPP's exporter's port (Prometheus's default port allocations).
+pub const DEFAULT_METRICS_PORT: u16 = 9482;
+
+/// The `metrics { }` section: where `/metrics` is served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConf {
+    /// `listen <address>:<port>` (default `127.0.0.1:9482`, in weftd's
+    /// network namespace); `None` after `disable`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Whether `listen` was given: weftd then stops if it cannot listen
+    /// there, where it only logs an error for the default address.
+    pub explicit: bool,
+}
+
+impl Default for MetricsConf {
+    fn default() -> Self {
+        MetricsConf {
+            listen: Some(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                DEFAULT_METRICS_PORT,
+            ))),
+            explicit: false,
         }
     }
 }

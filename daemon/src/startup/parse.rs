@@ -6,6 +6,7 @@ use super::*;
 
 mod buffers;
 mod cpu;
+mod metrics;
 mod unix;
 
 /// One configuration source (a file, or the command line).
@@ -134,6 +135,7 @@ impl Builder {
             "unix" => self.unix(src, body),
             "cpu" => self.cpu(src, body),
             "buffers" => self.buffers(src, body),
+            "metrics" => self.metrics(src, body),
             "dpdk" => self.dpdk(src, name, body),
             other => match IGNORED_SECTIONS.iter().find(|(s, _)| *s == other) {
                 Some((_, why)) => {
@@ -145,7 +147,7 @@ impl Builder {
                 None => Err(src.err(
                     name.line,
                     format!(
-                        "unknown section '{other}' (weft reads unix, cpu and buffers; see docs/startup.md)"
+                        "unknown section '{other}' (weft reads unix, cpu, buffers and metrics; see docs/startup.md)"
                     ),
                 )),
             },

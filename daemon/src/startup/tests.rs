@@ -409,11 +409,11 @@ fn unix_errors() {
 fn structure_errors() {
     assert_eq!(
         err("unix { nodaemon }\n\ndpdkk { }"),
-        "startup.conf:3: unknown section 'dpdkk' (weft reads unix, cpu and buffers; see docs/startup.md)"
+        "startup.conf:3: unknown section 'dpdkk' (weft reads unix, cpu, buffers and metrics; see docs/startup.md)"
     );
     assert_eq!(
         err("unix { nodaemon }\nnat {\n}"),
-        "startup.conf:2: unknown section 'nat' (weft reads unix, cpu and buffers; see docs/startup.md)"
+        "startup.conf:2: unknown section 'nat' (weft reads unix, cpu, buffers and metrics; see docs/startup.md)"
     );
     assert_eq!(
         err("\nunix {\n  nodaemon\n"),
@@ -1033,4 +1033,56 @@ fn main_core_from_file_satisfies_inline_corelist() {
 #[test]
 fn warnings_are_logged_without_panicking() {
     Startup::parse("api-trace { on }").unwrap().log_warnings();
+}
+
+#[test]
+fn metrics_section() {
+    use std::net::SocketAddr;
+    // Default: VPP's exporter's port on the loopback.
+    assert_eq!(
+        Startup::parse("").unwrap().metrics.listen,
+        Some("127.0.0.1:9482".parse::<SocketAddr>().unwrap())
+    );
+    assert_eq!(
+        Startup::parse("metrics { listen 0.0.0.0:9100 }")
+            .unwrap()
+            .metrics
+            .listen,
+        Some("0.0.0.0:9100".parse::<SocketAddr>().unwrap())
+    );
+    assert_eq!(
+        Startup::parse("metrics { listen [::1]:9482 }")
+            .unwrap()
+            .metrics
+            .listen,
+        Some("[::1]:9482".parse::<SocketAddr>().unwrap())
+    );
+    assert_eq!(
+        Startup::parse("metrics { disable }")
+            .unwrap()
+            .metrics
+            .listen,
+        None
+    );
+    // The one-word form, as for other sections.
+    assert_eq!(
+        Startup::parse("metrics disable").unwrap().metrics.listen,
+        None
+    );
+    assert_eq!(
+        err("metrics {\n  listen 9482\n}"),
+        "startup.conf:2: listen 9482: expected <address>:<port>, e.g. 127.0.0.1:9482 or [::1]:9482"
+    );
+    assert_eq!(
+        err("metrics { listen }"),
+        "startup.conf:1: 'listen' in section 'metrics' needs a value"
+    );
+    assert_eq!(
+        err("metrics { port 9482 }"),
+        "startup.conf:1: unknown keyword 'port' in section 'metrics'"
+    );
+    assert_eq!(
+        err("metrics {\n  listen 127.0.0.1:1\n  disable\n}"),
+        "startup.conf:3: 'disable' and 'listen' together in section 'metrics': give one"
+    );
 }

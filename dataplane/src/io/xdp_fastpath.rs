@@ -22,7 +22,7 @@ crate::counters! {
     /// Counters of xdp-fastpath, the kernel's part of weft.
     pub enum Counter {
         /// Rewritten and sent by weft's XDP program (`XDP_TX`).
-        Sent = ("packets forwarded in the kernel", Info),
+        Sent = ("sent", "packets forwarded in the kernel", Info),
     }
 }
 

@@ -37,33 +37,33 @@ crate::counters! {
     /// Counters of arp-reply (VPP's wording).
     pub enum Counter {
         /// Replies sent for weft's addresses.
-        RepliesSent = ("ARP replies sent", Info),
+        RepliesSent = ("replies_sent", "ARP replies sent", Info),
         /// Hardware type not Ethernet, or address length not 6.
-        L2TypeNotEthernet = ("L2 type not ethernet", Error),
+        L2TypeNotEthernet = ("l2_type_not_ethernet", "L2 type not ethernet", Error),
         /// Protocol type not IPv4, or address length not 4.
-        L3TypeNotIp4 = ("L3 type not IP4", Error),
+        L3TypeNotIp4 = ("l3_type_not_ip4", "L3 type not IP4", Error),
         /// Target is not one of weft's addresses on this interface.
-        L3DstAddressNotLocal = ("IP4 destination address not local to subnet", Error),
+        L3DstAddressNotLocal = ("l3_dst_address_not_local", "IP4 destination address not local to subnet", Error),
         /// Sender claims one of weft's addresses.
-        L3SrcAddressIsLocal = ("IP4 source address matches local interface", Error),
+        L3SrcAddressIsLocal = ("l3_src_address_is_local", "IP4 source address matches local interface", Error),
         /// Requests for weft whose sender was learned.
-        L3SrcAddressLearned = ("ARP request IP4 source address learned", Info),
+        L3SrcAddressLearned = ("l3_src_address_learned", "ARP request IP4 source address learned", Info),
         /// Replies to weft (learned, then consumed).
-        RepliesReceived = ("ARP replies received", Info),
+        RepliesReceived = ("replies_received", "ARP replies received", Info),
         /// Neither request nor reply.
-        OpcodeNotRequest = ("ARP opcode not request", Error),
+        OpcodeNotRequest = ("opcode_not_request", "ARP opcode not request", Error),
         /// The sender was not learned: the punt queue to the control plane
         /// was full (weft's own counter).
-        PuntQueueFull = ("ARP punt queue full", Error),
+        PuntQueueFull = ("punt_queue_full", "ARP punt queue full", Error),
         /// Sender hardware address differs from the frame's source.
-        L2AddressMismatch = ("ARP hw addr does not match L2 frame src addr", Error),
+        L2AddressMismatch = ("l2_address_mismatch", "ARP hw addr does not match L2 frame src addr", Error),
         /// Probe (sender 0.0.0.0): nothing to learn.
-        ArpProbe = ("ARP probe dropped", Info),
+        ArpProbe = ("arp_probe", "ARP probe dropped", Info),
         /// Announcement (sender == target): passed to the control plane,
         /// which follows a known neighbour's MAC move (weft's own).
-        Gratuitous = ("gratuitous ARP received", Info),
+        Gratuitous = ("gratuitous", "gratuitous ARP received", Info),
         /// Shorter than an Ethernet/IPv4 ARP packet.
-        TooShort = ("ARP packet too short", Error),
+        TooShort = ("too_short", "ARP packet too short", Error),
     }
 }
 

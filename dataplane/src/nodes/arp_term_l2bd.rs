@@ -35,9 +35,9 @@ crate::counters! {
     /// Counters of arp-term-l2bd (VPP's wording, `l2_arp_term.c`).
     pub enum Counter {
         /// Requests answered.
-        RepliesSent = ("ARP replies sent", Info),
+        RepliesSent = ("replies_sent", "ARP replies sent", Info),
         /// Sender hardware address differs from the frame's source.
-        L2AddressMismatch = ("ARP hw addr does not match L2 frame src addr", Error),
+        L2AddressMismatch = ("l2_address_mismatch", "ARP hw addr does not match L2 frame src addr", Error),
     }
 }
 

@@ -70,17 +70,17 @@ crate::counters! {
     /// Counters of ethernet-input.
     pub enum Counter {
         /// Ethertype weft does not handle on an L3 interface.
-        UnknownType = ("unknown ethernet type", Error),
+        UnknownType = ("unknown_type", "unknown ethernet type", Error),
         /// 802.1Q-tagged frame whose VLAN no sub-interface of the L3
         /// interface matches (the tag is the frame's own or the one weft's
         /// XDP program put back).
-        UnknownVlan = ("unknown vlan", Error),
+        UnknownVlan = ("unknown_vlan", "unknown vlan", Error),
         /// Unicast frame for another MAC on an L3 interface.
-        L3MacMismatch = ("l3 mac mismatch", Error),
+        L3MacMismatch = ("l3_mac_mismatch", "l3 mac mismatch", Error),
         /// Frame received on an interface that is down or deleted.
-        Down = ("subinterface down", Error),
+        Down = ("down", "subinterface down", Error),
         /// Frame shorter than an Ethernet header.
-        TooShort = ("frame shorter than ethernet header", Error),
+        TooShort = ("too_short", "frame shorter than ethernet header", Error),
     }
 }
 

@@ -28,7 +28,7 @@ crate::counters! {
     /// keeps its own, shown under af-packet-input).
     pub enum Counter {
         /// Frames the device dropped because they do not fit a buffer.
-        TooBig = ("frame larger than a buffer", Error),
+        TooBig = ("too_big", "frame larger than a buffer", Error),
     }
 }
 

@@ -47,13 +47,13 @@ crate::counters! {
     /// Counters of interface-output.
     pub enum Counter {
         /// The transmit interface is administratively down.
-        Down = ("interface is down", Error),
+        Down = ("interface_down", "interface is down", Error),
         /// The transmit interface has no device on this worker.
-        NoDevice = ("no device for tx interface", Error),
+        NoDevice = ("no_tx_queue", "no device for tx interface", Error),
         /// The frame is longer than the interface's MTU allows.
-        TooBig = ("frame exceeds interface MTU", Error),
+        TooBig = ("too_big", "frame exceeds interface MTU", Error),
         /// No headroom for a sub-interface's 802.1Q tag.
-        NoHeadroom = ("no headroom for vlan tag", Error),
+        NoHeadroom = ("no_headroom", "no headroom for vlan tag", Error),
     }
 }
 

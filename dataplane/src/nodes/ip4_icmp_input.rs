@@ -34,18 +34,18 @@ crate::counters! {
     /// Counters of ip4-icmp-input (VPP's wording where VPP has one).
     pub enum Counter {
         /// Echo requests answered.
-        EchoRepliesSent = ("echo replies sent", Info),
+        EchoRepliesSent = ("echo_replies_sent", "echo replies sent", Info),
         /// Echo replies for weft's own pings.
-        EchoRepliesReceived = ("echo replies received", Info),
+        EchoRepliesReceived = ("echo_replies_received", "echo replies received", Info),
         /// An echo reply for weft's `ping` not delivered: the punt queue
         /// to the control plane was full.
-        PuntQueueFull = ("echo reply punt queue full", Error),
+        PuntQueueFull = ("punt_queue_full", "echo reply punt queue full", Error),
         /// A type weft does not handle.
-        UnknownType = ("unknown type", Error),
+        UnknownType = ("unknown_type", "unknown type", Error),
         /// Shorter than an ICMP header.
-        TooShort = ("payload length too small for type", Error),
+        TooShort = ("length_too_small_for_type", "payload length too small for type", Error),
         /// ICMP checksum wrong.
-        BadChecksum = ("bad icmp checksum", Error),
+        BadChecksum = ("icmp_checksum", "bad icmp checksum", Error),
     }
 }
 

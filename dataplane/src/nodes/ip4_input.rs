@@ -57,27 +57,27 @@ crate::counters! {
     /// Counters of ip4-input (VPP's ip4 error strings).
     pub enum Counter {
         /// Shorter than an IPv4 header, or total length below 20.
-        TooShort = ("ip4 length < 20 bytes", Error),
+        TooShort = ("too_short", "ip4 length < 20 bytes", Error),
         /// Total length, or the header length (IHL), larger than the frame.
-        BadLength = ("ip4 length > l2 length", Error),
+        BadLength = ("bad_length", "ip4 length > l2 length", Error),
         /// Header checksum wrong.
-        BadChecksum = ("bad ip4 checksum", Error),
+        BadChecksum = ("bad_checksum", "bad ip4 checksum", Error),
         /// Not version 4.
-        Version = ("ip4 version != 4", Error),
+        Version = ("version", "ip4 version != 4", Error),
         /// Header has options (accepted).
-        Options = ("ip4 options present", Info),
+        Options = ("options", "ip4 options present", Info),
         /// Fragment offset of exactly 8 bytes (an attack pattern).
-        FragmentOffsetOne = ("ip4 fragment offset == 1", Error),
+        FragmentOffsetOne = ("fragment_offset_one", "ip4 fragment offset == 1", Error),
         /// TTL zero.
-        TimeExpired = ("ip4 ttl <= 1", Error),
+        TimeExpired = ("time_expired", "ip4 ttl <= 1", Error),
         /// IHL below 5.
-        HdrTooShort = ("ip4 IHL < 5", Error),
+        HdrTooShort = ("hdr_too_short", "ip4 IHL < 5", Error),
         /// Header length (IHL) beyond a total length of 20 or more. weft's
         /// own counter: VPP has none for it (its ip4-input takes such a
         /// header for options), and `ip4 length < 20 bytes` would misname it.
-        HdrLongerThanTotal = ("ip4 IHL > total length", Error),
+        HdrLongerThanTotal = ("hdr_longer_than_total", "ip4 IHL > total length", Error),
         /// Not one of weft's addresses.
-        DstLookupMiss = ("ip4 destination lookup miss", Error),
+        DstLookupMiss = ("dst_lookup_miss", "ip4 destination lookup miss", Error),
     }
 }
 

@@ -33,11 +33,11 @@ crate::counters! {
     /// Counters of ip4-local.
     pub enum Counter {
         /// Protocol weft does not handle.
-        UnknownProtocol = ("unknown ip protocol", Error),
+        UnknownProtocol = ("unknown_protocol", "unknown ip protocol", Error),
         /// UDP length disagrees with the IPv4 length.
-        UdpLength = ("inconsistent udp/ip lengths", Error),
+        UdpLength = ("udp_length", "inconsistent udp/ip lengths", Error),
         /// A fragment (weft does not reassemble).
-        Fragment = ("ip4 fragment (no reassembly)", Error),
+        Fragment = ("fragment", "ip4 fragment (no reassembly)", Error),
     }
 }
 

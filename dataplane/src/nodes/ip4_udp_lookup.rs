@@ -26,7 +26,7 @@ crate::counters! {
     /// Counters of ip4-udp-lookup (VPP's udp_error.def wording).
     pub enum Counter {
         /// No tunnel listens on the destination port.
-        NoListener = ("No listener for dst port", Error),
+        NoListener = ("no_listener", "No listener for dst port", Error),
     }
 }
 

@@ -42,36 +42,36 @@ crate::counters! {
     /// Counters of ip6-icmp-input (VPP's icmp6 error strings).
     pub enum Counter {
         /// A type weft does not handle.
-        UnknownType = ("unknown type", Error),
+        UnknownType = ("unknown_type", "unknown type", Error),
         /// A code other than 0 for an echo or ND message.
-        InvalidCode = ("invalid code for type", Error),
+        InvalidCode = ("invalid_code_for_type", "invalid code for type", Error),
         /// An ND message whose hop limit is not 255 (it was routed).
-        InvalidHopLimit = ("hop_limit != 255", Error),
+        InvalidHopLimit = ("invalid_hop_limit_for_type", "hop_limit != 255", Error),
         /// Shorter than its type's fixed part.
-        LengthTooSmall = ("payload length too small for type", Error),
+        LengthTooSmall = ("length_too_small_for_type", "payload length too small for type", Error),
         /// An ND option of length zero or running past the message.
-        OptionZeroLength = ("option has zero length", Error),
+        OptionZeroLength = ("option_with_zero_length", "option has zero length", Error),
         /// The ICMPv6 checksum is wrong (VPP counts it in ip6-local).
-        BadChecksum = ("bad icmp checksum", Error),
+        BadChecksum = ("icmp_checksum", "bad icmp checksum", Error),
         /// Echo requests answered.
-        EchoRepliesSent = ("echo replies sent", Info),
+        EchoRepliesSent = ("echo_replies_sent", "echo replies sent", Info),
         /// An echo request to a multicast group (not answered).
-        DstLookupMiss = ("icmp6 dst address lookup misses", Error),
+        DstLookupMiss = ("dst_lookup_miss", "icmp6 dst address lookup misses", Error),
         /// A solicitation for an address the interface does not have.
-        NsUnknownTarget = ("neighbor solicitations for unknown targets", Error),
+        NsUnknownTarget = ("neighbor_solicitation_source_unknown", "neighbor solicitations for unknown targets", Error),
         /// Neighbor Advertisements sent.
-        NaSent = ("neighbor advertisements sent", Info),
+        NaSent = ("neighbor_advertisements_tx", "neighbor advertisements sent", Info),
         /// Neighbor Advertisements received.
-        NaReceived = ("neighbor advertisements received", Info),
+        NaReceived = ("neighbor_advertisements_rx", "neighbor advertisements received", Info),
         /// Router solicitations (weft sends no router advertisements).
-        RsNotConfigured = ("neighbor discovery not configured", Error),
+        RsNotConfigured = ("router_solicitation_radv_not_config", "neighbor discovery not configured", Error),
         /// Router advertisements received.
-        RaReceived = ("router advertisements received", Info),
+        RaReceived = ("router_advertisements_rx", "router advertisements received", Info),
         /// A neighbour heard of, or an echo reply, could not be told to
         /// the control plane.
-        PuntQueueFull = ("ND punt queue full", Error),
+        PuntQueueFull = ("punt_queue_full", "ND punt queue full", Error),
         /// Echo replies to weft (answers to `ping`), punted.
-        EchoRepliesReceived = ("echo replies received", Info),
+        EchoRepliesReceived = ("echo_replies_received", "echo replies received", Info),
     }
 }
 

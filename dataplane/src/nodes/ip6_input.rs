@@ -43,17 +43,17 @@ crate::counters! {
     /// Counters of ip6-input (VPP's ip6 error strings).
     pub enum Counter {
         /// Shorter than an IPv6 header.
-        TooShort = ("ip6 length < 40 bytes", Error),
+        TooShort = ("too_short", "ip6 length < 40 bytes", Error),
         /// Payload length beyond the frame.
-        BadLength = ("ip6 length > l2 length", Error),
+        BadLength = ("bad_length", "ip6 length > l2 length", Error),
         /// Not version 6.
-        Version = ("ip6 version != 6", Error),
+        Version = ("version", "ip6 version != 6", Error),
         /// Not for the interface.
-        DstLookupMiss = ("ip6 destination lookup miss", Error),
+        DstLookupMiss = ("dst_lookup_miss", "ip6 destination lookup miss", Error),
         /// An upper layer (or extension header) weft does not handle.
-        UnknownProtocol = ("unknown ip protocol", Error),
+        UnknownProtocol = ("unknown_protocol", "unknown ip protocol", Error),
         /// UDP to a port no tunnel decapsulates.
-        UnknownUdpPort = ("no listener for udp port", Error),
+        UnknownUdpPort = ("unknown_udp_port", "no listener for udp port", Error),
     }
 }
 

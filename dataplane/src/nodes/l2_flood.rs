@@ -39,17 +39,17 @@ crate::counters! {
     /// for the switches, which VPP applies in l2-input).
     pub enum Counter {
         /// Frames flooded.
-        Packets = ("L2 flood packets", Info),
+        Packets = ("l2flood", "L2 flood packets", Info),
         /// Copies not made for lack of buffers.
-        ReplFail = ("L2 replication failures", Error),
+        ReplFail = ("repl_fail", "L2 replication failures", Error),
         /// Frames with no member to go to.
-        NoMembers = ("L2 replication complete", Info),
+        NoMembers = ("no_members", "L2 replication complete", Info),
         /// Broadcast or multicast in a domain with `flood 0`.
-        FloodOff = ("L2 flood disabled drops", Error),
+        FloodOff = ("flood_off", "L2 flood disabled drops", Error),
         /// Unknown unicast in a domain with `uu-flood 0`.
-        UuFloodOff = ("L2 uu-flood disabled drops", Error),
+        UuFloodOff = ("uu_flood_off", "L2 uu-flood disabled drops", Error),
         /// Frames of an interface no longer bridged (a snapshot race).
-        NotBridged = ("L2 flood: interface not bridged", Error),
+        NotBridged = ("not_bridged", "L2 flood: interface not bridged", Error),
     }
 }
 

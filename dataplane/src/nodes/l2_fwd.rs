@@ -50,18 +50,18 @@ crate::counters! {
     /// Counters of l2-fwd (VPP's wording, `l2_fwd.c`).
     pub enum Counter {
         /// Frames handled.
-        Packets = ("L2 forward packets", Info),
+        Packets = ("l2fwd", "L2 forward packets", Info),
         /// Destinations not in the table (flooded, or dropped when the
         /// domain does not flood unknown unicast).
-        Misses = ("L2 forward misses", Info),
+        Misses = ("flood", "L2 forward misses", Info),
         /// Destinations found.
-        Hits = ("L2 forward hits", Info),
+        Hits = ("hit", "L2 forward hits", Info),
         /// The destination is behind the interface the frame came from.
-        Reflect = ("Reflection Drop", Error),
+        Reflect = ("reflect_drop", "Reflection Drop", Error),
         /// The entry is stale and unknown unicast is not flooded.
-        Stale = ("Stale entry Drop", Error),
+        Stale = ("stale_drop", "Stale entry Drop", Error),
         /// Frames of an interface no longer bridged (a snapshot race).
-        NotBridged = ("L2 fwd: interface not bridged", Error),
+        NotBridged = ("not_bridged", "L2 fwd: interface not bridged", Error),
     }
 }
 

@@ -118,9 +118,9 @@ crate::counters! {
     /// Counters of l2-input (VPP's wording).
     pub enum Counter {
         /// Frames handled.
-        Packets = ("L2 input packets", Info),
+        Packets = ("l2input", "L2 input packets", Info),
         /// Frames of an interface not in L2 mode.
-        Drops = ("L2 input drops", Error),
+        Drops = ("drop", "L2 input drops", Error),
     }
 }
 

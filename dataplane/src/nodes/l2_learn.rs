@@ -37,22 +37,22 @@ crate::counters! {
     /// Counters of l2-learn (VPP's wording, `l2_learn.c`).
     pub enum Counter {
         /// Frames handled.
-        Packets = ("L2 learn packets", Info),
+        Packets = ("l2learn", "L2 learn packets", Info),
         /// Source MACs not in the table (learned, unless refused).
-        Misses = ("L2 learn misses", Info),
+        Misses = ("miss", "L2 learn misses", Info),
         /// Source MACs that moved to this interface.
-        Moves = ("L2 mac moves", Info),
+        Moves = ("mac_move", "L2 mac moves", Info),
         /// Frames from a MAC that is static on another interface: dropped.
-        MoveViolations = ("L2 mac move violations", Error),
+        MoveViolations = ("mac_move_violate", "L2 mac move violations", Error),
         /// New MACs refused by the domain's or the global learn limit.
-        Limit = ("L2 not learned due to limit", Error),
+        Limit = ("limit", "L2 not learned due to limit", Error),
         /// Entries whose stamp or sequence number was renewed.
-        HitUpdates = ("L2 learn hit updates", Info),
+        HitUpdates = ("hit_update", "L2 learn hit updates", Info),
         /// New MACs refused because their window of the table is full
         /// (weft's: VPP's table grows instead).
-        TableFull = ("L2 not learned due to full table", Error),
+        TableFull = ("table_full", "L2 not learned due to full table", Error),
         /// Frames of an interface no longer bridged (a snapshot race).
-        NotBridged = ("L2 learn: interface not bridged", Error),
+        NotBridged = ("not_bridged", "L2 learn: interface not bridged", Error),
     }
 }
 

@@ -60,13 +60,13 @@ crate::counters! {
     /// Counters of l2-output (VPP's wording).
     pub enum Counter {
         /// Frames handled.
-        Packets = ("L2 output packets", Info),
+        Packets = ("l2output", "L2 output packets", Info),
         /// The transmit interface is gone.
-        BadInterface = ("L2 output to interface not in L2 mode or deleted", Error),
+        BadInterface = ("bad_interface", "L2 output to interface not in L2 mode or deleted", Error),
         /// The transmit interface is administratively down.
-        Down = ("interface is down", Error),
+        Down = ("interface_down", "interface is down", Error),
         /// Known unicast between two members of one split-horizon group.
-        SplitHorizon = ("L2 split horizon drops", Error),
+        SplitHorizon = ("shg_drop", "L2 split horizon drops", Error),
     }
 }
 

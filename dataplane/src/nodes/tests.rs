@@ -659,6 +659,74 @@ fn pool_exhaustion_counts_rx_no_buf_and_recovers() {
     assert_eq!(pool.in_use(), 0);
 }
 
+/// Every counter has a symbolic name fit for a Prometheus label value and
+/// unique within its node (the `err{node,error}` series of `/metrics`),
+/// and VPP's names stay what VPP calls them.
+#[test]
+fn counter_symbols_are_unique_per_node_and_vpp_names_kept() {
+    let graph = super::standard_graph(&["pg-input", "af_xdp-input", "af-packet-input"]);
+    let mut tables: Vec<(&str, &[crate::graph::CounterDesc])> = graph
+        .node_infos()
+        .iter()
+        .map(|i| (i.name, i.counters))
+        .collect();
+    tables.push((
+        "af-packet-input (driver)",
+        crate::io::af_packet::Counter::DESCS,
+    ));
+    tables.push(("xdp-fastpath", crate::io::xdp_fastpath::Counter::DESCS));
+    for (node, descs) in tables {
+        let mut seen = std::collections::HashSet::new();
+        for d in descs {
+            assert!(
+                !d.name.is_empty()
+                    && d.name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && d.name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{node}: bad symbol {:?} for {:?}",
+                d.name,
+                d.description
+            );
+            assert!(seen.insert(d.name), "{node}: {} twice", d.name);
+        }
+    }
+    // A few of VPP's own names (vxlan_error.def, ip.api, arp.api,
+    // l2_learn.c, interface.c): the contract dashboards rely on.
+    let symbol = |descs: &[crate::graph::CounterDesc], desc: &str| {
+        descs.iter().find(|d| d.description == desc).map(|d| d.name)
+    };
+    use super::*;
+    assert_eq!(
+        symbol(vxlan4_input::Counter::DESCS, "no such tunnel packets"),
+        Some("no_such_tunnel")
+    );
+    assert_eq!(
+        symbol(vxlan4_input::Counter::DESCS, "good packets decapsulated"),
+        Some("decapsulated")
+    );
+    assert_eq!(
+        symbol(vxlan4_encap::Counter::DESCS, "good packets encapsulated"),
+        Some("encapsulated")
+    );
+    assert_eq!(
+        symbol(ip4_input::Counter::DESCS, "bad ip4 checksum"),
+        Some("bad_checksum")
+    );
+    assert_eq!(
+        symbol(arp_reply::Counter::DESCS, "ARP replies sent"),
+        Some("replies_sent")
+    );
+    assert_eq!(
+        symbol(l2_learn::Counter::DESCS, "L2 mac moves"),
+        Some("mac_move")
+    );
+    assert_eq!(
+        symbol(interface_output::Counter::DESCS, "interface is down"),
+        Some("interface_down")
+    );
+}
+
 /// Every counter a node declares is counted somewhere in that node's file
 /// (a declared counter that can never move misleads `show errors`).
 #[test]

@@ -72,13 +72,13 @@ crate::counters! {
     /// Counters of vxlan4-encap.
     pub enum Counter {
         /// Encapsulated (VPP's only vxlan4-encap counter).
-        Encapsulated = ("good packets encapsulated", Info),
+        Encapsulated = ("encapsulated", "good packets encapsulated", Info),
         /// The tunnel's next hop has no resolved MAC yet.
-        NoAdjacency = ("tunnel next hop unresolved", Info),
+        NoAdjacency = ("no_adjacency", "tunnel next hop unresolved", Info),
         /// Inner frame too large for the uplink MTU once encapsulated.
-        MtuExceeded = ("MTU exceeded after encapsulation", Error),
+        MtuExceeded = ("mtu_exceeded", "MTU exceeded after encapsulation", Error),
         /// The transmit interface is not a VXLAN tunnel (deleted meanwhile).
-        NotTunnel = ("packets dropped: not a vxlan tunnel", Error),
+        NotTunnel = ("not_tunnel", "packets dropped: not a vxlan tunnel", Error),
     }
 }
 

@@ -43,15 +43,15 @@ crate::counters! {
     /// Counters of vxlan4-hold.
     pub enum Counter {
         /// Taken in to wait for the next hop.
-        Held = ("held for next hop resolution", Info),
+        Held = ("held", "held for next hop resolution", Info),
         /// Sent after the next hop resolved.
-        Released = ("sent after next hop resolution", Info),
+        Released = ("released", "sent after next hop resolution", Info),
         /// The hold queue was full.
-        Full = ("hold queue full", Error),
+        Full = ("full", "hold queue full", Error),
         /// The next hop did not resolve in time.
-        Expired = ("next hop resolution timed out", Error),
+        Expired = ("expired", "next hop resolution timed out", Error),
         /// The tunnel was deleted while its packets waited.
-        Gone = ("tunnel deleted while held", Error),
+        Gone = ("gone", "tunnel deleted while held", Error),
     }
 }
 

@@ -50,19 +50,19 @@ crate::counters! {
     /// Counters of vxlan6-input.
     pub enum Counter {
         /// Decapsulated.
-        Decapsulated = ("good packets decapsulated", Info),
+        Decapsulated = ("decapsulated", "good packets decapsulated", Info),
         /// No tunnel for the key.
-        NoSuchTunnel = ("no such tunnel packets", Error),
+        NoSuchTunnel = ("no_such_tunnel", "no such tunnel packets", Error),
         /// Flags byte other than 0x08.
-        BadFlags = ("packets with bad flags field in vxlan header", Error),
+        BadFlags = ("bad_flags", "packets with bad flags field in vxlan header", Error),
         /// Shorter than UDP and VXLAN headers.
-        TooShort = ("packets shorter than a vxlan header", Error),
+        TooShort = ("too_short", "packets shorter than a vxlan header", Error),
         /// Inner frame shorter than an Ethernet header.
-        InnerTooShort = ("inner frame too short", Error),
+        InnerTooShort = ("inner_too_short", "inner frame too short", Error),
         /// UDP length other than the IPv6 payload's.
-        UdpLength = ("inconsistent udp/ip lengths", Error),
+        UdpLength = ("udp_length", "inconsistent udp/ip lengths", Error),
         /// UDP checksum zero or wrong.
-        UdpChecksum = ("bad udp checksum", Error),
+        UdpChecksum = ("udp_checksum", "bad udp checksum", Error),
     }
 }
 

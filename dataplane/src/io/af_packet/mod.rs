@@ -427,53 +427,53 @@ crate::counters! {
     /// af-packet-input).
     pub enum Counter {
         /// Frames taken from the rx ring.
-        Frames = ("frames received from the ring", Info),
+        Frames = ("frames", "frames received from the ring", Info),
         /// GSO super-frames segmented.
-        GsoFrames = ("GSO super-frames segmented", Info),
+        GsoFrames = ("gso_frames", "GSO super-frames segmented", Info),
         /// Segments made from them.
-        Segments = ("segments made from GSO super-frames", Info),
+        Segments = ("segments", "segments made from GSO super-frames", Info),
         /// Partial checksums completed.
-        ChecksumsCompleted = ("partial checksums completed", Info),
+        ChecksumsCompleted = ("checksums_completed", "partial checksums completed", Info),
         /// VLAN tags put back into frames.
-        VlanRestored = ("vlan tags restored", Info),
+        VlanRestored = ("vlan_restored", "vlan tags restored", Info),
         /// The ring truncated the frame.
-        TooBigRing = ("frame larger than the ring frame", Error),
+        TooBigRing = ("too_big_ring", "frame larger than the ring frame", Error),
         /// The frame or a segment does not fit a buffer.
-        TooBigBuffer = ("frame larger than a buffer", Error),
+        TooBigBuffer = ("too_big_buffer", "frame larger than a buffer", Error),
         /// Checksum offsets outside the frame.
-        CsumOffsets = ("checksum offsets outside the frame", Error),
+        CsumOffsets = ("csum_offsets", "checksum offsets outside the frame", Error),
         /// Unsupported GSO type.
-        GsoType = ("unsupported GSO type", Error),
+        GsoType = ("gso_type", "unsupported GSO type", Error),
         /// Zero GSO size.
-        GsoSize = ("GSO super-frame with zero gso_size", Error),
+        GsoSize = ("gso_size", "GSO super-frame with zero gso_size", Error),
         /// Headers past the end of the super-frame.
-        GsoTruncated = ("GSO headers past the end of the frame", Error),
+        GsoTruncated = ("gso_truncated", "GSO headers past the end of the frame", Error),
         /// A header the segmenter does not know.
-        GsoUnknownHeader = ("GSO super-frame with an unknown header", Error),
+        GsoUnknownHeader = ("gso_unknown_header", "GSO super-frame with an unknown header", Error),
         /// An IP fragment.
-        GsoFragment = ("GSO super-frame is an IP fragment", Error),
+        GsoFragment = ("gso_fragment", "GSO super-frame is an IP fragment", Error),
         /// csum_start not at the L4 header.
-        GsoCsumStart = ("GSO csum_start not at the L4 header", Error),
+        GsoCsumStart = ("gso_csum_start", "GSO csum_start not at the L4 header", Error),
         /// GSO type does not match the headers.
-        GsoMismatch = ("GSO type does not match the headers", Error),
+        GsoMismatch = ("gso_mismatch", "GSO type does not match the headers", Error),
         /// The kernel wrote ring offsets that do not fit.
-        BadRing = ("malformed ring frame header", Error),
+        BadRing = ("bad_ring", "malformed ring frame header", Error),
         /// No free tx ring frame.
-        TxRingFull = ("tx ring full", Error),
+        TxRingFull = ("tx_ring_full", "tx ring full", Error),
         /// A tx frame shorter than an Ethernet header.
-        TxRunt = ("tx frame shorter than an ethernet header", Error),
+        TxRunt = ("tx_runt", "tx frame shorter than an ethernet header", Error),
         /// A tx frame larger than a ring frame.
-        TxTooBig = ("tx frame larger than the ring frame", Error),
+        TxTooBig = ("tx_too_big", "tx frame larger than the ring frame", Error),
         /// The kernel refused a tx frame.
-        TxRejected = ("tx frame refused by the kernel", Error),
+        TxRejected = ("tx_rejected", "tx frame refused by the kernel", Error),
         /// send() failed for another reason than congestion.
-        TxSendFailed = ("send() to the tx ring failed", Error),
+        TxSendFailed = ("tx_send_failed", "send() to the tx ring failed", Error),
         /// Kernel: packets seen (tp_packets).
-        KernelPackets = ("packets seen by the kernel", Info),
+        KernelPackets = ("kernel_packets", "packets seen by the kernel", Info),
         /// Kernel: packets dropped (tp_drops).
-        KernelDrops = ("packets dropped by the kernel (ring full)", Error),
+        KernelDrops = ("kernel_drops", "packets dropped by the kernel (ring full)", Error),
         /// Kernel: times the rx queue froze (tp_freeze_q_cnt).
-        KernelFreezes = ("rx ring frozen (no free block)", Warning),
+        KernelFreezes = ("kernel_freezes", "rx ring frozen (no free block)", Warning),
     }
 }
 
