@@ -245,3 +245,92 @@ fn weftctl_binary_one_shot_and_json() {
     assert!(text.contains("\"loop0\""), "{text}");
     assert!(text.contains("\"local0\""), "{text}");
 }
+
+/// An interactive session (terminal type xterm), greeting and first
+/// prompt read.
+fn interactive(d: &Daemon) -> UnixStream {
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    s.read_exact(&mut greeting).unwrap();
+    let mut ttype = vec![0xff, 0xfa, 0x18, 0x00];
+    ttype.extend_from_slice(b"xterm");
+    ttype.extend_from_slice(&[0xff, 0xf0]);
+    s.write_all(&ttype).unwrap();
+    read_through(&mut s, b"weft# ");
+    s
+}
+
+/// Reads up to and including `end`.
+fn read_through(s: &mut UnixStream, end: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while !out.ends_with(end) {
+        s.read_exact(&mut b).unwrap();
+        out.push(b[0]);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// `history` (alias `show cli-history`) and `comment` as VPP has them: the
+/// history is per session, numbered from the session's first line, kept
+/// to `cli-history-limit` lines; vppctl sessions have none.
+#[test]
+fn history_and_comment_per_session() {
+    let d = Daemon::start("history", &["unix", "{", "cli-history-limit", "3", "}"]);
+    let mut a = interactive(&d);
+    let mut b = interactive(&d);
+    for line in [
+        "show version",
+        "comment { not run: create loopback interface }",
+        "sh ver",
+    ] {
+        a.write_all(format!("{line}\r").as_bytes()).unwrap();
+        read_through(&mut a, b"weft# ");
+    }
+    b.write_all(b"comment b\r").unwrap();
+    read_through(&mut b, b"weft# ");
+    a.write_all(b"history\r").unwrap();
+    assert_eq!(
+        read_through(&mut a, b"weft# "),
+        "history\r\n2  comment { not run: create loopback interface }\r\n3  sh ver\r\n4  history\r\nweft# "
+    );
+    b.write_all(b"show cli-history\r").unwrap();
+    assert_eq!(
+        read_through(&mut b, b"weft# "),
+        "show cli-history\r\n1  comment b\r\n2  show cli-history\r\nweft# "
+    );
+    // The comment ran nothing; words after the comment are an error.
+    assert!(!d.ok("show interface").contains("loop0"));
+    assert_eq!(d.ok("comment {}"), "");
+    assert_eq!(d.err("comment two words"), "unknown input `words'");
+    assert_eq!(d.err("comment"), "unknown input `comment'");
+    // vppctl: VPP's answer.
+    let mut v = UnixStream::connect(&d.socket).unwrap();
+    v.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    v.read_exact(&mut greeting).unwrap();
+    v.write_all(b"\xff\xfa\x18\x00vppctl\xff\xf0history\n\0")
+        .unwrap();
+    assert_eq!(
+        read_through(&mut v, b"\0"),
+        "history: invalid for non-interactive sessions\n\0"
+    );
+    // weftctl: its own session's lines.
+    let mut c = console::client::Client::connect(&d.socket).unwrap();
+    assert_eq!(c.execute("comment x").unwrap().text, "");
+    assert_eq!(
+        c.execute("history").unwrap().text,
+        "1  comment x\n2  history\n"
+    );
+    // (`history` again is not recorded twice in a row, as in VPP.)
+    let j = c.execute_json("history").unwrap().text;
+    let j: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"enabled": true, "history": [
+            {"number": 1, "command": "comment x"},
+            {"number": 2, "command": "history"},
+        ]})
+    );
+}

@@ -167,6 +167,9 @@ fn run(startup: &Startup) -> Result<(), String> {
     )
     .map_err(|e| format!("cli-listen: {e}"))?
     .banner(!startup.unix.no_banner)
+    .history_limit(startup.unix.cli_history_limit)
+    .idle_timeout(startup.unix.cli_idle_timeout)
+    .first_input_timeout(startup.unix.cli_first_input_timeout)
     .spawn(cli.clone())
     .map_err(|e| format!("cli server: {e}"))?;
     log::info!("CLI listening on {}", startup.unix.cli_listen.display());
