@@ -7,10 +7,14 @@
 //!
 //! Needs at build time what `dataplane/build.rs` needs: `clang` (BPF
 //! target) and the kernel UAPI headers (Debian: `linux-libc-dev`).
+//!
+//! It also gathers the build information `weft-pktgen --version` prints
+//! (the `buildinfo` crate).
 
 #[path = "../dataplane/build_bpf.rs"]
 mod build_bpf;
 
 fn main() {
     build_bpf::build_bpf("bpf/sink.bpf.c", "sink.bpf.o", &[]);
+    buildinfo::gather::emit();
 }

@@ -195,7 +195,7 @@ fn tab_completion_and_help() {
         "{out:?}"
     );
     assert!(
-        listed.contains(&("version", "show version [verbose]")),
+        listed.contains(&("version", "show version [verbose] [cmdline]")),
         "{out:?}"
     );
 

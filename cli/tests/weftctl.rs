@@ -6,17 +6,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use console::client::Client;
 use console::{Executor, Server, ServerHandle};
 
 /// `show version`, `echo <text>`, `fail`; anything else is VPP's
 /// ``unknown input `<rest>'``. `--json` requests answer `{"json":…}`.
-struct Fake;
+/// Counts the commands it ran.
+#[derive(Default)]
+struct Fake(AtomicUsize);
 
 impl Executor for Fake {
     fn execute(&self, line: &str) -> Result<String, String> {
+        self.0.fetch_add(1, Ordering::SeqCst);
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["show", "version"] => Ok("weft 0.1.0 (fake)".into()),
@@ -50,6 +53,7 @@ impl Executor for Fake {
 struct Fixture {
     dir: PathBuf,
     server: Option<ServerHandle>,
+    fake: Arc<Fake>,
 }
 
 impl Fixture {
@@ -62,14 +66,21 @@ impl Fixture {
         ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
+        let fake = Arc::new(Fake::default());
         let server = Server::bind(&dir.join("cli.sock"), None, "weft# ".into())
             .unwrap()
-            .spawn(Arc::new(Fake))
+            .spawn(fake.clone())
             .unwrap();
         Fixture {
             dir,
             server: Some(server),
+            fake,
         }
+    }
+
+    /// How many commands the server ran.
+    fn executed(&self) -> usize {
+        self.fake.0.load(Ordering::SeqCst)
     }
 
     fn sock(&self) -> PathBuf {
@@ -138,6 +149,52 @@ fn one_shot_words_with_hyphens_are_the_command() {
     let out = f.weftctl(&["echo", "-x", "--json"], b"");
     assert_eq!(text(&out.stdout), "-x --json\n");
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// An unknown option before the command is a usage error, as it is for
+/// weftd: exit status 2, clap's message, and nothing is sent to the daemon
+/// (weftctl used to run `--bogus` as a command: `unknown input`, status 1).
+#[test]
+fn unknown_option_before_the_command_is_a_usage_error() {
+    let f = Fixture::new();
+    for (args, bad) in [
+        (&["--bogus"][..], "--bogus"),
+        (&["--bogus", "show", "version"], "--bogus"),
+        (&["-x"], "-x"),
+        (&["--json", "--bogus"], "--bogus"),
+    ] {
+        let out = f.weftctl(args, b"");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("error: unexpected argument '{bad}' found")),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("Usage: weftctl"), "{args:?}: {err}");
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+    }
+    assert_eq!(f.executed(), 0, "nothing reached the daemon");
+    // After `--` a word with a dash is the command.
+    let out = f.weftctl(&["--", "--bogus"], b"");
+    assert_eq!(text(&out.stderr), "unknown input `--bogus'\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(f.executed(), 1);
+}
+
+#[test]
+fn version_prints_the_build_information() {
+    let out = Command::new(env!("CARGO_BIN_EXE_weftctl"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let info = buildinfo::build_info!();
+    assert_eq!(
+        buildinfo::without_date(text(&out.stdout)),
+        buildinfo::without_date(&format!("weftctl {}\n", info.clap_long_version()))
+    );
+    assert_ne!(info.date, "unknown");
+    assert!(info.compiler.starts_with("rustc "), "{}", info.compiler);
 }
 
 #[test]
@@ -234,6 +291,15 @@ fn help_documents_every_flag() {
         "Exit status",
         "-h, --help",
         "-V, --version",
+        "[default: off]",
+        "Examples:",
+        "weftctl --json show interface",
+        "Files:",
+        "/etc/weft/startup.conf",
+        "~/.weft_history",
+        "2  usage error",
+        "See also:",
+        "weftd(8)",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
@@ -271,7 +337,7 @@ fn client_reports_refusal_text() {
     let server = Server::bind(&sock, None, "weft# ".into())
         .unwrap()
         .max_sessions(1)
-        .spawn(Arc::new(Fake))
+        .spawn(Arc::new(Fake::default()))
         .unwrap();
     let first = Client::connect(&sock).unwrap();
     let err = Client::connect(&sock).unwrap_err();

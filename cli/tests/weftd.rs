@@ -55,6 +55,128 @@ fn vppctl_one_shot_byte_for_byte() {
     assert!(rest.is_empty(), "server closes after quit: {rest:?}");
 }
 
+/// The build information, gathered by `cli/build.rs`: real facts (the
+/// checked-out commit, a date in VPP's format, rustc), the same in
+/// `weftd --version`, `show version`, `show version verbose`,
+/// `show version cmdline` and `--json show version`.
+#[test]
+fn build_information_in_version_flag_and_show_version() {
+    let info = buildinfo::build_info!();
+    let git = Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output();
+    match git {
+        Ok(o) if o.status.success() => {
+            assert_eq!(info.commit, String::from_utf8_lossy(&o.stdout).trim());
+        }
+        _ => assert_eq!(info.commit, "unknown", "no git tree"),
+    }
+    let d = info.date.as_bytes();
+    assert!(
+        d.len() == 19
+            && d.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                10 => *c == b'T',
+                13 | 16 => *c == b':',
+                _ => c.is_ascii_digit(),
+            }),
+        "{}",
+        info.date
+    );
+    assert!(info.compiler.starts_with("rustc 1."), "{}", info.compiler);
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    assert_eq!(info.profile, profile);
+    assert_ne!(info.user, "unknown");
+    assert_ne!(info.host, "unknown");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_weftd"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        buildinfo::without_date(&String::from_utf8_lossy(&out.stdout)),
+        buildinfo::without_date(&format!("weftd {}\n", info.clap_long_version()))
+    );
+
+    let d = Daemon::start("version", &[]);
+    // The daemon's date: its build script may have run at another time
+    // than the test's (cargo runs it once per profile), so take it from the
+    // daemon, check its form, and compare every other fact exactly.
+    let reply = console::client::Client::connect(&d.socket)
+        .unwrap()
+        .execute_json("show version")
+        .unwrap();
+    assert!(!reply.failed, "{}", reply.text);
+    let v: serde_json::Value = serde_json::from_str(&reply.text).unwrap();
+    let date = v["build_date"].as_str().unwrap_or_default().to_string();
+    let d8 = date.as_bytes();
+    assert!(
+        d8.len() == 19 && d8[4] == b'-' && d8[10] == b'T' && d8[13] == b':',
+        "{date}"
+    );
+    assert_eq!(
+        d.ok("show version"),
+        format!(
+            "weft v{} built by {} on {} at {} (git {})\n",
+            env!("CARGO_PKG_VERSION"),
+            info.user,
+            info.host,
+            date,
+            &info.commit[..info.commit.len().min(12)]
+        )
+    );
+    let pid = d.child.id();
+    let mut verbose = String::new();
+    for (label, value) in [
+        ("Version:", format!("v{}", env!("CARGO_PKG_VERSION"))),
+        ("Git commit:", info.commit.to_string()),
+        ("Compiled by:", info.user.to_string()),
+        ("Compile host:", info.host.to_string()),
+        ("Compile date:", date.clone()),
+        ("Compile location:", info.location.to_string()),
+        ("Compiler:", info.compiler.to_string()),
+        ("Build profile:", info.profile.to_string()),
+        ("Current PID:", pid.to_string()),
+    ] {
+        verbose.push_str(&format!("{label:<25} {value}\n"));
+    }
+    assert_eq!(d.ok("show version verbose"), verbose);
+    let bin = env!("CARGO_BIN_EXE_weftd");
+    let sock = d.socket.display();
+    let cmdline = format!(
+        "Command line arguments:  \n  {bin}\n  --cli-listen\n  {sock}\n  buffers\n    {{\n    \
+         buffers-per-numa\n    4096\n    page-size\n    4K\n    }}\n"
+    );
+    assert_eq!(d.ok("show version cmdline"), cmdline);
+    assert_eq!(
+        d.ok("sh ver verbose cmdline"),
+        format!("{verbose}{cmdline}")
+    );
+    assert_eq!(d.err("show version verbose bogus"), "unknown input `bogus'");
+
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "commit": info.commit,
+            "build_date": date,
+            "compiler": info.compiler,
+            "build_by": info.user,
+            "build_host": info.host,
+            "build_dir": info.location,
+            "profile": info.profile,
+            "pid": pid,
+            "cmdline": [bin, "--cli-listen", d.socket.to_str().unwrap(), "buffers", "{",
+                "buffers-per-numa", "4096", "page-size", "4K", "}"],
+        })
+    );
+}
+
 /// What an interactive session (terminal type xterm) receives after the
 /// handshake, up to and including its first prompt.
 fn interactive_start(d: &Daemon) -> Vec<u8> {

@@ -983,7 +983,10 @@ fn completion() {
         .collect();
     assert_eq!(
         help,
-        [("version".to_string(), "show version [verbose]".to_string())]
+        [(
+            "version".to_string(),
+            "show version [verbose] [cmdline]".to_string()
+        )]
     );
     assert!(words("nonsense").is_empty());
 }
@@ -1043,11 +1046,33 @@ fn json() {
         "show interface: unknown input `bogus'"
     );
     assert!(
-        v("show version")["text"]
+        v("show hardware-interfaces")["text"]
             .as_str()
             .unwrap()
-            .starts_with("weft v")
+            .contains("eth0")
     );
+    // show version: every fact, the options only choose the text.
+    let ver = v("show version verbose");
+    assert_eq!(ver, v("show version"));
+    assert_eq!(ver["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(ver["pid"], std::process::id());
+    let info = buildinfo::get();
+    for (key, value) in [
+        ("commit", info.commit),
+        ("build_date", info.date),
+        ("compiler", info.compiler),
+        ("build_by", info.user),
+        ("build_host", info.host),
+        ("build_dir", info.location),
+        ("profile", info.profile),
+    ] {
+        assert_eq!(ver[key], value, "{key}");
+    }
+    assert_eq!(
+        ver["cmdline"],
+        serde_json::json!(std::env::args().collect::<Vec<_>>())
+    );
+    assert_eq!(ver.as_object().unwrap().len(), 10);
 }
 
 /// Commands from other crates: registered later, run with or without the

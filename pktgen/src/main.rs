@@ -30,7 +30,21 @@ use serde::Serialize;
 #[command(
     name = "weft-pktgen",
     version,
-    about = "AF_XDP VXLAN generator, XDP sink and AF_XDP reflector for weft's benchmarks"
+    about = "AF_XDP VXLAN generator, XDP sink and AF_XDP reflector for weft's benchmarks",
+    long_about = "AF_XDP VXLAN generator, XDP sink and AF_XDP reflector for weft's benchmarks.\n\n\
+        `gen` replays pre-built VXLAN frames over N flows from an AF_XDP socket, at a rate or as \
+        fast as the interface takes them; `sink` counts (and drops, or sends back rewritten) the \
+        frames an interface receives, in an XDP program; `reflect` sends every frame received \
+        back unchanged from weft's own AF_XDP driver (the \"limit\" device under test); `report` \
+        turns benches/e2e.sh's CSV into a table and a chart.\n\n\
+        Each tool works in the network namespace it is started in (`ip netns exec NS \
+        weft-pktgen ...`) and needs root (AF_XDP, XDP attach). stdout carries one JSON object \
+        per line with an `event` field (`ready`, `interval`, `summary`), except `sink` without \
+        --json, which prints text; logs go to stderr. `weft-pktgen <subcommand> --help` lists a \
+        subcommand's options with their defaults.",
+    after_help = "Exit status: 0 success, 1 failure (message on stderr), 2 usage error.\n\
+        See `weft-pktgen --help` for examples and more.",
+    after_long_help = AFTER_LONG_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,21 +63,45 @@ enum Cmd {
     Report(ReportArgs),
 }
 
+/// The sections of `weft-pktgen --help` after the subcommands.
+const AFTER_LONG_HELP: &str = "\
+Examples:
+  ip netns exec d weft-pktgen sink --dev veth1 --vni 12 --interval 1
+        count VNI 12's frames arriving on veth1, every second
+  ip netns exec g weft-pktgen gen --dev veth0 --dst-mac 02:fe:00:00:00:03 \\
+        --vni 11 --inner-size 60 --flows 8 --duration 10
+        10 s of VXLAN frames (VNI 11, 8 flows) to the device under test
+  ip netns exec x weft-pktgen reflect --dev eth0 --duration 10
+        send back everything eth0 receives for 10 s
+  weft-pktgen report --csv results.csv --markdown table.md --png chart.png
+
+Environment:
+  RUST_LOG  log level on stderr (default warn)
+
+Exit status:
+  0  the run finished (count, duration or SIGINT/SIGTERM)
+  1  failure: interface missing, program refused, queue busy (message on stderr)
+  2  usage error (an unknown option, a bad value)
+
+See also:
+  weftd(8), weftctl(1); /usr/share/doc/weft/pktgen.md, performance.md";
+
 #[derive(Args)]
 struct ReportArgs {
     /// The CSV benches/e2e.sh wrote (one row per run).
     #[arg(long)]
     csv: std::path::PathBuf,
-    /// Write the Markdown table here.
+    /// Write the Markdown table here [default: not written].
     #[arg(long)]
     markdown: Option<std::path::PathBuf>,
-    /// Write the chart (PNG) here.
+    /// Write the chart (PNG) here [default: not written].
     #[arg(long)]
     png: Option<std::path::PathBuf>,
-    /// Replace the generated section of this document with the table.
+    /// Replace the generated section of this document with the table
+    /// [default: no document].
     #[arg(long)]
     update_doc: Option<std::path::PathBuf>,
-    /// Also copy the chart here (e.g. docs/e2e.png).
+    /// Also copy the chart here (e.g. docs/e2e.png) [default: no copy].
     #[arg(long, requires = "png")]
     png_copy: Option<std::path::PathBuf>,
 }
@@ -71,10 +109,12 @@ struct ReportArgs {
 /// Copy-mode flags shared by gen and reflect.
 #[derive(Args)]
 struct ModeArgs {
-    /// Force AF_XDP copy mode.
+    /// Force AF_XDP copy mode [default: zero-copy where the driver has it,
+    /// else copy].
     #[arg(long, conflicts_with = "zero_copy")]
     copy: bool,
-    /// Force AF_XDP zero-copy mode (fails where the driver has none).
+    /// Force AF_XDP zero-copy mode (fails where the driver has none)
+    /// [default: zero-copy where the driver has it, else copy].
     #[arg(long)]
     zero_copy: bool,
 }
@@ -126,13 +166,13 @@ struct GenArgs {
     /// Frames per second; 0 = as fast as the interface takes them.
     #[arg(long, default_value_t = 0)]
     rate: u64,
-    /// Stop after this many seconds.
+    /// Stop after this many seconds [default: at SIGINT/SIGTERM].
     #[arg(long, conflicts_with = "count")]
     duration: Option<f64>,
-    /// Stop after this many frames.
+    /// Stop after this many frames [default: at SIGINT/SIGTERM].
     #[arg(long)]
     count: Option<u64>,
-    /// Pin the generator to this CPU.
+    /// Pin the generator to this CPU [default: not pinned].
     #[arg(long)]
     core: Option<usize>,
     /// Most descriptors posted per loop.
@@ -144,7 +184,7 @@ struct GenArgs {
     /// Frames one kick may send in copy mode (XDP_MAX_TX_SKB_BUDGET, Linux >= 6.17; 32..=tx-size) [default: the kernel's, 32].
     #[arg(long)]
     tx_budget: Option<u32>,
-    /// Send outer UDP checksum 0 instead of computing it.
+    /// Send outer UDP checksum 0 instead of computing it [default: computed].
     #[arg(long)]
     no_outer_csum: bool,
     /// Outer UDP source port of flow 0.
@@ -183,24 +223,26 @@ struct SinkArgs {
     /// Print the counters every this many seconds (0: only at the end).
     #[arg(long, default_value_t = 1.0)]
     interval: f64,
-    /// Count as "matched" only VXLAN frames of this VNI (others are counted as "other").
+    /// Count as "matched" only VXLAN frames of this VNI (others are counted as "other")
+    /// [default: every frame matches].
     #[arg(long)]
     vni: Option<u32>,
     /// UDP port of the VXLAN filter.
     #[arg(long, default_value_t = VXLAN_PORT, requires = "vni")]
     port: u16,
-    /// Pass frames that do not match the filter to the kernel instead of dropping them.
+    /// Pass frames that do not match the filter to the kernel instead of dropping them
+    /// [default: dropped].
     #[arg(long)]
     pass_other: bool,
     /// Send matched frames back out (XDP_TX) as this VNI instead of dropping them, Ethernet
     /// addresses swapped and the outer destination --rewrite-dst-ip: a bare XDP
-    /// cross-connect, the bound benches/e2e.sh measures weft against.
+    /// cross-connect, the bound benches/e2e.sh measures weft against [default: dropped].
     #[arg(long, requires_all = ["vni", "rewrite_dst_ip"])]
     rewrite_vni: Option<u32>,
-    /// Outer IPv4 destination of the rewritten frames.
+    /// Outer IPv4 destination of the rewritten frames (required with --rewrite-vni).
     #[arg(long, requires = "rewrite_vni")]
     rewrite_dst_ip: Option<Ipv4Addr>,
-    /// One JSON object per line on stdout instead of text.
+    /// One JSON object per line on stdout instead of text [default: text].
     #[arg(long)]
     json: bool,
 }
@@ -213,13 +255,13 @@ struct ReflectArgs {
     /// Queue.
     #[arg(long, default_value_t = 0)]
     queue: u32,
-    /// Pin the reflector to this CPU.
+    /// Pin the reflector to this CPU [default: not pinned].
     #[arg(long)]
     core: Option<usize>,
     /// Stop after this many seconds [default: at SIGINT/SIGTERM].
     #[arg(long)]
     duration: Option<f64>,
-    /// Stop 100 ms after this many frames were reflected.
+    /// Stop 100 ms after this many frames were reflected [default: at SIGINT/SIGTERM].
     #[arg(long)]
     count: Option<u64>,
     /// Rx and tx ring size (power of two, 256..=65535).
@@ -233,8 +275,9 @@ struct ReflectArgs {
 }
 
 fn main() {
+    buildinfo::install(buildinfo::build_info!());
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = Cli::parse();
+    let cli = parse_args(std::env::args_os());
     let stop = match stop_on_signals() {
         Ok(s) => s,
         Err(e) => {
@@ -252,6 +295,16 @@ fn main() {
         eprintln!("weft-pktgen: {}", message(&e));
         std::process::exit(1);
     }
+}
+
+/// Parses the command line with the build information as `--version`;
+/// prints the help, version or usage error and exits as clap's `parse` does.
+fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = buildinfo::get()
+        .clap_command(Cli::command())
+        .get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// The error and its causes, leaving out a cause whose text the message

@@ -37,6 +37,72 @@ use std::os::fd::{AsRawFd, OwnedFd};
 const BIN: &str = env!("CARGO_BIN_EXE_weft-pktgen");
 const GEN_MAC: &str = "02:00:00:00:00:01";
 
+/// `--version` is the build information (`pktgen/build.rs`), `--help` a
+/// man page's sections and every option's default. No root needed.
+#[test]
+fn version_and_help() {
+    let out = std::process::Command::new(BIN)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        buildinfo::without_date(&String::from_utf8_lossy(&out.stdout)),
+        buildinfo::without_date(&format!(
+            "weft-pktgen {}\n",
+            buildinfo::build_info!().clap_long_version()
+        ))
+    );
+    let out = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Examples:",
+        "Exit status:",
+        "See also:",
+        "gen",
+        "sink",
+        "reflect",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+    for sub in ["gen", "sink", "reflect", "report"] {
+        let out = std::process::Command::new(BIN)
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let help = String::from_utf8_lossy(&out.stdout);
+        // Every optional option says its default; the required ones are
+        // in the usage line.
+        let mut option: Option<String> = None;
+        let mut body = String::new();
+        let check = |option: &Option<String>, body: &str| {
+            if let Some(o) = option
+                && !o.contains("--help")
+                && !o.contains("--version")
+                && !["--dev", "--dst-mac", "--csv", "--rewrite-dst-ip"]
+                    .iter()
+                    .any(|r| o.starts_with(r))
+            {
+                assert!(body.contains("[default: "), "{sub} {o}: {body}");
+            }
+        };
+        for line in help.lines().skip_while(|l| *l != "Options:").skip(1) {
+            if let Some(flag) = line.strip_prefix("      --").or(line.strip_prefix("  -")) {
+                check(&option, &body);
+                option = Some(format!("--{flag}"));
+                body = line.to_string();
+            } else {
+                body.push_str(line);
+            }
+        }
+        check(&option, &body);
+    }
+}
+
 /// Two namespaces joined by a veth pair `wpg0` (g) ↔ `wpg1` (d), IPv6 off
 /// so that nothing but the test's own frames crosses the link.
 fn pair(test: &str) -> (Netns, Netns) {

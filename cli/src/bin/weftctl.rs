@@ -2,5 +2,6 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
+    buildinfo::install(buildinfo::build_info!());
     console::ctl::main()
 }

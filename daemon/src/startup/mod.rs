@@ -319,7 +319,7 @@ mod files;
 mod lexer;
 mod parse;
 
-pub use args::{Args, startup_from_args};
+pub use args::{Args, startup_from_args, try_parse_args};
 use cores::parse_core_mask;
 pub use cores::{available_cores, format_core_list, parse_core_list};
 pub use files::read_exec_file;

@@ -886,6 +886,59 @@ fn help_documents_every_flag() {
             arg.get_id()
         );
     }
+    // Man-page sections, each option's default, the files.
+    for needle in [
+        "Examples:",
+        "Files:",
+        "Environment:",
+        "Signals:",
+        "Exit status:",
+        "See also:",
+        "/etc/weft/startup.conf",
+        "/run/weft/cli.sock",
+        "[default: /run/weft/cli.sock]",
+        "[default: 1]",
+        "RUST_LOG",
+        "weftctl(1)",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+    for arg in Args::command().get_arguments() {
+        let text = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+        assert!(
+            builtin || text.contains("[default: "),
+            "{} does not say its default: {text}",
+            arg.get_id()
+        );
+    }
+}
+
+#[test]
+fn version_flag_prints_the_build_information() {
+    use clap::error::ErrorKind;
+    let e = try_parse_args(["weftd", "--version"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DisplayVersion);
+    let text = e.to_string();
+    assert!(text.starts_with("weftd "), "{text}");
+    for (label, value) in buildinfo::get().rows() {
+        assert!(
+            text.contains(&buildinfo::format_row(label, &value)),
+            "{label} missing from:\n{text}"
+        );
+    }
+    let e = try_parse_args(["weftd", "-V"]).unwrap_err();
+    assert_eq!(
+        e.to_string().trim_end(),
+        format!("weftd {}", buildinfo::get().clap_version())
+    );
+    // Usage errors exit with 2.
+    let e = try_parse_args(["weftd", "--bogus"]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
 }
 
 #[test]
