@@ -130,6 +130,16 @@ fn koko_demo_through_weftd() {
         assert!(runtime.contains(node), "{runtime}");
     }
     // weft itself pings the underlay, VPP's output.
+    weftd.settle();
+    let drops = || counter(&weftd.ok("show interface eth0/0"), "eth0/0", "drops");
+    let replies = || {
+        error_count(
+            &weftd.ok("show errors"),
+            "ip4-icmp-input",
+            "echo replies received",
+        )
+    };
+    let (drops0, replies0) = (drops(), replies());
     let p = weftd.ok("ping 10.99.0.1 repeat 2 interval 0.2");
     assert!(
         p.ends_with("Statistics: 2 sent, 2 received, 0% packet loss\n")
@@ -141,6 +151,11 @@ fn koko_demo_through_weftd() {
         2,
         "{p}"
     );
+    // The replies were consumed (ip4-icmp-echo-reply), not dropped: the
+    // uplink's drops did not move (issue 18: they rose by 2).
+    weftd.settle();
+    assert_eq!(replies(), replies0 + 2);
+    assert_eq!(drops(), drops0, "{}", weftd.ok("show errors"));
     // The hardware view says how the queue runs.
     let hw = weftd.ok("show hardware-interfaces eth0/0");
     assert!(hw.contains("copy mode"), "{hw}");
