@@ -73,6 +73,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod logging;
 pub mod runtime;
 pub mod subif;
 pub mod vxlan;

@@ -10,6 +10,7 @@
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
 //! | [`interface`], [`subif`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`ip6`], [`stats`], [`trace`], [`version`] | the commands, next to their feature |
 //! | [`session`] | `history` (`show cli-history`), `comment`: the CLI session's own commands |
+//! | [`logging`] | `show logging [configuration]`, `clear logging`, `set logging class` |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
@@ -27,6 +28,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod logging;
 pub mod session;
 pub mod stats;
 pub mod subif;
@@ -44,6 +46,7 @@ pub fn builtin_commands() -> Vec<Command> {
     let mut v = Vec::new();
     v.extend(version::commands());
     v.extend(session::commands());
+    v.extend(logging::commands());
     v.extend(interface::commands());
     v.extend(subif::commands());
     v.extend(af_xdp::commands());

@@ -337,7 +337,9 @@ fn unix_ignored_keywords_warn() {
     )
     .unwrap();
     let lines: Vec<Option<usize>> = conf.warnings.iter().map(|w| w.line).collect();
-    assert_eq!(lines, [2, 3, 4, 5, 6, 7].map(Some));
+    assert_eq!(lines, [2, 3, 4, 5, 6].map(Some));
+    assert!(conf.unix.no_syslog);
+    assert!(!Startup::default().unix.no_syslog);
     assert_eq!(
         conf.warnings[4].to_string(),
         "startup.conf:6: ignoring 'poll-sleep-usec 100': weft has no main-loop sleep setting"

@@ -99,15 +99,12 @@ impl Builder {
                          telnet (use weftctl or vppctl)",
                     ));
                 }
-                "full-coredump" | "nosyslog" => {
-                    let why = if kw.text == "nosyslog" {
-                        "weftd does not log to syslog"
-                    } else {
-                        "weft leaves the core dump filter alone"
-                    };
-                    self.conf
-                        .warnings
-                        .push(src.warning(kw.line, format!("ignoring '{}': {why}", kw.text)));
+                "nosyslog" => unix.no_syslog = true,
+                "full-coredump" => {
+                    self.conf.warnings.push(src.warning(
+                        kw.line,
+                        "ignoring 'full-coredump': weft leaves the core dump filter alone",
+                    ));
                 }
                 "coredump-size" | "runtime-dir" | "pidfile" | "poll-sleep-usec" => {
                     let v = value(src, &mut w, kw, "unix")?;
