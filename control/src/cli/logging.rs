@@ -153,9 +153,35 @@ fn set(_st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     Ok(String::new())
 }
 
+/// `vpplog <text>`: logs `CLI: <text>` at notice in class `cli`, as VPP
+/// does (`vpplog { several words }` keeps what is inside the braces).
+fn vpplog(_st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut words = Vec::new();
+    while let Some(w) = input.word() {
+        words.push(w);
+    }
+    let text = words.join(" ");
+    let text = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(&text)
+        .trim();
+    if text.is_empty() {
+        return Err(CmdError::Raw("unknown input `vpplog'".to_string()));
+    }
+    logger().log(
+        class_index("cli").unwrap_or(0),
+        Level::Notice,
+        format!("CLI: {text}"),
+    );
+    Ok(String::new())
+}
+
 /// The log's commands.
 pub fn commands() -> Vec<Command> {
     vec![
+        Command::locked("vpplog", "vpplog <text>", vpplog)
+            .args(&[Arg::Value("<text>", "logged at notice in class cli")]),
         Command::locked("show logging", "show logging [configuration]", show_text)
             .args(&[Arg::Keyword("configuration", "the levels of every class")])
             .json(show_json),
