@@ -52,7 +52,9 @@
 //!     [`DEFAULT_FIRST_INPUT_TIMEOUT`] (`cli-first-input-timeout <s>`), so
 //!     slots held by forgotten or hostile clients come back. A command that
 //!     runs long does not count as idle time: the clock starts again when
-//!     it returns.
+//!     it returns. With [`Server::spare_own_process`] a client in the
+//!     server's own process (weftd's `unix { interactive }` console) is
+//!     never timed out.
 //! * The socket file gets mode 0660 and, if asked, the given group (VPP's
 //!   socket is group-writable too). Its parent directory is created (0755)
 //!   if missing. An existing socket file is replaced only when nothing
@@ -120,6 +122,7 @@ pub struct Server {
     max_sessions: usize,
     timeouts: Timeouts,
     history_limit: usize,
+    spare_own_process: bool,
 }
 
 /// When a session is closed for want of input.
@@ -205,6 +208,7 @@ impl Server {
                 first_input: Some(DEFAULT_FIRST_INPUT_TIMEOUT),
             },
             history_limit: crate::history::DEFAULT_LIMIT,
+            spare_own_process: false,
         })
     }
 
@@ -249,6 +253,14 @@ impl Server {
         self
     }
 
+    /// Never times out a client in this process (weftd's `unix {
+    /// interactive }` console, whose end stops weftd).
+    #[must_use]
+    pub fn spare_own_process(mut self, spare: bool) -> Self {
+        self.spare_own_process = spare;
+        self
+    }
+
     /// The socket's path.
     #[must_use]
     pub fn path(&self) -> &Path {
@@ -275,6 +287,7 @@ impl Server {
                 banner: self.banner,
                 timeouts: self.timeouts,
                 history_limit: self.history_limit,
+                spare_own_process: self.spare_own_process,
             };
             let max = self.max_sessions;
             thread::Builder::new()
@@ -399,6 +412,7 @@ struct Greeting {
     banner: bool,
     timeouts: Timeouts,
     history_limit: usize,
+    spare_own_process: bool,
 }
 
 /// The uid of the process at the other end of `stream`, as the kernel
@@ -407,6 +421,13 @@ fn peer_uid(stream: &UnixStream) -> Option<u32> {
     nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
         .ok()
         .map(|c| c.uid())
+}
+
+/// The pid of the process at the other end of `stream` (at connect(2)).
+fn peer_pid(stream: &UnixStream) -> Option<u32> {
+    nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .and_then(|c| u32::try_from(c.pid()).ok())
 }
 
 fn accept_loop(
@@ -459,7 +480,15 @@ fn accept_loop(
             id,
         };
         let executor = Arc::clone(executor);
-        let greeting = greeting.clone();
+        let mut greeting = greeting.clone();
+        // weftd's own console (`unix { interactive }`) is a client in this
+        // process: it is never closed for idleness (weftd would stop).
+        if greeting.spare_own_process && peer_pid(&stream) == Some(std::process::id()) {
+            greeting.timeouts = Timeouts {
+                idle: None,
+                first_input: None,
+            };
+        }
         let spawned = thread::Builder::new()
             .name(format!("weft-cli-{id}"))
             .spawn(move || {
@@ -1035,6 +1064,28 @@ mod tests {
         let after = eof - last;
         assert!(after >= idle - Duration::from_millis(50), "{after:?}");
         wait_sessions(&server, 0);
+        server.shutdown();
+    }
+
+    /// weftd's own console (a client in the server's process) is never
+    /// timed out when the server is told to spare it.
+    #[test]
+    fn cli_own_process_spared() {
+        let dir = TempDir::new();
+        let server = Server::bind(&dir.sock(), None, "weft#".into())
+            .unwrap()
+            .idle_timeout(Some(Duration::from_millis(300)))
+            .first_input_timeout(Some(Duration::from_millis(300)))
+            .spare_own_process(true)
+            .spawn(Arc::new(Fake))
+            .unwrap();
+        let mut s = batch_client(&dir.sock(), "vppctl");
+        let silent = connect(&dir.sock());
+        thread::sleep(Duration::from_millis(1200));
+        assert_eq!(server.active_sessions(), 2);
+        s.write_all(b"show version\n").unwrap();
+        assert_eq!(read_until_nul(&mut s), b"weft 0.1.0 (fake)\n\0");
+        drop(silent);
         server.shutdown();
     }
 

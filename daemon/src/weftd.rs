@@ -181,6 +181,7 @@ fn run(startup: &Startup) -> Result<(), String> {
     .history_limit(startup.unix.cli_history_limit)
     .idle_timeout(startup.unix.cli_idle_timeout)
     .first_input_timeout(startup.unix.cli_first_input_timeout)
+    .spare_own_process(startup.unix.interactive)
     .spawn(cli.clone())
     .map_err(|e| format!("cli server: {e}"))?;
     log::info!("CLI listening on {}", startup.unix.cli_listen.display());
