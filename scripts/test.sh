@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # Steps: cargo fmt --check, cargo clippy (warnings are errors), cargo test for
-# the whole workspace (unit, integration and privileged tests), then each
+# the whole workspace (unit, integration and privileged tests), the Debian
+# package built, installed, checked and purged (tests/package.sh), then each
 # fuzz target for 30 s (WEFT_FUZZ_SECONDS=N to change; the first run builds
 # the fuzz targets, about 3 minutes).
 # Privileged tests need root and network namespaces. When they cannot run the
@@ -20,10 +21,19 @@ step() { printf '\n==> %s\n' "$*"; }
 . scripts/deps.sh
 need_pkgs=()
 weft_need_build_deps
+# The Debian package (scripts/package.sh, tests/package.sh).
+weft_need_cmd help2man help2man
+weft_need_cmd dpkg-shlibdeps dpkg-dev
+weft_need_cmd systemd-analyze systemd
+weft_need_cmd addgroup adduser
 weft_apt_install
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found; weft needs Rust 1.95 (https://rustup.rs)" >&2
   exit 1
+fi
+if ! cargo deb --version >/dev/null 2>&1; then
+  step "installing cargo-deb (crates.io, MIT)"
+  cargo install cargo-deb --locked --version '^3.8'
 fi
 
 start=$(date +%s)
@@ -40,6 +50,9 @@ skipped_file=target/weft-skipped-privileged.txt
 rm -f "$skipped_file"
 # Benchmarks are compiled by --all-targets and run once as tests by criterion.
 cargo test --workspace --all-targets 2>&1 | tee target/test.log
+
+step "the Debian package: build, dpkg -i, check, purge (tests/package.sh)"
+bash tests/package.sh
 if [ -s "$skipped_file" ]; then
   n=$(wc -l < "$skipped_file")
   echo

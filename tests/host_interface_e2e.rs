@@ -78,6 +78,32 @@ fn koko_demo_over_host_interface_with_checksum_offload_on() {
     ] {
         assert!(hw.contains(line), "{line} missing in\n{hw}");
     }
+    // Its JSON: the real AF_PACKET device's facts, as the text has them.
+    let d = weftd.json("show hardware-interfaces host-eth0")[0]["driver"].clone();
+    assert_eq!(d["type"], "af_packet", "{d}");
+    assert_eq!(d["version"], "v3");
+    assert_eq!(d["qdisc_bypass"], true);
+    assert_eq!(d["cksum_gso"], true);
+    assert!(
+        hw.contains(&format!("  netdev eth0 ifindex {}", d["ifindex"])),
+        "{d}\n{hw}"
+    );
+    for (dir, title) in [("rx_queues", "RX"), ("tx_queues", "TX")] {
+        let queues = d[dir].as_array().unwrap();
+        assert_eq!(
+            queues.len(),
+            hw.matches(&format!("{title} Queue ")).count(),
+            "{hw}"
+        );
+        for q in queues {
+            let r = &q["ring"];
+            let line = format!(
+                "  {title} Queue {}:\n    block size:{} nr:{}  frame size:{} nr:{}\n",
+                q["queue"], r["block_size"], r["block_nr"], r["frame_size"], r["frame_nr"]
+            );
+            assert!(hw.contains(&line), "{line} in\n{hw}");
+        }
+    }
     // weft's own MAC, not the Linux interface's.
     let mac = topo.vpp1.mac("eth0");
     let hw_mac = hw

@@ -100,6 +100,27 @@ fn koko_demo_through_weftd() {
     // path as untraced ones do, and it writes its own record.
     let trace = weftd.ok("show trace");
     assert!(trace.contains("Packet 1"), "{trace}");
+    // Its JSON: every record of every packet, in the text's order.
+    let records: Vec<(String, String)> = weftd.json("show trace")[0]["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["records"].as_array().unwrap().clone())
+        .map(|r| {
+            (
+                r["node"].as_str().unwrap().to_string(),
+                r["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(records.len() >= 3, "{trace}");
+    let mut rest = trace.as_str();
+    for (node, text) in &records {
+        let at = rest
+            .find(&format!(": {node}\n  {}\n", text.replace('\n', "\n  ")))
+            .unwrap_or_else(|| panic!("{node}: {text} not in order in\n{trace}"));
+        rest = &rest[at + 1..];
+    }
     // The first packet from test1 (one from test2, e.g. its IPv6 chatter,
     // may come first).
     let packet1 = trace
@@ -144,6 +165,35 @@ fn koko_demo_through_weftd() {
     // The hardware view says how the queue runs.
     let hw = weftd.ok("show hardware-interfaces eth0/0");
     assert!(hw.contains("copy mode"), "{hw}");
+    // Its JSON: the real AF_XDP device's facts, as the text has them.
+    let j = &weftd.json("show hardware-interfaces eth0/0")[0];
+    let d = &j["driver"];
+    assert_eq!(d["type"], "af_xdp", "{j}");
+    assert_eq!(d["attached"], true);
+    let netdev = format!("  netdev eth0 ifindex {}", d["ifindex"]);
+    assert!(hw.contains(&netdev), "{netdev} in\n{hw}");
+    let prog = format!(
+        "  xdp program: weft_xdp, {} mode",
+        d["xdp"]["mode"].as_str().unwrap()
+    );
+    assert!(hw.contains(&prog), "{prog} in\n{hw}");
+    let queues = d["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), hw.matches(" mode, rx-ring ").count(), "{hw}");
+    for q in queues {
+        let line = format!(
+            "  queue {}: {} mode, rx-ring {} tx-ring {}\n",
+            q["queue"],
+            q["mode"].as_str().unwrap(),
+            q["rx_ring"],
+            q["tx_ring"]
+        );
+        assert!(hw.contains(&line), "{line} in\n{hw}");
+    }
+    assert_eq!(j["rx_queues"].as_array().unwrap().len(), queues.len());
+    assert!(hw.contains(&format!(
+        "  Ethernet address {}\n",
+        j["mac"].as_str().unwrap()
+    )));
 
     let (sent, got) = tcp_transfer(&topo.test1, &topo.test2, TEST2_IP, 10 << 20);
     assert_eq!(got.len(), sent.len(), "all 10 MiB arrived");

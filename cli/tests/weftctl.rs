@@ -205,6 +205,16 @@ fn json_flag_sends_json_requests() {
     assert_eq!(out.status.code(), Some(0));
     let out = f.weftctl(&["--json", "fail"], b"");
     assert_eq!(out.status.code(), Some(1));
+    // A script under --json: its error is one JSON line with the place.
+    let path = f.script("j.cli", "echo a\nfail\necho never\n");
+    let out = f.weftctl(&["--json", "exec", path.to_str().unwrap()], b"");
+    assert_eq!(text(&out.stdout), "{\"json\":\"a\"}\n");
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err,
+        serde_json::json!({"error": "fail: it failed", "file": path.to_str().unwrap(), "line": 2})
+    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

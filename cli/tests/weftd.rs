@@ -366,6 +366,32 @@ fn weftctl_binary_one_shot_and_json() {
     let text = v.to_string();
     assert!(text.contains("\"loop0\""), "{text}");
     assert!(text.contains("\"local0\""), "{text}");
+    // Errors under --json: one JSON line on stderr, nothing on stdout,
+    // exit 1 as without --json.
+    let out = ctl(&["--json", "show", "ip", "fib", "bogus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err,
+        serde_json::json!({"error": "show ip fib: unknown input `bogus'"})
+    );
+    let out = ctl(&["--json", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "{\"error\":\"unknown input `frobnicate'\"}\n"
+    );
+    // An action's lines; show ip fib summary's counts.
+    let out = ctl(&["--json", "create", "loopback", "interface"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"output": ["loop1"]}));
+    let out = ctl(&["--json", "show", "ip", "fib", "summary"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["table"], "ipv4-VRF:0");
+    assert_eq!(v[0]["total"], 4, "the four special prefixes: {v}");
 }
 
 /// An interactive session (terminal type xterm), greeting and first

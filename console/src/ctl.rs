@@ -228,6 +228,10 @@ fn run_script(client: &mut Client, name: &str, input: impl BufRead, json: bool) 
             continue;
         }
         match execute(client, line, json) {
+            Ok(reply) if reply.failed && json => {
+                eprintln!("{}", script_json_error(&reply.text, name, number));
+                return EXIT_FAILED;
+            }
             Ok(reply) if reply.failed => {
                 eprintln!("{name}:{number}: {}", reply.text.trim_end());
                 return EXIT_FAILED;
@@ -240,6 +244,19 @@ fn run_script(client: &mut Client, name: &str, input: impl BufRead, json: bool) 
         }
     }
     EXIT_OK
+}
+
+/// A script's failure under `--json`: the daemon's `{"error": ...}` with
+/// where it happened, `{"error": ..., "file": ..., "line": ...}`, on one line
+/// (docs/json.md).
+fn script_json_error(reply: &str, name: &str, number: usize) -> String {
+    let error = match serde_json::from_str::<serde_json::Value>(reply) {
+        Ok(serde_json::Value::Object(mut o)) if o.contains_key("error") => {
+            o.remove("error").unwrap_or_default()
+        }
+        _ => serde_json::Value::String(reply.trim_end().to_string()),
+    };
+    serde_json::json!({ "error": error, "file": name, "line": number }).to_string()
 }
 
 fn print_out(text: &str) {

@@ -457,7 +457,8 @@ impl<W: Write> Session<W> {
             Ok(format_candidates(&self.executor.complete(prefix)))
         } else if let Some(command) = arg(JSON_REQUEST) {
             if command.is_empty() {
-                Err("json: command not specified".to_string())
+                // As the executor's errors under --json (weft's docs/json.md).
+                Err(r#"{"error":"json: command not specified"}"#.to_string())
             } else {
                 self.batch_history.add(command);
                 self.in_context(|e| e.execute_json(command))
@@ -639,7 +640,7 @@ pub(crate) mod tests {
         s.feed(b"\x02json\n\x02frob x\n").unwrap();
         assert_eq!(
             take(&mut s),
-            b"\x01json: command not specified\n\0\x01unknown request `frob'\n\0"
+            b"\x01{\"error\":\"json: command not specified\"}\n\0\x01unknown request `frob'\n\0"
         );
     }
 

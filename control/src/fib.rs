@@ -8,8 +8,8 @@
 //! recursion, which is what an underlay needs); otherwise the route is
 //! unresolved and tunnels using it have no encap.
 
-use std::fmt::{self, Write as _};
-use std::net::Ipv4Addr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
 use dataplane::tables::Output;
 
@@ -230,79 +230,331 @@ impl Config {
         }
     }
 
-    /// `show ip fib`, in VPP's shape: the table header, then one block per
-    /// prefix (sorted) with its DPO.
-    pub fn format_ip_fib(&self) -> String {
-        #[derive(PartialEq, Eq, PartialOrd, Ord)]
-        enum Kind {
-            Drop,
-            Glean(u32),
-            Receive(u32),
-            Via(Ipv4Addr, Option<u32>),
-        }
-        let mut entries: Vec<(Prefix, Kind)> = vec![
-            (Prefix::new(Ipv4Addr::UNSPECIFIED, 0).unwrap(), Kind::Drop),
-            (Prefix::new(Ipv4Addr::UNSPECIFIED, 32).unwrap(), Kind::Drop),
-            (
-                Prefix::new(Ipv4Addr::new(224, 0, 0, 0), 4).unwrap(),
-                Kind::Drop,
-            ),
-            (Prefix::new(Ipv4Addr::BROADCAST, 32).unwrap(), Kind::Drop),
+    /// The IPv4 FIB as `show ip fib` lists it (see [`FibEntry`]): the
+    /// special drops, then for each interface address its connected prefix
+    /// (glean) and the address (receive), each IPv4 neighbour (adjacency),
+    /// each route (replacing any other entry of its prefix), sorted.
+    pub fn ip_fib(&self) -> Vec<FibEntry> {
+        let v4 = |a: Ipv4Addr, len: u8| {
+            let p = Prefix::new(a, len).expect("length checked");
+            (IpAddr::V4(p.network()), len)
+        };
+        let mut entries = vec![
+            FibEntry::special(v4(Ipv4Addr::UNSPECIFIED, 0), FibSource::DefaultRoute),
+            FibEntry::special(v4(Ipv4Addr::UNSPECIFIED, 32), FibSource::Special),
+            FibEntry::special(v4(Ipv4Addr::new(224, 0, 0, 0), 4), FibSource::Special),
+            FibEntry::special(v4(Ipv4Addr::BROADCAST, 32), FibSource::Special),
         ];
         for ifc in self.interfaces() {
             for a in &ifc.ip4 {
-                let p = Prefix::new(a.address(), a.prefix_len()).unwrap();
                 if a.prefix_len() < 32 {
-                    entries.push((p, Kind::Glean(ifc.sw_if_index)));
+                    entries.push(FibEntry::connected(
+                        v4(a.address(), a.prefix_len()),
+                        ifc.sw_if_index,
+                    ));
                 }
-                entries.push((
-                    Prefix::new(a.address(), 32).unwrap(),
-                    Kind::Receive(ifc.sw_if_index),
+                entries.push(FibEntry::local(
+                    v4(a.address(), 32),
+                    a.address().into(),
+                    ifc.sw_if_index,
                 ));
             }
         }
+        for n in self.neighbors() {
+            if let IpAddr::V4(ip) = n.ip {
+                entries.push(FibEntry::adjacency(v4(ip, 32), n.ip, n.sw_if_index));
+            }
+        }
+        let connected = self.connected_through(|o| {
+            matches!(o, Output::Device | Output::Dot1q { .. } | Output::Bvi)
+        });
         for r in self.routes.values() {
-            entries.retain(|e| e.0 != r.prefix);
-            entries.push((r.prefix, Kind::Via(r.via, r.interface)));
+            let prefix = (IpAddr::V4(r.prefix.network()), r.prefix.prefix_len());
+            entries.retain(|e| e.prefix != prefix);
+            let egress = self
+                .egress_in(&connected, r.via)
+                .filter(|e| e.next_hop == r.via)
+                .map(|e| (e.sw_if_index, self.neighbor(e.sw_if_index, r.via).is_some()));
+            entries.push(FibEntry::route(prefix, r.via.into(), r.interface, egress));
         }
-        entries.sort();
-        let name = |sw: u32| {
-            self.interface(sw)
-                .map_or_else(|| format!("sw_if_index {sw}"), |i| i.name.clone())
-        };
-        let mut out = String::from(
-            "ipv4-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]\n",
-        );
-        for (index, (prefix, kind)) in entries.iter().enumerate() {
-            let _ = writeln!(out, "{prefix}");
-            let _ = writeln!(out, "  unicast-ip4-chain");
-            let _ = writeln!(
-                out,
-                "  [@0]: dpo-load-balance: [proto:ip4 index:{index} buckets:1 uRPF:{index} to:[0:0]]"
-            );
-            let dpo = match kind {
-                Kind::Drop => "[@0]: dpo-drop ip4".to_string(),
-                Kind::Glean(sw) => format!("[@1]: ipv4-glean: [src:{prefix}] {}", name(*sw)),
-                Kind::Receive(sw) => {
-                    format!("[@2]: dpo-receive: {} on {}", prefix.network, name(*sw))
-                }
-                Kind::Via(nh, _) => match self.egress_for(*nh).filter(|e| e.next_hop == *nh) {
-                    Some(e) => {
-                        let resolved = self.neighbor(e.sw_if_index, *nh).is_some();
-                        format!(
-                            "[@3]: ipv4 via {nh} {}{}",
-                            name(e.sw_if_index),
-                            if resolved { "" } else { " (unresolved)" }
-                        )
-                    }
-                    None => format!("[@0]: dpo-drop ip4 (via {nh}: no connected route)"),
-                },
-            };
-            let _ = writeln!(out, "    [0] {dpo}");
-        }
-        out.pop();
-        out
+        sorted(entries)
     }
+
+    /// `show ip fib`'s text (without its last newline).
+    pub fn format_ip_fib(&self) -> String {
+        crate::cli::fib::format_fib(self, &self.ip_fib(), false)
+    }
+}
+
+/// Sorts a FIB's entries as `show ip fib` lists them (by address, then
+/// length) and keeps the first of each prefix.
+pub(crate) fn sorted(mut entries: Vec<FibEntry>) -> Vec<FibEntry> {
+    entries.sort_by_key(|e| e.prefix);
+    entries.dedup_by(|a, b| a.prefix == b.prefix);
+    entries
+}
+
+/// Who put a FIB entry there: VPP's source names (`format_fib_source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FibSource {
+    /// `0.0.0.0/0`, `::/0`: `default-route`.
+    DefaultRoute,
+    /// The other special prefixes: `special`.
+    Special,
+    /// An interface address: `interface`.
+    Interface,
+    /// A neighbour: `adjacency`.
+    Adjacency,
+    /// `ip route`: `CLI`.
+    Cli,
+}
+
+impl FibSource {
+    /// VPP's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FibSource::DefaultRoute => "default-route",
+            FibSource::Special => "special",
+            FibSource::Interface => "interface",
+            FibSource::Adjacency => "adjacency",
+            FibSource::Cli => "CLI",
+        }
+    }
+}
+
+/// What a FIB entry is, by what made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FibKind {
+    /// A special prefix, dropped.
+    Drop,
+    /// A connected prefix (an interface address's subnet).
+    Connected,
+    /// One of weft's addresses.
+    Local,
+    /// A neighbour's host prefix.
+    Adjacency,
+    /// A static route (`ip route`).
+    Route,
+    /// `fe80::/10`.
+    LinkLocal,
+}
+
+impl FibKind {
+    /// Its name in the JSON form (`type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FibKind::Drop => "drop",
+            FibKind::Connected => "connected",
+            FibKind::Local => "local",
+            FibKind::Adjacency => "adjacency",
+            FibKind::Route => "route",
+            FibKind::LinkLocal => "link-local",
+        }
+    }
+
+    /// VPP's entry flags (`format_fib_entry_flags`) for this kind.
+    pub fn flags(self) -> &'static [&'static str] {
+        match self {
+            FibKind::Drop => &["drop"],
+            FibKind::Connected => &["connected", "attached"],
+            FibKind::Local => &["local"],
+            FibKind::Adjacency => &["attached"],
+            FibKind::Route | FibKind::LinkLocal => &[],
+        }
+    }
+}
+
+/// How a FIB entry forwards: its one path's result (VPP's DPO).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forwarding {
+    /// Dropped (`dpo-drop`).
+    Drop,
+    /// Resolve the destination on the interface (`ipv4-glean`).
+    Glean,
+    /// Delivered to weft (`dpo-receive`).
+    Receive,
+    /// Sent to the next hop's MAC (`ipv4 via`), once it is known.
+    Adjacency,
+    /// IPv6 link-local (`ip6-link-local`).
+    LinkLocal,
+}
+
+impl Forwarding {
+    /// Its name in the JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Forwarding::Drop => "drop",
+            Forwarding::Glean => "glean",
+            Forwarding::Receive => "receive",
+            Forwarding::Adjacency => "adjacency",
+            Forwarding::LinkLocal => "link-local",
+        }
+    }
+}
+
+/// A FIB entry's one path (weft keeps one path per prefix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FibPath {
+    /// The next hop (adjacencies, routes) or weft's address (local).
+    pub next_hop: Option<IpAddr>,
+    /// The interface it leaves by (or the route's next-hop interface when
+    /// no connected prefix holds the next hop).
+    pub sw_if_index: Option<u32>,
+    /// What the path forwards to.
+    pub forwarding: Forwarding,
+    /// It forwards as configured: false for a route whose next hop is on
+    /// no connected prefix (dropped) or has no neighbour entry yet.
+    pub resolved: bool,
+}
+
+/// One entry of `show ip fib` / `show ip6 fib`, from which the text and
+/// the JSON forms are both made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FibEntry {
+    /// The prefix: network address (host bits zero) and length.
+    pub prefix: (IpAddr, u8),
+    /// Who put it there.
+    pub source: FibSource,
+    /// What it is.
+    pub kind: FibKind,
+    /// Its path.
+    pub path: FibPath,
+    /// A route that names its next hop's interface (`ip route ... via
+    /// <ip> <interface>`): VPP's attached-nexthop path, where a route
+    /// without one is recursive.
+    pub interface_given: bool,
+}
+
+impl FibEntry {
+    fn special(prefix: (IpAddr, u8), source: FibSource) -> FibEntry {
+        FibEntry {
+            prefix,
+            source,
+            kind: FibKind::Drop,
+            interface_given: false,
+            path: FibPath {
+                next_hop: None,
+                sw_if_index: None,
+                forwarding: Forwarding::Drop,
+                resolved: true,
+            },
+        }
+    }
+
+    pub(crate) fn link_local(prefix: (IpAddr, u8)) -> FibEntry {
+        FibEntry {
+            kind: FibKind::LinkLocal,
+            path: FibPath {
+                forwarding: Forwarding::LinkLocal,
+                ..Self::special(prefix, FibSource::Special).path
+            },
+            ..Self::special(prefix, FibSource::Special)
+        }
+    }
+
+    pub(crate) fn default_drop(prefix: (IpAddr, u8)) -> FibEntry {
+        Self::special(prefix, FibSource::DefaultRoute)
+    }
+
+    pub(crate) fn connected(prefix: (IpAddr, u8), sw_if_index: u32) -> FibEntry {
+        FibEntry {
+            prefix,
+            source: FibSource::Interface,
+            kind: FibKind::Connected,
+            interface_given: false,
+            path: FibPath {
+                next_hop: None,
+                sw_if_index: Some(sw_if_index),
+                forwarding: Forwarding::Glean,
+                resolved: true,
+            },
+        }
+    }
+
+    pub(crate) fn local(prefix: (IpAddr, u8), address: IpAddr, sw_if_index: u32) -> FibEntry {
+        FibEntry {
+            prefix,
+            source: FibSource::Interface,
+            kind: FibKind::Local,
+            interface_given: false,
+            path: FibPath {
+                next_hop: Some(address),
+                sw_if_index: Some(sw_if_index),
+                forwarding: Forwarding::Receive,
+                resolved: true,
+            },
+        }
+    }
+
+    pub(crate) fn adjacency(prefix: (IpAddr, u8), ip: IpAddr, sw_if_index: u32) -> FibEntry {
+        FibEntry {
+            prefix,
+            source: FibSource::Adjacency,
+            kind: FibKind::Adjacency,
+            interface_given: false,
+            path: FibPath {
+                next_hop: Some(ip),
+                sw_if_index: Some(sw_if_index),
+                forwarding: Forwarding::Adjacency,
+                resolved: true,
+            },
+        }
+    }
+
+    /// A route via `via`; `egress`: the interface its next hop is on (by
+    /// a connected prefix) and whether the neighbour is known, `None` if
+    /// no connected prefix holds it.
+    pub(crate) fn route(
+        prefix: (IpAddr, u8),
+        via: IpAddr,
+        interface: Option<u32>,
+        egress: Option<(u32, bool)>,
+    ) -> FibEntry {
+        FibEntry {
+            prefix,
+            source: FibSource::Cli,
+            kind: FibKind::Route,
+            interface_given: interface.is_some(),
+            path: match egress {
+                Some((sw, resolved)) => FibPath {
+                    next_hop: Some(via),
+                    sw_if_index: Some(sw),
+                    forwarding: Forwarding::Adjacency,
+                    resolved,
+                },
+                None => FibPath {
+                    next_hop: Some(via),
+                    sw_if_index: interface,
+                    forwarding: Forwarding::Drop,
+                    resolved: false,
+                },
+            },
+        }
+    }
+
+    /// Whether `addr` is in this entry's prefix.
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        match (self.prefix.0, addr) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                Prefix::new(a, self.prefix.1) == Prefix::new(n, self.prefix.1)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                crate::ip6::Ipv6Cidr::new(a, self.prefix.1).is_some_and(|c| c.network() == n)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The entry `show ip fib <addr>[/<len>]` shows: the longest prefix of at
+/// most `len` bits holding `addr` (VPP's `ip4_fib_table_lookup`), with its
+/// index in `entries`.
+pub fn fib_lookup(entries: &[FibEntry], addr: IpAddr, len: u8) -> Option<(usize, &FibEntry)> {
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.prefix.1 <= len && e.contains(addr))
+        .max_by_key(|(_, e)| e.prefix.1)
 }
 
 #[cfg(test)]

@@ -284,80 +284,55 @@ impl Config {
         Ok(())
     }
 
-    /// `show ip6 fib`, in the shape of VPP's: the table header, then one
-    /// block per prefix (sorted) with what it resolves to: `::/0` drop,
-    /// each connected prefix glean, each of weft's addresses receive, each
-    /// neighbour an adjacency, each route via its next hop, `fe80::/10`
-    /// link-local.
-    pub fn format_ip6_fib(&self) -> String {
-        use std::fmt::Write as _;
-        let name = |sw: u32| {
-            self.interface(sw)
-                .map_or_else(|| format!("sw_if_index {sw}"), |i| i.name.clone())
-        };
-        let cidr = |a: Ipv6Addr, len: u8| {
+    /// The IPv6 FIB as `show ip6 fib` lists it (see
+    /// [`crate::fib::FibEntry`]): `::/0` drop, each connected prefix
+    /// (glean), each of weft's addresses (receive), each neighbour
+    /// (adjacency), each route (replacing any other entry of its prefix),
+    /// `fe80::/10` link-local, sorted.
+    pub fn ip6_fib(&self) -> Vec<crate::fib::FibEntry> {
+        use crate::fib::FibEntry;
+        use std::net::IpAddr;
+        let v6 = |a: Ipv6Addr, len: u8| {
             let c = Ipv6Cidr::new(a, len).expect("valid length");
-            Ipv6Cidr::new(c.network(), len).expect("valid length")
+            (IpAddr::V6(c.network()), len)
         };
-        let mut entries: Vec<(Ipv6Cidr, String)> = vec![
-            (cidr(Ipv6Addr::UNSPECIFIED, 0), "[@0]: dpo-drop ip6".into()),
-            (
-                cidr(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
-                "[@14]: ip6-link-local".into(),
-            ),
+        let mut entries = vec![
+            FibEntry::default_drop(v6(Ipv6Addr::UNSPECIFIED, 0)),
+            FibEntry::link_local(v6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10)),
         ];
         for (&sw, i) in &self.ip6 {
             for a in &i.addresses {
-                let p = cidr(a.address(), a.prefix_len());
-                entries.push((p, format!("[@4]: ipv6-glean: [src:{p}] {}", name(sw))));
-                entries.push((
-                    cidr(a.address(), 128),
-                    format!("[@15]: dpo-receive: {} on {}", a.address(), name(sw)),
+                if a.prefix_len() < 128 {
+                    entries.push(FibEntry::connected(v6(a.address(), a.prefix_len()), sw));
+                }
+                entries.push(FibEntry::local(
+                    v6(a.address(), 128),
+                    a.address().into(),
+                    sw,
                 ));
             }
         }
         for n in self.neighbors() {
-            if let std::net::IpAddr::V6(ip) = n.ip
+            if let IpAddr::V6(ip) = n.ip
                 && !ip.is_unicast_link_local()
             {
-                entries.push((
-                    cidr(ip, 128),
-                    format!("[@5]: ipv6 via {ip} {}", name(n.sw_if_index)),
-                ));
+                entries.push(FibEntry::adjacency(v6(ip, 128), n.ip, n.sw_if_index));
             }
         }
         for r in self.routes6.values() {
-            entries.retain(|e| e.0 != r.prefix);
-            let dpo = match self.via6(r) {
-                Some((sw, _, nh)) => format!(
-                    "[@5]: ipv6 via {nh} {}{}",
-                    name(sw),
-                    if self.neighbor(sw, nh).is_some() {
-                        ""
-                    } else {
-                        " (unresolved)"
-                    }
-                ),
-                None => format!("[@0]: dpo-drop ip6 (via {}: no connected route)", r.via),
-            };
-            entries.push((r.prefix, dpo));
+            let prefix = (IpAddr::V6(r.prefix.network()), r.prefix.prefix_len());
+            entries.retain(|e| e.prefix != prefix);
+            let egress = self
+                .via6(r)
+                .map(|(sw, _, nh)| (sw, self.neighbor(sw, nh).is_some()));
+            entries.push(FibEntry::route(prefix, r.via.into(), r.interface, egress));
         }
-        entries.sort_by_key(|e| e.0);
-        entries.dedup_by(|a, b| a.0 == b.0);
-        let mut out = String::from(
-            "ipv6-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]\n",
-        );
-        for (index, (prefix, dpo)) in entries.iter().enumerate() {
-            let _ = writeln!(out, "{prefix}");
-            let _ = writeln!(out, "  unicast-ip6-chain");
-            let _ = writeln!(
-                out,
-                "  [@0]: dpo-load-balance: [proto:ip6 index:{index} buckets:1 uRPF:{index} to:[0:0]]"
-            );
-            let _ = writeln!(out, "    [0] {dpo}");
-        }
-        out.pop();
-        out
+        crate::fib::sorted(entries)
+    }
+
+    /// `show ip6 fib`'s text (without its last newline).
+    pub fn format_ip6_fib(&self) -> String {
+        crate::cli::fib::format_fib(self, &self.ip6_fib(), true)
     }
 
     /// The snapshot's IPv6 table: every enabled interface's link-local
@@ -376,25 +351,80 @@ impl Config {
     }
 
     /// `show ip6 interface <if>` (VPP's `format_ip6_link`, without router
-    /// advertisements, which weft does not send).
+    /// advertisements, which weft does not send): the interface's
+    /// [`Ip6Link`], or `IP6 disabled`.
     pub fn format_ip6_interface(&self, sw_if_index: u32) -> Result<String, ConfigError> {
+        Ok(self
+            .ip6_link(sw_if_index)?
+            .map_or_else(|| "IP6 disabled\n".to_string(), |l| l.text()))
+    }
+
+    /// What `show ip6 interface` shows of an interface; `None` if IPv6 is
+    /// disabled on it.
+    pub fn ip6_link(&self, sw_if_index: u32) -> Result<Option<Ip6Link>, ConfigError> {
         let ifc = self.existing(sw_if_index)?;
         let Some(i) = self.ip6.get(&sw_if_index) else {
-            return Ok("IP6 disabled\n".to_string());
+            return Ok(None);
         };
-        let mut s = format!(
-            "{} is admin {}\n",
-            ifc.name,
-            if ifc.admin_up { "up" } else { "down" }
-        );
         // VPP's scopes: fc00::/7 is "local unicast", 2000::/3 "global".
-        let (local, global): (Vec<&Ipv6Cidr>, Vec<&Ipv6Cidr>) = i
+        let (local, global): (Vec<Ipv6Cidr>, Vec<Ipv6Cidr>) = i
             .addresses
             .iter()
             .partition(|a| a.address.is_unique_local());
+        let ll = link_local(ifc.mac);
+        let mut groups: Vec<Ipv6Addr> = std::iter::once(ll)
+            .chain(i.addresses.iter().map(|a| a.address))
+            .map(solicited_node)
+            .collect();
+        groups.dedup();
+        groups.insert(0, Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1));
+        Ok(Some(Ip6Link {
+            name: ifc.name.clone(),
+            sw_if_index,
+            admin_up: ifc.admin_up,
+            local,
+            global,
+            link_local: ll,
+            groups,
+            mtu: ifc.mtu,
+        }))
+    }
+}
+
+/// One interface of `show ip6 interface`, from which its text and JSON
+/// forms are made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ip6Link {
+    /// The interface.
+    pub name: String,
+    /// Its index.
+    pub sw_if_index: u32,
+    /// Administratively up.
+    pub admin_up: bool,
+    /// Unique-local addresses (`fc00::/7`), as added.
+    pub local: Vec<Ipv6Cidr>,
+    /// The other (global) addresses, as added.
+    pub global: Vec<Ipv6Cidr>,
+    /// The EUI-64 link-local address.
+    pub link_local: Ipv6Addr,
+    /// The multicast groups joined: `ff02::1`, then the solicited-node
+    /// groups of the link-local address and of each address.
+    pub groups: Vec<Ipv6Addr>,
+    /// The interface's MTU.
+    pub mtu: u16,
+}
+
+impl Ip6Link {
+    /// The `show ip6 interface` text.
+    pub fn text(&self) -> String {
+        let mut s = format!(
+            "{} is admin {}\n",
+            self.name,
+            if self.admin_up { "up" } else { "down" }
+        );
         for (title, list) in [
-            ("Local unicast address(es)", local),
-            ("Global unicast address(es)", global),
+            ("Local unicast address(es)", &self.local),
+            ("Global unicast address(es)", &self.global),
         ] {
             if !list.is_empty() {
                 s.push_str(&format!("  {title}:\n"));
@@ -403,23 +433,20 @@ impl Config {
                 }
             }
         }
-        let ll = link_local(ifc.mac);
-        s.push_str(&format!("  Link-local address(es):\n    {ll}\n"));
-        s.push_str("  Joined group address(es):\n    ff02::1\n");
-        let mut groups: Vec<Ipv6Addr> = std::iter::once(ll)
-            .chain(i.addresses.iter().map(|a| a.address))
-            .map(solicited_node)
-            .collect();
-        groups.dedup();
-        for g in groups {
+        s.push_str(&format!(
+            "  Link-local address(es):\n    {}\n",
+            self.link_local
+        ));
+        s.push_str("  Joined group address(es):\n");
+        for g in &self.groups {
             s.push_str(&format!("    {g}\n"));
         }
         s.push_str(
             "  Neighbor Discovery: enabled\n    ICMP redirects are disabled\n    ICMP \
              unreachables are not sent\n    ND DAD is disabled\n",
         );
-        s.push_str(&format!("  MTU is {}\n", ifc.mtu));
-        Ok(s)
+        s.push_str(&format!("  MTU is {}\n", self.mtu));
+        s
     }
 }
 

@@ -35,6 +35,26 @@ pub struct WorkerInfo {
     pub trace: Arc<TraceShared>,
 }
 
+/// One uplink of weft's XDP fast path (`show vxlan xdp-fastpath`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XdpUplink {
+    /// The AF_XDP interface.
+    pub sw_if_index: u32,
+    /// Its Linux interface.
+    pub host_if: String,
+    /// The Linux interface's index.
+    pub ifindex: u32,
+    /// Why the kernel forwards nothing on it (`disabled`, `a packet trace
+    /// is armed`, ...); `None` while its table is in place.
+    pub off: Option<&'static str>,
+    /// Flows (cross-connected tunnel pairs) in its table.
+    pub flows: usize,
+    /// Packets the program forwarded in the kernel.
+    pub forwarded: u64,
+    /// Times the fast path fell back to the graph for want of XDP transmit.
+    pub fallbacks: u64,
+}
+
 /// How a receive queue is serviced (`set interface rx-mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RxMode {
@@ -126,9 +146,9 @@ pub trait Runtime: Send {
     /// while armed, packets must take the path that traces them.
     fn trace_armed(&mut self, _armed: bool) {}
 
-    /// The lines of `show vxlan xdp-fastpath`: one block per interface
-    /// weft's XDP program is on.
-    fn xdp_fastpath_lines(&self, _config: &Config) -> Vec<String> {
+    /// What `show vxlan xdp-fastpath` shows of every interface weft's XDP
+    /// program is on.
+    fn xdp_fastpath(&self) -> Vec<XdpUplink> {
         Vec::new()
     }
 
@@ -146,10 +166,11 @@ pub trait Runtime: Send {
     /// the workers, closes it and removes its interface from `config`.
     fn delete_device(&mut self, config: &mut Config, sw_if_index: u32) -> Result<(), DeviceError>;
 
-    /// Driver lines for `show hardware-interfaces` (after the
-    /// `Ethernet address` line), one string per line without indent; empty
-    /// for interfaces with no device (loopback, tunnels).
-    fn hardware_lines(&self, sw_if_index: u32) -> Vec<String>;
+    /// What the driver of `sw_if_index` reports for `show
+    /// hardware-interfaces` (after the `Ethernet address` line, and the
+    /// JSON form's `driver`); `None` for interfaces with no device
+    /// (loopback, tunnels, plain pg).
+    fn hardware(&self, sw_if_index: u32) -> Option<crate::device::DeviceDetails>;
 
     /// The drivers' own counters, per worker thread (see
     /// [`DeviceCounter`]).

@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use control::Config;
 use control::ConfigError;
-use control::device::{DeviceArgs, DeviceError};
-use control::runtime::{DeviceCounter, RxMode, RxQueue, WorkerInfo};
+use control::device::{DeviceArgs, DeviceDetails, DeviceError};
+use control::runtime::{DeviceCounter, RxMode, RxQueue, WorkerInfo, XdpUplink};
 use dataplane::io::netlink::{self, LinkEvent, LinkInfo};
 use dataplane::nodes::standard_graph;
 use dataplane::pool::{PageSize, Pool, PoolConfig};
@@ -475,12 +475,8 @@ impl control::runtime::Runtime for Runtime {
         xdp_fastpath::lock(&self.kernel).set_tracing(armed);
     }
 
-    fn xdp_fastpath_lines(&self, config: &Config) -> Vec<String> {
-        xdp_fastpath::lock(&self.kernel).lines(|sw| {
-            config
-                .interface(sw)
-                .map_or_else(|| sw.to_string(), |i| i.name.clone())
-        })
+    fn xdp_fastpath(&self) -> Vec<XdpUplink> {
+        xdp_fastpath::lock(&self.kernel).uplinks()
     }
 
     fn tick(&mut self) {
@@ -552,11 +548,8 @@ impl control::runtime::Runtime for Runtime {
         Ok(())
     }
 
-    fn hardware_lines(&self, sw_if_index: u32) -> Vec<String> {
-        self.devices
-            .get(&sw_if_index)
-            .map(|d| d.driver.hardware_lines())
-            .unwrap_or_default()
+    fn hardware(&self, sw_if_index: u32) -> Option<DeviceDetails> {
+        self.devices.get(&sw_if_index)?.driver.hardware()
     }
 
     fn link_event(&mut self, config: &mut Config, event: &LinkEvent) {

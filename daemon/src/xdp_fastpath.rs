@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use control::runtime::WorkerInfo;
+use control::runtime::{WorkerInfo, XdpUplink};
 use dataplane::io::netdev_genl::{self, XDP_ACT_NDO_XMIT};
 use dataplane::io::xdp_fastpath::{
     KEY_LEN, KernelCounters, MAX_ENTRIES, VALUE_LEN, key_bytes, value_bytes,
@@ -245,23 +245,20 @@ impl KernelPath {
         })
     }
 
-    /// `show vxlan xdp-fastpath`.
-    pub fn lines(&self, name: impl Fn(u32) -> String) -> Vec<String> {
-        let mut out = Vec::new();
-        for (&sw, u) in &self.uplinks {
-            let flows = u.installed.as_ref().map_or(0, Vec::len);
-            let state = match u.why_off {
-                Some(why) => format!("off ({why})"),
-                None => format!("on, {flows} flows"),
-            };
-            out.push(format!("{}: {state}", name(sw)));
-            let sent = u.maps.fastpath_sent().unwrap_or_default();
-            out.push(format!(
-                "  netdev {} ifindex {}: forwarded in the kernel {sent}, fell back to the graph for want of XDP transmit {} times",
-                u.host_if, u.ifindex, u.fallbacks
-            ));
-        }
-        out
+    /// `show vxlan xdp-fastpath`: every uplink's state.
+    pub fn uplinks(&self) -> Vec<XdpUplink> {
+        self.uplinks
+            .iter()
+            .map(|(&sw, u)| XdpUplink {
+                sw_if_index: sw,
+                host_if: u.host_if.clone(),
+                ifindex: u.ifindex,
+                off: u.why_off,
+                flows: u.installed.as_ref().map_or(0, Vec::len),
+                forwarded: u.maps.fastpath_sent().unwrap_or_default(),
+                fallbacks: u.fallbacks,
+            })
+            .collect()
     }
 
     /// Makes uplink `sw`'s table what the snapshot says.

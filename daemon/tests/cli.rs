@@ -1040,16 +1040,40 @@ fn json() {
     assert_eq!(t[1]["type"], "workers");
     let b = v("show buffers");
     assert_eq!(b["total"], 4096);
-    // Errors are the plain ones; commands without a JSON form wrap text.
+    // Errors are JSON too: the text without --json, under "error".
     assert_eq!(
         r.cli.execute_json("show interface bogus").unwrap_err(),
-        "show interface: unknown input `bogus'"
+        r#"{"error":"show interface: unknown input `bogus'"}"#
     );
+    assert_eq!(
+        r.cli.execute_json("frobnicate").unwrap_err(),
+        r#"{"error":"unknown input `frobnicate'"}"#
+    );
+    assert_eq!(
+        r.cli
+            .execute_json("create vxlan tunnel src 10.99.0.3 dst 10.99.0.9")
+            .unwrap_err(),
+        r#"{"error":"create vxlan tunnel: vni not specified"}"#
+    );
+    // Actions answer the lines they print (none for most).
+    assert_eq!(
+        v("set interface state eth1 up"),
+        serde_json::json!({"output": []})
+    );
+    assert_eq!(
+        v("create loopback interface"),
+        serde_json::json!({"output": ["loop0"]})
+    );
+    assert_eq!(
+        v("show hardware-interfaces eth0")[0]["rx_queues"][0]["mode"],
+        "polling"
+    );
+    // `?` and help stay text, as a JSON string.
     assert!(
-        v("show hardware-interfaces")["text"]
+        v("show ip fib ?")
             .as_str()
             .unwrap()
-            .contains("eth0")
+            .contains("show ip fib [summary]")
     );
     // show version: every fact, the options only choose the text.
     let ver = v("show version verbose");
@@ -1274,4 +1298,815 @@ fn xdp_fastpath_switches() {
     assert!(!snap(&r).on(loop0));
     r.ok("delete loopback interface intfc loop0");
     assert!(snap(&r).off.is_empty(), "{:?}", snap(&r));
+}
+
+/// Every registered `show` command has a JSON form, and none answers
+/// text: each runs under `--json` (as weftctl sends it) on the koko rig,
+/// with traffic and a trace, and gives a JSON document that is not a
+/// `{"text": ...}` or `{"output": ...}` wrapper.
+#[test]
+fn every_show_command_answers_json() {
+    let r = Rig::koko();
+    r.ok("trace add pg-input 2");
+    r.traffic(2);
+    let paths = r.cli.command_paths();
+    let shows: Vec<_> = paths
+        .iter()
+        .filter(|(p, _)| p.starts_with("show "))
+        .collect();
+    assert!(shows.len() >= 20, "{shows:?}");
+    let missing: Vec<_> = shows.iter().filter(|(_, j)| !j).map(|(p, _)| *p).collect();
+    assert!(
+        missing.is_empty(),
+        "show commands without JSON: {missing:?}"
+    );
+    for (path, _) in shows {
+        // A session's history exists only in a session (VPP's error
+        // outside one; its JSON is tested in cli/tests/weftd.rs).
+        if *path == "show cli-history" {
+            assert_eq!(
+                r.cli.execute_json(path).unwrap_err(),
+                r#"{"error":"show cli-history: invalid for non-interactive sessions"}"#
+            );
+            continue;
+        }
+        let out = r
+            .cli
+            .execute_json(path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {out}"));
+        if let Some(o) = v.as_object() {
+            assert!(
+                !o.contains_key("text") && !o.contains_key("output"),
+                "{path}: {out}"
+            );
+        }
+        assert!(!v.is_string(), "{path}: {out}");
+    }
+}
+
+/// The words of each non-empty line of `text` after `skip` lines.
+fn rows(text: &str, skip: usize) -> Vec<Vec<&str>> {
+    text.lines()
+        .skip(skip)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
+/// A JSON value as the text prints it (strings without quotes).
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// Every show command's JSON, field by field against its text, on the
+/// koko rig with a route, IPv6, a bridge domain with a BVI and a static
+/// MAC, an af_xdp stand-in, traffic and a trace: the values a script reads
+/// are the ones an operator reads.
+#[test]
+fn json_matches_text() {
+    let r = Rig::koko();
+    for line in [
+        "set vxlan fastpath disable",
+        "trace add pg-input 2",
+        "ip route add 10.98.0.0/16 via 10.99.0.254",
+        "set interface ip address eth1 fd00::3/64",
+        "ip neighbor eth1 fd00::1 02:00:00:00:00:11 static",
+        "ip route add fd01::/64 via fd00::1",
+        "create bridge-domain 10 mac-age 5",
+        "create loopback interface",
+        "set interface l2 bridge loop0 10 bvi",
+        "l2fib add 02:00:00:00:00:09 10 loop0 static",
+        "create interface af_xdp host-if veth9",
+    ] {
+        r.ok(line);
+    }
+    r.traffic(2);
+    let j = |line: &str| -> serde_json::Value {
+        let out = r
+            .cli
+            .execute_json(line)
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{line}: {e}: {out}"))
+    };
+    let arr = |v: &serde_json::Value| v.as_array().unwrap().clone();
+
+    // show interface: every row and every non-zero counter; the counters
+    // the text leaves out are zero.
+    let text = r.ok("show interface");
+    let json = arr(&j("show interface"));
+    let mut i = 0;
+    let mut shown: Vec<(String, u64)> = Vec::new();
+    let check_counters = |ifc: &serde_json::Value, shown: &mut Vec<(String, u64)>| {
+        let c = ifc["counters"].as_object().unwrap();
+        for (k, v) in c {
+            let want = shown.iter().find(|(n, _)| n == k).map_or(0, |s| s.1);
+            assert_eq!(v.as_u64().unwrap(), want, "{} {k}", ifc["name"]);
+        }
+        assert!(shown.iter().all(|(n, _)| c.contains_key(n)), "{shown:?}");
+        shown.clear();
+    };
+    for row in rows(&text, 1) {
+        let counter = |words: &[&str]| {
+            let (name, n) = words.split_at(words.len() - 1);
+            (
+                name.join("_").replace('-', "_"),
+                n[0].parse::<u64>().unwrap(),
+            )
+        };
+        if row.len() >= 4 && row[1].parse::<u32>().is_ok() {
+            if i > 0 {
+                check_counters(&json[i - 1], &mut shown);
+            }
+            let ifc = &json[i];
+            assert_eq!(ifc["name"], row[0]);
+            assert_eq!(plain(&ifc["sw_if_index"]), row[1]);
+            assert_eq!(ifc["admin_up"], row[2] == "up");
+            assert_eq!(format!("{}/0/0/0", ifc["mtu"]), row[3]);
+            if row.len() > 4 {
+                shown.push(counter(&row[4..]));
+            }
+            i += 1;
+        } else {
+            shown.push(counter(&row));
+        }
+    }
+    check_counters(&json[i - 1], &mut shown);
+    assert_eq!(i, json.len());
+
+    // show interface address
+    let text = r.ok("show interface address");
+    let json = arr(&j("show interface address"));
+    let mut lines = text.lines();
+    for ifc in &json {
+        let up = if ifc["admin_up"] == true { "up" } else { "dn" };
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("{} ({up}):", plain(&ifc["name"]))
+        );
+        let l2 = &ifc["l2"];
+        if l2["mode"] == "xconnect" {
+            assert_eq!(
+                lines.next().unwrap(),
+                format!("  L2 xconnect {}", plain(&l2["peer"]))
+            );
+            assert_eq!(
+                json.iter().find(|i| i["name"] == l2["peer"]).unwrap()["sw_if_index"],
+                l2["peer_sw_if_index"]
+            );
+        } else if l2["mode"] == "bridge" {
+            assert_eq!(
+                lines.next().unwrap(),
+                format!(
+                    "  L2 bridge bd-id {} idx {} shg {} {}",
+                    l2["bd_id"],
+                    l2["bd_index"],
+                    l2["shg"],
+                    if l2["bvi"] == true { "bvi" } else { " " }
+                )
+            );
+        } else {
+            assert!(l2.is_null());
+        }
+        for a in arr(&ifc["ip4"]).iter().chain(&arr(&ifc["ip6"])) {
+            assert_eq!(lines.next().unwrap(), format!("  L3 {}", plain(a)));
+        }
+    }
+    assert_eq!(lines.next(), None);
+
+    // show hardware-interfaces: rows, queues, MAC, the driver's lines.
+    let text = r.ok("show hardware-interfaces");
+    let json = arr(&j("show hardware-interfaces"));
+    let mut expect = String::from(text.lines().next().unwrap());
+    expect.push('\n');
+    for h in &json {
+        let name = plain(&h["name"]);
+        let link = if h["link_up"] == true { "up" } else { "down" };
+        let head = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name.as_str()))
+            .unwrap();
+        assert_eq!(
+            head.split_whitespace().collect::<Vec<_>>(),
+            [
+                name.as_str(),
+                &plain(&h["sw_if_index"]),
+                link,
+                name.as_str()
+            ]
+        );
+        expect.push_str(head);
+        expect.push_str("\n  Link speed: unknown\n");
+        assert!(h["link_speed"].is_null());
+        let queues = arr(&h["rx_queues"]);
+        if !queues.is_empty() {
+            expect.push_str("  RX Queues:\n    queue thread         mode      \n");
+            for q in queues {
+                expect.push_str(&format!(
+                    "    {:<6}{:<15}{:<10}\n",
+                    plain(&q["queue"]),
+                    format!("{} ({})", plain(&q["thread_name"]), q["thread"]),
+                    plain(&q["mode"])
+                ));
+            }
+        }
+        if !h["mac"].is_null() {
+            expect.push_str(&format!("  Ethernet address {}\n", plain(&h["mac"])));
+        }
+        if !h["driver"].is_null() {
+            // The pg stand-in's two lines (af_xdp's and af_packet's are
+            // compared with their JSON in control::device's tests).
+            assert_eq!(h["driver"]["type"], "pg");
+            assert_eq!(h["driver"]["attached"], true);
+            expect.push_str(&format!(
+                "  netdev {} (pg stand-in)\n  flags: initialized\n",
+                plain(&h["driver"]["host_if"])
+            ));
+        }
+    }
+    assert_eq!(text, expect);
+    assert_eq!(json[6]["driver"]["host_if"], "veth9");
+
+    // show interface rx-placement
+    let text = r.ok("show interface rx-placement");
+    let mut expect = String::new();
+    let (mut thread, mut node) = (None, None);
+    for p in arr(&j("show interface rx-placement")) {
+        if thread != Some(p["thread"].clone()) {
+            expect.push_str(&format!(
+                "Thread {} ({}):\n",
+                p["thread"],
+                plain(&p["thread_name"])
+            ));
+            thread = Some(p["thread"].clone());
+            node = None;
+        }
+        if node != Some(p["node"].clone()) {
+            expect.push_str(&format!("  node {}:\n", plain(&p["node"])));
+            node = Some(p["node"].clone());
+        }
+        expect.push_str(&format!(
+            "    {} queue {} ({})\n",
+            plain(&p["interface"]),
+            p["queue"],
+            plain(&p["mode"])
+        ));
+    }
+    assert_eq!(text, expect);
+
+    // show ip fib / show ip6 fib: every entry's prefix, index and DPO.
+    for (cmd, ip) in [("show ip fib", "ip4"), ("show ip6 fib", "ip6")] {
+        let text = r.ok(cmd);
+        let tables = arr(&j(cmd));
+        assert_eq!(tables.len(), 1);
+        let t = &tables[0];
+        assert_eq!(t["table_id"], 0);
+        assert_eq!(t["fib_index"], 0);
+        assert!(text.starts_with(&format!("{}, fib_index:0,", plain(&t["table"]))));
+        let blocks: Vec<&str> = text.lines().skip(1).collect();
+        let entries = arr(&t["entries"]);
+        assert_eq!(blocks.len(), entries.len() * 4, "{cmd}");
+        for (e, b) in entries.iter().zip(blocks.chunks(4)) {
+            let idx = plain(&e["index"]);
+            assert_eq!(b[0], plain(&e["prefix"]));
+            assert_eq!(
+                plain(&e["prefix"]),
+                format!("{}/{}", plain(&e["address"]), e["prefix_len"])
+            );
+            assert_eq!(b[1], format!("  unicast-{ip}-chain"));
+            assert!(
+                b[2].contains(&format!("index:{idx} buckets:1 uRPF:{idx} ")),
+                "{b:?}"
+            );
+            let p = &e["paths"][0];
+            let dpo = b[3];
+            match plain(&p["forwarding"]).as_str() {
+                "drop" => assert!(dpo.contains(&format!("dpo-drop {ip}")), "{dpo}"),
+                "glean" => assert!(
+                    dpo.ends_with(&format!(
+                        "-glean: [src:{}] {}",
+                        plain(&e["prefix"]),
+                        plain(&p["interface"])
+                    )),
+                    "{dpo}"
+                ),
+                "receive" => assert!(
+                    dpo.ends_with(&format!(
+                        "dpo-receive: {} on {}",
+                        plain(&p["next_hop"]),
+                        plain(&p["interface"])
+                    )),
+                    "{dpo}"
+                ),
+                "adjacency" => {
+                    let tail = format!(" via {} {}", plain(&p["next_hop"]), plain(&p["interface"]));
+                    let unresolved = if p["resolved"] == true {
+                        ""
+                    } else {
+                        " (unresolved)"
+                    };
+                    assert!(dpo.ends_with(&format!("{tail}{unresolved}")), "{dpo} {p}");
+                }
+                "link-local" => assert!(dpo.ends_with("ip6-link-local"), "{dpo}"),
+                f => panic!("{f}"),
+            }
+        }
+    }
+    // The kinds the rig has, by prefix.
+    let fib = j("show ip fib")[0]["entries"].clone();
+    let entry = |p: &str| arr(&fib).into_iter().find(|e| e["prefix"] == p).unwrap();
+    assert_eq!(entry("10.98.0.0/16")["source"], "CLI");
+    assert_eq!(entry("10.98.0.0/16")["paths"][0]["type"], "recursive");
+    assert_eq!(entry("10.98.0.0/16")["paths"][0]["resolved"], false);
+    assert_eq!(entry("10.99.0.1/32")["type"], "adjacency");
+    assert_eq!(entry("10.99.0.3/32")["type"], "local");
+    assert_eq!(
+        entry("10.99.0.0/24")["flags"],
+        serde_json::json!(["connected", "attached"])
+    );
+    let fib6 = j("show ip6 fib")[0]["entries"].clone();
+    assert!(arr(&fib6).iter().any(|e| e["prefix"] == "fd01::/64"
+        && e["paths"][0]["next_hop"] == "fd00::1"
+        && e["paths"][0]["resolved"] == true));
+
+    // show ip fib <prefix>: the detail's entry is the JSON's one entry.
+    for (q, prefix) in [
+        ("10.99.0.1/32", "10.99.0.1/32"),
+        ("10.98.7.7", "10.98.0.0/16"),
+        ("8.8.8.8", "0.0.0.0/0"),
+    ] {
+        let text = r.ok(&format!("show ip fib {q}"));
+        let t = j(&format!("show ip fib {q}"));
+        let e = &t[0]["entries"][0];
+        assert_eq!(arr(&t[0]["entries"]).len(), 1);
+        assert_eq!(e["prefix"], prefix);
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            format!("{prefix} fib:0 index:{} locks:1", e["index"])
+        );
+        assert!(
+            text.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with(&format!("  {} refs:1", plain(&e["source"])))
+        );
+        assert!(
+            text.lines()
+                .nth(4)
+                .unwrap()
+                .contains(&format!(" {}: ", plain(&e["paths"][0]["type"]))),
+            "{text}"
+        );
+    }
+    // summary: the counts per length, and their sum is every entry.
+    for (cmd, ip) in [("show ip fib", 4), ("show ip6 fib", 6)] {
+        let text = r.ok(&format!("{cmd} summary"));
+        let t = &j(&format!("{cmd} summary"))[0];
+        let lens = arr(&t["prefix_lengths"]);
+        assert_eq!(
+            rows(&text, 2),
+            lens.iter()
+                .map(|l| vec![plain(&l["prefix_len"]), plain(&l["count"])])
+                .collect::<Vec<_>>()
+        );
+        let all = arr(&j(cmd)[0]["entries"]).len();
+        assert_eq!(t["total"], all);
+        assert_eq!(
+            lens.iter()
+                .map(|l| l["count"].as_u64().unwrap())
+                .sum::<u64>(),
+            all as u64
+        );
+        assert!(text.starts_with(&format!("ipv{ip}-VRF:0")));
+    }
+
+    // Neighbours: every row.
+    for cmd in [
+        "show ip neighbors",
+        "show ip4 neighbors",
+        "show ip6 neighbors",
+    ] {
+        let text = r.ok(cmd);
+        let json = arr(&j(cmd));
+        let rows = rows(&text, 1);
+        assert_eq!(rows.len(), json.len(), "{cmd}");
+        assert!(!json.is_empty(), "{cmd}");
+        for (row, n) in rows.iter().zip(&json) {
+            assert_eq!(
+                row[1..],
+                [
+                    plain(&n["ip"]),
+                    plain(&n["flags"]),
+                    plain(&n["mac"]),
+                    plain(&n["interface"])
+                ]
+            );
+            assert_eq!(n["static"], row[2] == "S");
+            let age: f64 = format!("0{}", row[0]).parse().unwrap();
+            assert!((n["age"].as_f64().unwrap() - age).abs() < 1.0, "{age} {n}");
+        }
+    }
+
+    // show ip neighbor-config: every number of the text.
+    let text = r.ok("show ip neighbor-config");
+    let c = &j("show ip neighbor-config")["ip4"];
+    let refused = &c["learning"]["refused"];
+    assert_eq!(
+        text,
+        format!(
+            "ip4:\n  limit:{}, age:{}, recycle:{}\n  entries:{}, refused:{}, recycled:{}\n  learning: moved:{}, {}\n",
+            c["limit"],
+            c["age"],
+            u8::from(c["recycle"] == true),
+            c["entries"],
+            c["refused"],
+            c["recycled"],
+            c["learning"]["moved"],
+            [
+                "off-subnet",
+                "network-or-broadcast",
+                "not-unicast-mac",
+                "own-mac",
+                "mac-change",
+                "unsolicited-reply",
+                "unknown-announcement",
+                "static"
+            ]
+            .map(|k| format!("{k}:{}", refused[k]))
+            .join(", ")
+        )
+    );
+    assert_eq!(c["entries"], 3);
+
+    // show ip6 interface
+    let text = r.ok("show ip6 interface eth1");
+    let v6 = &arr(&j("show ip6 interface eth1"))[0];
+    let groups: String = arr(&v6["joined_groups"])
+        .iter()
+        .map(|g| format!("    {}\n", plain(g)))
+        .collect();
+    let unicast: String = arr(&v6["local_unicast"])
+        .iter()
+        .map(|g| format!("    {}\n", plain(g)))
+        .collect();
+    assert_eq!(
+        text,
+        format!(
+            "{} is admin {}\n  Local unicast address(es):\n{unicast}  Link-local address(es):\n    {}\n  Joined group address(es):\n{groups}  Neighbor Discovery: enabled\n    ICMP redirects are disabled\n    ICMP unreachables are not sent\n    ND DAD is disabled\n  MTU is {}\n",
+            plain(&v6["name"]),
+            if v6["admin_up"] == true { "up" } else { "down" },
+            plain(&v6["link_local"]),
+            v6["mtu"]
+        )
+    );
+    assert_eq!(v6["local_unicast"], serde_json::json!(["fd00::3/64"]));
+
+    // show bridge-domain
+    let text = r.ok("show bridge-domain 10 detail");
+    let bd = &arr(&j("show bridge-domain 10 detail"))[0];
+    let onoff = |v: &serde_json::Value| if v == true { "on" } else { "off" };
+    assert_eq!(
+        rows(&text, 1)[0],
+        [
+            plain(&bd["bd_id"]),
+            plain(&bd["bd_index"]),
+            "0".into(),
+            plain(&bd["mac_age"]),
+            onoff(&bd["learn"]).into(),
+            onoff(&bd["forward"]).into(),
+            if bd["uu_flood"] == true {
+                "flood"
+            } else {
+                "drop"
+            }
+            .into(),
+            onoff(&bd["flood"]).into(),
+            onoff(&bd["arp_term"]).into(),
+            "off".into(),
+            plain(&bd["learn_count"]),
+            plain(&bd["learn_limit"]),
+            plain(&bd["bvi"]),
+        ]
+    );
+    let m = &bd["members"][0];
+    assert_eq!(
+        rows(&text, 5)[0][..5],
+        [
+            plain(&m["interface"]),
+            plain(&m["sw_if_index"]),
+            "1".into(),
+            plain(&m["shg"]),
+            "*".into()
+        ]
+    );
+    assert_eq!(j("show bridge-domain"), j("show bridge-domain 10"));
+
+    // show l2fib: the counts line, and each entry as `show l2fib all` lists it.
+    let text = r.ok("show l2fib");
+    let l2 = j("show l2fib");
+    assert!(text.starts_with(&format!(
+        "L2FIB total/learned entries: {}/{} ",
+        l2["total"], l2["learned"]
+    )));
+    assert!(text.contains(&format!("Learn limit: {} ", l2["learn_limit"])));
+    let all = r.ok("show l2fib all");
+    let entries = arr(&l2["entries"]);
+    assert_eq!(entries.len(), 2);
+    for e in &entries {
+        let line = all
+            .lines()
+            .find(|l| l.contains(e["mac"].as_str().unwrap()))
+            .unwrap();
+        let w: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            w[..3],
+            [
+                plain(&e["mac"]),
+                plain(&e["bd_index"]),
+                plain(&e["sw_if_index"])
+            ]
+        );
+        assert!(line.contains(e["interface"].as_str().unwrap()));
+    }
+    assert_eq!(entries.iter().filter(|e| e["bvi"] == true).count(), 1);
+
+    // show mode
+    let text = r.ok("show mode");
+    let mut expect = String::new();
+    for m in arr(&j("show mode")) {
+        let args = if !m["peer"].is_null() {
+            plain(&m["peer"])
+        } else if !m["bridge"].is_null() {
+            let b = &m["bridge"];
+            format!(
+                "bd_id {}{} shg {}",
+                b["bd_id"],
+                if b["bvi"] == true { " bvi" } else { "" },
+                b["shg"]
+            )
+        } else {
+            " ".into()
+        };
+        expect.push_str(&format!(
+            "{} {} {args}\n",
+            plain(&m["mode"]),
+            plain(&m["interface"])
+        ));
+    }
+    assert_eq!(text, expect);
+
+    // show errors (and its alias)
+    for cmd in ["show errors", "show node counters"] {
+        let text = r.ok(cmd);
+        let json = arr(&j(cmd));
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(lines.len(), json.len());
+        for (l, e) in lines.iter().zip(&json) {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(w[0], plain(&e["count"]));
+            assert_eq!(w[1], plain(&e["node"]));
+            assert_eq!(w[2..w.len() - 1].join(" "), plain(&e["reason"]));
+            assert_eq!(w[w.len() - 1], plain(&e["severity"]));
+            assert_eq!(e["thread"], 1);
+        }
+    }
+
+    // show runtime: the node rows' integer columns exactly.
+    let text = r.ok("show runtime");
+    let rt = &arr(&j("show runtime"))[0];
+    assert!(text.starts_with(&format!("Thread {} {}\n", 1, plain(&rt["name"]))));
+    let nodes = arr(&rt["nodes"]);
+    let node_rows: Vec<_> = rows(&text, 4);
+    assert_eq!(node_rows.len(), nodes.len());
+    for (row, n) in node_rows.iter().zip(&nodes) {
+        assert_eq!(row[0], plain(&n["name"]));
+        assert_eq!(row[1], plain(&n["state"]));
+        assert_eq!(
+            row[2..5],
+            [
+                plain(&n["calls"]),
+                plain(&n["vectors"]),
+                plain(&n["suspends"])
+            ]
+        );
+        assert_eq!(
+            row[6],
+            format!("{:.2}", n["vectors_per_call"].as_f64().unwrap())
+        );
+    }
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n["name"] == "l2-input" && n["vectors"] == 2)
+    );
+
+    // show threads
+    let text = r.ok("show threads");
+    let json = arr(&j("show threads"));
+    for (row, t) in rows(&text, 1).iter().zip(&json) {
+        assert_eq!(row[..2], [plain(&t["id"]), plain(&t["name"])]);
+        assert!(row.contains(&plain(&t["lwp"]).as_str()));
+        assert!(row.join(" ").contains(t["sched"].as_str().unwrap()));
+    }
+    assert_eq!(json[1]["type"], "workers");
+
+    // show buffers
+    let text = r.ok("show buffers");
+    let b = j("show buffers");
+    assert_eq!(
+        rows(&text, 1)[0],
+        [
+            plain(&b["name"]),
+            "0".into(),
+            "0".into(),
+            plain(&b["buffer_size"]),
+            plain(&b["data_size"]),
+            plain(&b["total"]),
+            plain(&b["available"]),
+            plain(&b["cached"]),
+            plain(&b["used"]),
+        ]
+    );
+    assert_eq!(rows(&text, 3)[0], ["cache", "0", &plain(&b["caches"][0])]);
+
+    // show trace: every record's time, node and text.
+    let text = r.ok("show trace");
+    let t = &arr(&j("show trace"))[0];
+    let mut expect = format!(
+        "------------------- Start of thread {} {} -------------------\n",
+        t["thread"],
+        plain(&t["name"])
+    );
+    for p in arr(&t["packets"]) {
+        expect.push_str(&format!("Packet {}\n", p["packet"]));
+        for rec in arr(&p["records"]) {
+            let us = (rec["time"].as_f64().unwrap() * 1e6).round() as u64;
+            expect.push_str(&format!(
+                "\n00:00:{:02}:{:06}: {}\n  {}",
+                us / 1_000_000,
+                us % 1_000_000,
+                plain(&rec["node"]),
+                plain(&rec["text"]).replace('\n', "\n  ")
+            ));
+        }
+        expect.push_str("\n\n");
+    }
+    assert_eq!(text, expect);
+    assert_eq!(t["total"], 2);
+    assert_eq!(t["packets"][0]["records"][0]["node"], "pg-input");
+
+    // VXLAN
+    let text = r.ok("show vxlan tunnel");
+    for (l, t) in text.lines().zip(arr(&j("show vxlan tunnel"))) {
+        assert_eq!(
+            l,
+            format!(
+                "[{}] instance {} src {} dst {} src_port {} dst_port {} vni {} fib-idx {} sw-if-idx {} encap-dpo-idx {} ",
+                t["index"],
+                t["instance"],
+                plain(&t["src"]),
+                plain(&t["dst"]),
+                t["src_port"],
+                t["dst_port"],
+                t["vni"],
+                t["fib_index"],
+                t["sw_if_index"],
+                t["index"]
+            )
+        );
+    }
+    let f = j("show vxlan fastpath");
+    assert_eq!(
+        r.ok("show vxlan fastpath"),
+        format!("vxlan4-fastpath: disabled, {} packets\n", f["packets"])
+    );
+    assert_eq!(f["enabled"], false);
+    let x = j("show vxlan xdp-fastpath");
+    assert_eq!(r.ok("show vxlan xdp-fastpath"), "xdp-fastpath: enabled\n");
+    assert_eq!(x, serde_json::json!({"enabled": true, "interfaces": []}));
+}
+
+/// `show ip fib <addr>[/<len>]` and `summary` in VPP's layouts
+/// (VPP-GOLDEN.md), errors with the command's path: before issue 18
+/// `show ip fib 10.99.0.1/32` answered ``unknown input `10.99.0.1/32'``.
+#[test]
+fn show_ip_fib_prefix_and_summary_golden() {
+    let r = Rig::koko();
+    r.ok("ip route add 10.98.0.0/16 via 10.99.0.254");
+    r.ok("ip route add 10.97.0.0/16 via 10.99.0.1 eth0");
+    let header = "ipv4-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]\n";
+    // An adjacency (VPP's own sample: the same lines, without the MAC
+    // rewrite and the extensions weft does not have).
+    let adj = format!(
+        "{header}10.99.0.1/32 fib:0 index:5 locks:1
+  adjacency refs:1 entry-flags:attached, src-flags:added,contributing,active,
+    path-list:[5] locks:1 uPRF-list:5 len:1 itfs:[1, ]
+      path:[5] pl-index:5 ip4 weight=1 pref=0 attached-nexthop:  oper-flags:resolved,
+        10.99.0.1 eth0
+      [@3]: ipv4 via 10.99.0.1 eth0
+
+ forwarding:   unicast-ip4-chain
+  [@0]: dpo-load-balance: [proto:ip4 index:5 buckets:1 uRPF:5 to:[0:0]]
+    [0] [@3]: ipv4 via 10.99.0.1 eth0
+"
+    );
+    assert_eq!(r.ok("show ip fib 10.99.0.1/32"), adj);
+    // The address alone is a /32; a shorter mask stops at it.
+    assert_eq!(r.ok("show ip fib 10.99.0.1"), adj);
+    assert_eq!(r.ok("sh ip fib table 0 10.99.0.1 detail"), adj);
+    let connected = r.ok("show ip fib 10.99.0.1/24");
+    assert!(connected.starts_with(&format!("{header}10.99.0.0/24 fib:0 index:4 locks:1\n  interface refs:1 entry-flags:connected,attached, ")), "{connected}");
+    assert!(
+        connected.contains("pref=0 attached:  oper-flags:resolved,\n         eth0\n"),
+        "{connected}"
+    );
+    // Longest prefix match: a recursive route through the connected
+    // prefix (index 4), one naming its interface, weft's own address,
+    // and the default route for what nothing else holds.
+    let route = r.ok("show ip fib 10.98.200.1");
+    assert_eq!(
+        route,
+        format!(
+            "{header}10.98.0.0/16 fib:0 index:3 locks:1
+  CLI refs:1 src-flags:added,contributing,active,
+    path-list:[3] locks:1 uPRF-list:3 len:1 itfs:[1, ]
+      path:[3] pl-index:3 ip4 weight=1 pref=0 recursive:  oper-flags:resolved,
+        via 10.99.0.254 in fib:0 via-fib:4 via-dpo:[dpo-load-balance:4]
+
+ forwarding:   unicast-ip4-chain
+  [@0]: dpo-load-balance: [proto:ip4 index:3 buckets:1 uRPF:3 to:[0:0]]
+    [0] [@3]: ipv4 via 10.99.0.254 eth0 (unresolved)
+"
+        )
+    );
+    assert!(r.ok("show ip fib 10.97.0.0/16").contains(
+        "pref=0 attached-nexthop:  oper-flags:resolved,\n        10.99.0.1 eth0\n      [@3]: ipv4 via 10.99.0.1 eth0\n"
+    ));
+    assert!(
+        r.ok("show ip fib 10.99.0.3").contains(
+            "  interface refs:1 entry-flags:local, src-flags:added,contributing,active,\n"
+        )
+    );
+    assert!(r.ok("show ip fib 8.8.8.8").starts_with(&format!(
+        "{header}0.0.0.0/0 fib:0 index:0 locks:1\n  default-route refs:1 entry-flags:drop, "
+    )));
+    // Another table: nothing, as VPP prints nothing for a table it lacks.
+    assert_eq!(r.ok("show ip fib table 7"), "");
+    assert_eq!(r.ok("show ip fib summary index 1"), "");
+    assert_eq!(
+        r.ok("show ip fib summary"),
+        format!(
+            "{header}    Prefix length         Count     
+                   0               1
+                   4               1
+                  16               2
+                  24               1
+                  32               5
+"
+        )
+    );
+    r.ok("set interface ip address eth1 fd00::3/64");
+    assert_eq!(
+        r.ok("show ip6 fib summary"),
+        "ipv6-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]
+    Prefix length         Count     
+         128                1       
+         64                 1       
+         10                 1       
+          0                 1       
+"
+    );
+    assert!(r.ok("show ip6 fib fd00::9").starts_with(
+        "ipv6-VRF:0, fib_index:0, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[default-route:1, ]\nfd00::/64 fib:0 index:1 locks:1\n"
+    ));
+    // Errors carry the path, with and without --json.
+    for (line, err) in [
+        ("show ip fib bogus", "show ip fib: unknown input `bogus'"),
+        (
+            "show ip fib 10.99.0.1/33",
+            "show ip fib: unknown input `10.99.0.1/33'",
+        ),
+        (
+            "show ip fib fd00::1",
+            "show ip fib: unknown input `fd00::1'",
+        ),
+        (
+            "show ip6 fib 10.99.0.1",
+            "show ip6 fib: unknown input `10.99.0.1'",
+        ),
+        (
+            "show ip fib table x",
+            "show ip fib: unknown input `table x'",
+        ),
+    ] {
+        assert_eq!(r.err(line), err);
+        assert_eq!(
+            r.cli.execute_json(line).unwrap_err(),
+            serde_json::json!({ "error": err }).to_string()
+        );
+    }
 }

@@ -244,10 +244,10 @@ fn hardware_lines_come_from_the_driver() {
     let mut r = rig(1);
     let a = r.create(&af_xdp("veth0", 1)).unwrap();
     assert_eq!(
-        r.runtime.hardware_lines(a),
+        r.runtime.hardware(a).unwrap().lines(),
         ["netdev veth0 (pg stand-in)", "flags: initialized"]
     );
-    assert!(r.runtime.hardware_lines(0).is_empty());
+    assert!(r.runtime.hardware(0).is_none());
 }
 
 fn link(ifindex: u32, name: &str, up: bool, mtu: u32) -> LinkEvent {

@@ -131,6 +131,17 @@ impl Weftd {
             .unwrap_or_else(|e| panic!("{command}: {e}{}", self.diagnostics()))
     }
 
+    /// Runs a command under `--json` that must succeed; returns its JSON.
+    pub fn json(&self, command: &str) -> serde_json::Value {
+        let mut c = Client::connect(&self.socket)
+            .unwrap_or_else(|e| panic!("connect: {e}{}", self.diagnostics()));
+        let r = c
+            .execute_json(command)
+            .unwrap_or_else(|e| panic!("{command}: {e}{}", self.diagnostics()));
+        assert!(!r.failed, "`{command}` failed: {}", r.text);
+        serde_json::from_str(&r.text).unwrap_or_else(|e| panic!("{command}: {e}: {}", r.text))
+    }
+
     /// Waits until `show interface` and `show errors` read the same twice
     /// 100 ms apart (the last packets of a transfer, e.g. TCP's final
     /// ACKs, may still be crossing weft when the transfer returns).

@@ -205,6 +205,18 @@ impl Cli {
             .register(cmd);
     }
 
+    /// Every registered command's path, and whether it has a JSON form
+    /// (every `show` command must: `daemon/tests/cli.rs` walks them).
+    pub fn command_paths(&self) -> Vec<(&'static str, bool)> {
+        self.tree
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .commands()
+            .into_iter()
+            .map(|c| (c.path, c.json.is_some()))
+            .collect()
+    }
+
     fn resolve<'a>(&self, line: &'a str) -> Resolved<'a> {
         self.tree
             .read()
@@ -292,23 +304,39 @@ impl Executor for Cli {
     fn execute_json(&self, line: &str) -> Result<String, String> {
         let (cmd, mut input) = match self.resolve(line) {
             Resolved::Command(c, i) => (c, i),
-            Resolved::Text(t) => return Ok(serde_json::Value::String(t).to_string()),
-            Resolved::Error(e) => return Err(e),
+            Resolved::Text(t) => return Ok(document(&serde_json::Value::String(t))),
+            Resolved::Error(e) => return Err(json_error(&e)),
         };
+        if input.remaining() == ["?"] {
+            return Ok(document(&serde_json::Value::String(command_help(&cmd))));
+        }
         let Some(f) = &cmd.json else {
-            // No JSON form: the plain text, as a JSON string.
+            // An action (set, create, clear, ...; every show command has a
+            // JSON form): the lines it prints, none for most.
             return self
                 .execute(line)
-                .map(|t| serde_json::json!({ "text": t }).to_string());
+                .map(|t| document(&serde_json::json!({ "output": t.lines().collect::<Vec<_>>() })))
+                .map_err(|e| json_error(&e));
         };
         let r = {
             let mut st = lock(&self.state);
             f(&mut st, &mut input)
         };
-        Self::finish(cmd.path, r).map(|v| {
-            let mut s = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "null".into());
-            s.push('\n');
-            s
-        })
+        Self::finish(cmd.path, r)
+            .map(|v| document(&v))
+            .map_err(|e| json_error(&e))
     }
+}
+
+/// A JSON answer: pretty-printed, with a final newline.
+fn document(v: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+    s.push('\n');
+    s
+}
+
+/// An error under `--json`: `{"error": "<the text without --json>"}` on
+/// one line (docs/json.md).
+pub fn json_error(message: &str) -> String {
+    serde_json::json!({ "error": message }).to_string()
 }

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use super::exec::State;
 use super::format::{center, left};
 use super::grammar::{Arg, CmdError, Command, Input};
+use crate::device::DeviceDetails;
 use crate::interface::{InterfaceConfig, InterfaceKind};
 use crate::runtime::RxMode;
 use dataplane::tables::L2Mode;
@@ -101,32 +102,117 @@ fn interface_row(st: &State, i: &InterfaceConfig) -> String {
     s
 }
 
-/// `show interface address` lines for one interface.
-fn address_lines(st: &State, i: &InterfaceConfig) -> String {
-    let mut s = format!("{} ({}):\n", i.name, if i.admin_up { "up" } else { "dn" });
-    if let L2Mode::Xconnect { peer } = i.l2 {
-        let peer = st
+/// What an interface is at layer 2, for `show interface address`.
+enum L2Row {
+    L3,
+    Xconnect {
+        peer: String,
+        peer_sw_if_index: u32,
+    },
+    Bridge {
+        bd_id: u32,
+        bd_index: u16,
+        shg: u8,
+        bvi: bool,
+    },
+}
+
+/// One interface of `show interface address`, gathered once for the text
+/// and the JSON.
+struct AddressRow {
+    name: String,
+    sw_if_index: u32,
+    admin_up: bool,
+    l2: L2Row,
+    ip4: Vec<String>,
+    ip6: Vec<String>,
+}
+
+fn address_row(st: &State, i: &InterfaceConfig) -> AddressRow {
+    let l2 = match i.l2 {
+        L2Mode::L3 => L2Row::L3,
+        L2Mode::Xconnect { peer } => L2Row::Xconnect {
+            peer: st
+                .config
+                .interface(peer)
+                .map_or_else(|| peer.to_string(), |p| p.name.clone()),
+            peer_sw_if_index: peer,
+        },
+        L2Mode::Bridge { bd, shg, bvi, .. } => L2Row::Bridge {
+            bd_id: st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id),
+            bd_index: bd,
+            shg,
+            bvi,
+        },
+    };
+    AddressRow {
+        name: i.name.clone(),
+        sw_if_index: i.sw_if_index,
+        admin_up: i.admin_up,
+        l2,
+        ip4: i.ip4.iter().map(ToString::to_string).collect(),
+        ip6: st
             .config
-            .interface(peer)
-            .map_or_else(|| peer.to_string(), |p| p.name.clone());
-        s.push_str(&format!("  L2 xconnect {peer}\n"));
+            .ip6_interface(i.sw_if_index)
+            .map(|v6| v6.addresses.iter().map(ToString::to_string).collect())
+            .unwrap_or_default(),
     }
-    if let L2Mode::Bridge { bd, shg, bvi, .. } = i.l2 {
-        let id = st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id);
-        let bvi = if bvi { "bvi" } else { " " };
-        s.push_str(&format!(
-            "  L2 bridge bd-id {id} idx {bd} shg {shg} {bvi}\n"
-        ));
-    }
-    for a in &i.ip4 {
-        s.push_str(&format!("  L3 {a}\n"));
-    }
-    if let Some(v6) = st.config.ip6_interface(i.sw_if_index) {
-        for a in &v6.addresses {
+}
+
+impl AddressRow {
+    /// `show interface address` lines for one interface.
+    fn text(&self) -> String {
+        let mut s = format!(
+            "{} ({}):\n",
+            self.name,
+            if self.admin_up { "up" } else { "dn" }
+        );
+        match &self.l2 {
+            L2Row::L3 => {}
+            L2Row::Xconnect { peer, .. } => s.push_str(&format!("  L2 xconnect {peer}\n")),
+            L2Row::Bridge {
+                bd_id,
+                bd_index,
+                shg,
+                bvi,
+            } => {
+                let bvi = if *bvi { "bvi" } else { " " };
+                s.push_str(&format!(
+                    "  L2 bridge bd-id {bd_id} idx {bd_index} shg {shg} {bvi}\n"
+                ));
+            }
+        }
+        for a in self.ip4.iter().chain(&self.ip6) {
             s.push_str(&format!("  L3 {a}\n"));
         }
+        s
     }
-    s
+
+    fn json(&self) -> Value {
+        let l2 = match &self.l2 {
+            L2Row::L3 => Value::Null,
+            L2Row::Xconnect {
+                peer,
+                peer_sw_if_index,
+            } => json!({ "mode": "xconnect", "peer": peer, "peer_sw_if_index": peer_sw_if_index }),
+            L2Row::Bridge {
+                bd_id,
+                bd_index,
+                shg,
+                bvi,
+            } => json!({
+                "mode": "bridge", "bd_id": bd_id, "bd_index": bd_index, "shg": shg, "bvi": bvi,
+            }),
+        };
+        json!({
+            "name": self.name,
+            "sw_if_index": self.sw_if_index,
+            "admin_up": self.admin_up,
+            "l2": l2,
+            "ip4": self.ip4,
+            "ip6": self.ip6,
+        })
+    }
 }
 
 /// Parsed `show interface` arguments.
@@ -175,7 +261,7 @@ fn show_interface(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdEr
     let cmd = parse_show_interface(st, input)?;
     let list = selected(st, &cmd.interfaces);
     if cmd.addresses {
-        return Ok(list.iter().map(|i| address_lines(st, i)).collect());
+        return Ok(list.iter().map(|i| address_row(st, i).text()).collect());
     }
     let mut s = show_interface_header();
     for i in list {
@@ -199,6 +285,11 @@ fn counters_json(c: &[u64]) -> Value {
 fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
     let cmd = parse_show_interface(st, input)?;
     let list = selected(st, &cmd.interfaces);
+    if cmd.addresses {
+        return Ok(Value::Array(
+            list.iter().map(|i| address_row(st, i).json()).collect(),
+        ));
+    }
     Ok(Value::Array(
         list.iter()
             .map(|i| {
@@ -214,6 +305,9 @@ fn show_interface_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, C
                     "mtu": i.mtu,
                     "mac": i.mac.to_string(),
                     "ip4": i.ip4.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "ip6": st.config.ip6_interface(i.sw_if_index).map_or_else(Vec::new, |v6| {
+                        v6.addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+                    }),
                     "xconnect_peer": peer,
                     "counters": counters_json(&st.if_counters(i.sw_if_index)),
                 })
@@ -233,7 +327,29 @@ fn link_up(i: &InterfaceConfig) -> bool {
     }
 }
 
-fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+/// One receive queue of `show hardware-interfaces`.
+struct HwQueue {
+    queue: u32,
+    /// The polling worker's thread index and name.
+    thread: Option<(u32, String)>,
+    mode: RxMode,
+}
+
+/// One interface of `show hardware-interfaces`, gathered once for the
+/// text and the JSON.
+struct Hardware {
+    name: String,
+    sw_if_index: u32,
+    link_up: bool,
+    queues: Vec<HwQueue>,
+    /// `None` for local0.
+    mac: Option<String>,
+    driver: Option<DeviceDetails>,
+}
+
+/// `show hardware-interfaces [brief|verbose|detail] [<interface> ...]`:
+/// whether `brief`, and the interfaces.
+fn hardware(st: &State, input: &mut Input<'_>) -> Result<(bool, Vec<Hardware>), CmdError> {
     let mut brief = false;
     let mut named = Vec::new();
     while !input.at_end() {
@@ -265,6 +381,32 @@ fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
     };
     let placement = st.runtime.rx_placement();
     let workers = st.runtime.workers();
+    let rows = list
+        .into_iter()
+        .map(|i| Hardware {
+            name: i.name.clone(),
+            sw_if_index: i.sw_if_index,
+            link_up: link_up(i),
+            queues: placement
+                .iter()
+                .filter(|q| q.sw_if_index == i.sw_if_index)
+                .map(|q| HwQueue {
+                    queue: q.queue,
+                    thread: workers
+                        .get(q.worker)
+                        .map(|w| (w.thread_index, w.name.clone())),
+                    mode: q.mode,
+                })
+                .collect(),
+            mac: (i.kind != InterfaceKind::Local).then(|| i.mac.to_string()),
+            driver: st.runtime.hardware(i.sw_if_index),
+        })
+        .collect();
+    Ok((brief, rows))
+}
+
+fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let (brief, rows) = hardware(st, input)?;
     let mut s = format!(
         "{}{}{}{}\n",
         center("Name", 32),
@@ -272,23 +414,19 @@ fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
         center("Link", 8),
         "Hardware"
     );
-    for i in list {
+    for h in rows {
         s.push_str(&format!(
             "{}{}{}{}\n",
-            left(&i.name, 32),
-            center(&i.sw_if_index.to_string(), 6),
-            center(if link_up(i) { "up" } else { "down" }, 8),
-            i.name
+            left(&h.name, 32),
+            center(&h.sw_if_index.to_string(), 6),
+            center(if h.link_up { "up" } else { "down" }, 8),
+            h.name
         ));
         if brief {
             continue;
         }
         s.push_str("  Link speed: unknown\n");
-        let queues: Vec<_> = placement
-            .iter()
-            .filter(|q| q.sw_if_index == i.sw_if_index)
-            .collect();
-        if !queues.is_empty() {
+        if !h.queues.is_empty() {
             s.push_str("  RX Queues:\n");
             s.push_str(&format!(
                 "    {}{}{}\n",
@@ -296,10 +434,11 @@ fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
                 left("thread", 15),
                 left("mode", 10)
             ));
-            for q in queues {
-                let thread = workers
-                    .get(q.worker)
-                    .map_or_else(String::new, |w| format!("{} ({})", w.name, w.thread_index));
+            for q in &h.queues {
+                let thread = q
+                    .thread
+                    .as_ref()
+                    .map_or_else(String::new, |(index, name)| format!("{name} ({index})"));
                 s.push_str(&format!(
                     "    {}{}{}\n",
                     left(&q.queue.to_string(), 6),
@@ -308,14 +447,39 @@ fn show_hardware(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdErr
                 ));
             }
         }
-        if i.kind != InterfaceKind::Local {
-            s.push_str(&format!("  Ethernet address {}\n", i.mac));
+        if let Some(mac) = &h.mac {
+            s.push_str(&format!("  Ethernet address {mac}\n"));
         }
-        for line in st.runtime.hardware_lines(i.sw_if_index) {
+        for line in h.driver.iter().flat_map(DeviceDetails::lines) {
             s.push_str(&format!("  {line}\n"));
         }
     }
     Ok(s)
+}
+
+/// `show hardware-interfaces` as JSON: every field whatever `brief` says.
+fn show_hardware_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    let (_brief, rows) = hardware(st, input)?;
+    Ok(Value::Array(
+        rows.iter()
+            .map(|h| {
+                json!({
+                    "name": h.name,
+                    "sw_if_index": h.sw_if_index,
+                    "link_up": h.link_up,
+                    "link_speed": Value::Null,
+                    "rx_queues": h.queues.iter().map(|q| json!({
+                        "queue": q.queue,
+                        "thread": q.thread.as_ref().map(|t| t.0),
+                        "thread_name": q.thread.as_ref().map(|t| t.1.clone()),
+                        "mode": q.mode.as_str(),
+                    })).collect::<Vec<_>>(),
+                    "mac": h.mac,
+                    "driver": h.driver.as_ref().map(DeviceDetails::json),
+                })
+            })
+            .collect(),
+    ))
 }
 
 fn clear_interfaces(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
@@ -544,34 +708,90 @@ fn delete_loopback(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdE
     Ok(String::new())
 }
 
-fn show_rx_placement(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+/// One queue of `show interface rx-placement`, in the text's order:
+/// by worker, then by input node (in the order the worker's queues first
+/// name it), then as placed.
+struct Placement {
+    thread_index: u32,
+    thread: String,
+    node: &'static str,
+    interface: String,
+    sw_if_index: u32,
+    queue: u32,
+    mode: RxMode,
+}
+
+fn placement(st: &State, input: &mut Input<'_>) -> Result<Vec<Placement>, CmdError> {
     input.end()?;
     let placement = st.runtime.rx_placement();
-    let mut s = String::new();
+    let mut rows = Vec::new();
     for (wi, w) in st.runtime.workers().iter().enumerate() {
         let mine: Vec<_> = placement.iter().filter(|q| q.worker == wi).collect();
-        if mine.is_empty() {
-            continue;
+        let mut nodes: Vec<&'static str> = Vec::new();
+        for q in &mine {
+            if !nodes.contains(&q.input_node) {
+                nodes.push(q.input_node);
+            }
         }
-        s.push_str(&format!("Thread {} ({}):\n", w.thread_index, w.name));
-        let mut nodes: Vec<&str> = mine.iter().map(|q| q.input_node).collect();
-        nodes.dedup();
         for node in nodes {
-            s.push_str(&format!("  node {node}:\n"));
             for q in mine.iter().filter(|q| q.input_node == node) {
-                let name = st
-                    .config
-                    .interface(q.sw_if_index)
-                    .map_or_else(|| q.sw_if_index.to_string(), |i| i.name.clone());
-                s.push_str(&format!(
-                    "    {name} queue {} ({})\n",
-                    q.queue,
-                    q.mode.as_str()
-                ));
+                rows.push(Placement {
+                    thread_index: w.thread_index,
+                    thread: w.name.clone(),
+                    node,
+                    interface: st
+                        .config
+                        .interface(q.sw_if_index)
+                        .map_or_else(|| q.sw_if_index.to_string(), |i| i.name.clone()),
+                    sw_if_index: q.sw_if_index,
+                    queue: q.queue,
+                    mode: q.mode,
+                });
             }
         }
     }
+    Ok(rows)
+}
+
+fn show_rx_placement(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let mut s = String::new();
+    let mut last: Option<(u32, &str)> = None;
+    for p in placement(st, input)? {
+        if last.is_none_or(|(t, _)| t != p.thread_index) {
+            s.push_str(&format!("Thread {} ({}):\n", p.thread_index, p.thread));
+            last = None;
+        }
+        if last.is_none_or(|(_, n)| n != p.node) {
+            s.push_str(&format!("  node {}:\n", p.node));
+        }
+        last = Some((p.thread_index, p.node));
+        s.push_str(&format!(
+            "    {} queue {} ({})\n",
+            p.interface,
+            p.queue,
+            p.mode.as_str()
+        ));
+    }
     Ok(s)
+}
+
+fn show_rx_placement_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    Ok(Value::Array(
+        placement(st, input)?
+            .iter()
+            .map(|p| {
+                json!({
+                    "thread": p.thread_index,
+                    "thread_name": p.thread,
+                    "node": p.node,
+                    "interface": p.interface,
+                    "sw_if_index": p.sw_if_index,
+                    "queue": p.queue,
+                    "mode": p.mode.as_str(),
+                })
+            })
+            .collect(),
+    ))
 }
 
 fn set_rx_mode(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
@@ -645,7 +865,8 @@ pub fn commands() -> Vec<Command> {
             Arg::Keyword("verbose", "queues, addresses, driver (default)"),
             Arg::Keyword("detail", "as verbose"),
             Arg::Interface,
-        ]),
+        ])
+        .json(show_hardware_json),
         Command::locked("clear interfaces", "clear interfaces", clear_interfaces),
         Command::locked(
             "set interface state",
@@ -724,7 +945,8 @@ pub fn commands() -> Vec<Command> {
             "show interface rx-placement",
             "show interface rx-placement",
             show_rx_placement,
-        ),
+        )
+        .json(show_rx_placement_json),
         Command::locked(
             "set interface rx-mode",
             "set interface rx-mode <interface> [queue <n>] [polling | interrupt | adaptive]",

@@ -44,8 +44,32 @@ fn l3(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     Ok(String::new())
 }
 
-/// (mode, interface, args) per interface, as `show mode` prints them.
-fn modes(st: &State, input: &mut Input<'_>) -> Result<Vec<(String, String, String)>, CmdError> {
+/// One interface of `show mode`, gathered once for the text and the JSON.
+struct ModeRow {
+    interface: String,
+    sw_if_index: u32,
+    /// `l3`, `l2 xconnect` or `l2 bridge`.
+    mode: &'static str,
+    /// The cross-connect peer (name, index).
+    peer: Option<(String, u32)>,
+    /// The bridge domain: (bd_id, bd_index, shg, bvi).
+    bridge: Option<(u32, u16, u8, bool)>,
+}
+
+impl ModeRow {
+    /// What VPP prints after the interface name.
+    fn args(&self) -> String {
+        match (&self.peer, self.bridge) {
+            (Some((peer, _)), _) => peer.clone(),
+            (None, Some((bd_id, _, shg, bvi))) => {
+                format!("bd_id {bd_id}{} shg {shg}", if bvi { " bvi" } else { "" })
+            }
+            (None, None) => " ".to_string(),
+        }
+    }
+}
+
+fn modes(st: &State, input: &mut Input<'_>) -> Result<Vec<ModeRow>, CmdError> {
     let mut named = Vec::new();
     while !input.at_end() {
         match input.interface(&st.config) {
@@ -65,24 +89,37 @@ fn modes(st: &State, input: &mut Input<'_>) -> Result<Vec<(String, String, Strin
     };
     Ok(list
         .into_iter()
-        .map(|i| match i.l2 {
-            L2Mode::L3 => ("l3".to_string(), i.name.clone(), " ".to_string()),
-            L2Mode::Xconnect { peer } => (
-                "l2 xconnect".to_string(),
-                i.name.clone(),
-                st.config
-                    .interface(peer)
-                    .map_or_else(|| peer.to_string(), |p| p.name.clone()),
-            ),
-            L2Mode::Bridge { bd, shg, bvi, .. } => (
-                "l2 bridge".to_string(),
-                i.name.clone(),
-                format!(
-                    "bd_id {}{} shg {shg}",
-                    st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id),
-                    if bvi { " bvi" } else { "" }
+        .map(|i| {
+            let (mode, peer, bridge) = match i.l2 {
+                L2Mode::L3 => ("l3", None, None),
+                L2Mode::Xconnect { peer } => (
+                    "l2 xconnect",
+                    Some((
+                        st.config
+                            .interface(peer)
+                            .map_or_else(|| peer.to_string(), |p| p.name.clone()),
+                        peer,
+                    )),
+                    None,
                 ),
-            ),
+                L2Mode::Bridge { bd, shg, bvi, .. } => (
+                    "l2 bridge",
+                    None,
+                    Some((
+                        st.config.bridge_domain_by_index(bd).map_or(0, |b| b.bd_id),
+                        bd,
+                        shg,
+                        bvi,
+                    )),
+                ),
+            };
+            ModeRow {
+                interface: i.name.clone(),
+                sw_if_index: i.sw_if_index,
+                mode,
+                peer,
+                bridge,
+            }
         })
         .collect())
 }
@@ -90,7 +127,7 @@ fn modes(st: &State, input: &mut Input<'_>) -> Result<Vec<(String, String, Strin
 fn show_mode(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
     Ok(modes(st, input)?
         .into_iter()
-        .map(|(m, i, a)| format!("{m} {i} {a}\n"))
+        .map(|m| format!("{} {} {}\n", m.mode, m.interface, m.args()))
         .collect())
 }
 
@@ -98,18 +135,17 @@ fn show_mode_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdErr
     Ok(Value::Array(
         modes(st, input)?
             .into_iter()
-            .map(|(m, i, a)| {
-                let peer = if m == "l2 xconnect" {
-                    json!(a)
-                } else {
-                    Value::Null
-                };
-                let bridge = if m == "l2 bridge" {
-                    json!(a)
-                } else {
-                    Value::Null
-                };
-                json!({ "interface": i, "mode": m, "peer": peer, "bridge": bridge })
+            .map(|m| {
+                json!({
+                    "interface": m.interface,
+                    "sw_if_index": m.sw_if_index,
+                    "mode": m.mode,
+                    "peer": m.peer.as_ref().map(|p| p.0.clone()),
+                    "peer_sw_if_index": m.peer.as_ref().map(|p| p.1),
+                    "bridge": m.bridge.map(|(bd_id, bd_index, shg, bvi)| json!({
+                        "bd_id": bd_id, "bd_index": bd_index, "shg": shg, "bvi": bvi,
+                    })),
+                })
             })
             .collect(),
     ))

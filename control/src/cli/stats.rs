@@ -483,6 +483,8 @@ fn show_threads_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, Cmd
                     "lwp": r.lwp,
                     "sched": r.sched,
                     "lcore": r.core,
+                    "core": r.core.map(|c| sysfs_cpu(c, "core_id").parse::<u64>().ok()),
+                    "socket": r.core.map(|c| sysfs_cpu(c, "physical_package_id").parse::<u64>().ok()),
                 })
             })
             .collect(),

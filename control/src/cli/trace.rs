@@ -10,6 +10,7 @@
 //! count on every thread too). Only input nodes start traces.
 
 use dataplane::graph::NodeKind;
+use serde_json::{Value, json};
 
 use super::exec::State;
 use super::format::trace_time;
@@ -59,40 +60,101 @@ fn trace_add(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> 
     Ok(String::new())
 }
 
-fn show_trace(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+/// One thread of `show trace`: its packets, up to `max`, and how many it
+/// holds.
+struct ThreadTrace {
+    thread_index: u32,
+    name: String,
+    /// The packets shown, each its records (time since the worker
+    /// started, node, text).
+    packets: Vec<Vec<(std::time::Duration, &'static str, String)>>,
+    /// Packets in the buffer (more than shown when the display is limited).
+    total: usize,
+}
+
+/// `show trace [max COUNT]`: the count (default 50) and every worker's
+/// trace, gathered once for the text and the JSON.
+fn traces(st: &State, input: &mut Input<'_>) -> Result<(usize, Vec<ThreadTrace>), CmdError> {
     let max = input.keyword_u32("max").unwrap_or(50) as usize;
     input.end()?;
+    let threads = st
+        .runtime
+        .workers()
+        .iter()
+        .map(|w| {
+            let packets = w.trace.packets.lock().unwrap_or_else(|e| e.into_inner());
+            ThreadTrace {
+                thread_index: w.thread_index,
+                name: w.name.clone(),
+                packets: packets
+                    .iter()
+                    .take(max)
+                    .map(|p| {
+                        p.entries
+                            .iter()
+                            .map(|e| (e.at, e.node, e.text.trim_end().to_string()))
+                            .collect()
+                    })
+                    .collect(),
+                total: packets.len(),
+            }
+        })
+        .collect();
+    Ok((max, threads))
+}
+
+fn show_trace(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
+    let (max, threads) = traces(st, input)?;
     let mut warnings = String::new();
     let mut s = String::new();
-    for w in st.runtime.workers() {
+    for t in threads {
         s.push_str(&format!(
             "------------------- Start of thread {} {} -------------------\n",
-            w.thread_index, w.name
+            t.thread_index, t.name
         ));
-        let packets = w.trace.packets.lock().unwrap_or_else(|e| e.into_inner());
-        if packets.is_empty() {
+        if t.total == 0 {
             s.push_str("No packets in trace buffer\n");
             continue;
         }
-        for (i, p) in packets.iter().enumerate() {
-            if i == max {
-                let warn =
-                    format!("Limiting display to {max} packets. To display more specify max.");
-                warnings.push_str(&warn);
-                warnings.push('\n');
-                s.push_str(&warn);
-                s.push('\n');
-                break;
-            }
+        for (i, p) in t.packets.iter().enumerate() {
             s.push_str(&format!("Packet {}\n", i + 1));
-            for e in &p.entries {
-                s.push_str(&format!("\n{}: {}", trace_time(e.at), e.node));
-                s.push_str(&format!("\n  {}", e.text.trim_end().replace('\n', "\n  ")));
+            for (at, node, text) in p {
+                s.push_str(&format!("\n{}: {node}", trace_time(*at)));
+                s.push_str(&format!("\n  {}", text.replace('\n', "\n  ")));
             }
             s.push_str("\n\n");
         }
+        if t.total > max {
+            let warn = format!("Limiting display to {max} packets. To display more specify max.");
+            warnings.push_str(&warn);
+            warnings.push('\n');
+            s.push_str(&warn);
+            s.push('\n');
+        }
     }
     Ok(warnings + &s)
+}
+
+fn show_trace_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    let (_max, threads) = traces(st, input)?;
+    Ok(threads
+        .iter()
+        .map(|t| {
+            json!({
+                "thread": t.thread_index,
+                "name": t.name,
+                "total": t.total,
+                "packets": t.packets.iter().enumerate().map(|(i, p)| json!({
+                    "packet": i + 1,
+                    "records": p.iter().map(|(at, node, text)| json!({
+                        "time": at.as_micros() as f64 / 1e6,
+                        "node": node,
+                        "text": text,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect())
 }
 
 fn clear_trace(st: &mut State, input: &mut Input<'_>) -> Result<String, CmdError> {
@@ -116,10 +178,12 @@ pub fn commands() -> Vec<Command> {
             Arg::Node,
             Arg::Value("<count>", "packets to trace per worker"),
         ]),
-        Command::locked("show trace", "show trace [max COUNT]", show_trace).args(&[Arg::Keyword(
-            "max",
-            "packets to show per thread (default 50)",
-        )]),
+        Command::locked("show trace", "show trace [max COUNT]", show_trace)
+            .args(&[Arg::Keyword(
+                "max",
+                "packets to show per thread (default 50)",
+            )])
+            .json(show_trace_json),
         Command::locked(
             "clear trace",
             "Clear trace buffer and free memory",

@@ -364,11 +364,50 @@ fn show_vxlan_xdp_fastpath(st: &mut State, input: &mut Input<'_>) -> Result<Stri
         "xdp-fastpath: {}\n",
         if x.enabled { "enabled" } else { "disabled" }
     );
-    for line in st.runtime.xdp_fastpath_lines(&st.config) {
-        s.push_str(&line);
-        s.push('\n');
+    for u in st.runtime.xdp_fastpath() {
+        let state = match u.off {
+            Some(why) => format!("off ({why})"),
+            None => format!("on, {} flows", u.flows),
+        };
+        s.push_str(&format!("{}: {state}\n", uplink_name(st, u.sw_if_index)));
+        s.push_str(&format!(
+            "  netdev {} ifindex {}: forwarded in the kernel {}, fell back to the graph for want of XDP transmit {} times\n",
+            u.host_if, u.ifindex, u.forwarded, u.fallbacks
+        ));
     }
     Ok(s)
+}
+
+fn uplink_name(st: &State, sw: u32) -> String {
+    st.config
+        .interface(sw)
+        .map_or_else(|| sw.to_string(), |i| i.name.clone())
+}
+
+fn show_vxlan_xdp_fastpath_json(st: &mut State, input: &mut Input<'_>) -> Result<Value, CmdError> {
+    input.end()?;
+    let uplinks: Vec<Value> = st
+        .runtime
+        .xdp_fastpath()
+        .iter()
+        .map(|u| {
+            json!({
+                "interface": uplink_name(st, u.sw_if_index),
+                "sw_if_index": u.sw_if_index,
+                "host_if": u.host_if,
+                "ifindex": u.ifindex,
+                "on": u.off.is_none(),
+                "off_reason": u.off,
+                "flows": u.flows,
+                "forwarded": u.forwarded,
+                "fallbacks": u.fallbacks,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "enabled": st.config.xdp_fastpath().enabled,
+        "interfaces": uplinks,
+    }))
 }
 
 /// The VXLAN commands.
@@ -392,7 +431,8 @@ pub fn commands() -> Vec<Command> {
             "show vxlan xdp-fastpath",
             "show vxlan xdp-fastpath",
             show_vxlan_xdp_fastpath,
-        ),
+        )
+        .json(show_vxlan_xdp_fastpath_json),
         Command::locked(
             "set vxlan fastpath",
             "set vxlan fastpath enable|disable",

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use control::InterfaceConfig;
-use control::device::{AfPacketArgs, DeviceError};
+use control::device::{AfPacketArgs, AfPacketDetails, DeviceDetails, DeviceError, PacketRing};
 use control::interface::InterfaceKind;
 use dataplane::graph::CounterDesc;
 use dataplane::io::af_packet::{AfPacketSocket, Counters, HostIf, Version};
@@ -130,55 +130,28 @@ impl Driver for AfPacket {
     /// A packet socket takes every frame: there is nothing to steer.
     fn configure(&mut self, _ifc: &InterfaceConfig, _steer: &super::Steering) {}
 
-    fn hardware_lines(&self) -> Vec<String> {
+    fn hardware(&self) -> Option<DeviceDetails> {
         let s = &self.args.socket;
-        let mut lines = vec![format!(
-            "Linux PACKET socket interface {}",
-            match s.version() {
+        let ring = |g: dataplane::io::af_packet::Geometry| PacketRing {
+            block_size: g.block_size() as u64,
+            block_nr: u64::from(g.block_nr),
+            frame_size: u64::from(g.frame_size),
+            frame_nr: g.frame_nr() as u64,
+        };
+        Some(DeviceDetails::AfPacket(AfPacketDetails {
+            host_if: self.args.host_if.clone(),
+            version: match s.version() {
                 Version::V2 => "v2",
                 Version::V3 => "v3",
-            }
-        )];
-        match &self.open {
-            Some(a) => lines.push(format!(
-                "netdev {} ifindex {}{}",
-                self.args.host_if,
-                a.ifindex,
-                a.fanout
-                    .map(|g| format!(", fanout group {g}"))
-                    .unwrap_or_default()
-            )),
-            None => lines.push(format!("netdev {} (not attached)", self.args.host_if)),
-        }
-        lines.push("FEATURES:".into());
-        if s.qdisc_bypass() {
-            lines.push("  qdisc-bpass-enabled".into());
-        }
-        if s.cksum_gso() {
-            lines.push("  cksum-gso-enabled".into());
-        }
-        let (rx, tx) = (s.rx(), s.tx());
-        for q in 0..s.rx_queues() {
-            lines.push(format!("RX Queue {q}:"));
-            lines.push(format!(
-                "  block size:{} nr:{}  frame size:{} nr:{}",
-                rx.block_size(),
-                rx.block_nr,
-                rx.frame_size,
-                rx.frame_nr()
-            ));
-        }
-        for q in 0..self.args.tx_queues {
-            lines.push(format!("TX Queue {q}:"));
-            lines.push(format!(
-                "  block size:{} nr:{}  frame size:{} nr:{}",
-                tx.block_size(),
-                tx.block_nr,
-                tx.frame_size,
-                tx.frame_nr()
-            ));
-        }
-        lines
+            },
+            attached: self.open.as_ref().map(|a| (a.ifindex, a.fanout)),
+            qdisc_bypass: s.qdisc_bypass(),
+            cksum_gso: s.cksum_gso(),
+            rx_queues: s.rx_queues(),
+            tx_queues: self.args.tx_queues,
+            rx_ring: ring(s.rx()),
+            tx_ring: ring(s.tx()),
+        }))
     }
 }
 

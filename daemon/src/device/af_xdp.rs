@@ -14,7 +14,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use control::InterfaceConfig;
-use control::device::{AfXdpArgs, DeviceError};
+use control::device::{AfXdpArgs, AfXdpAttached, AfXdpDetails, DeviceDetails, DeviceError};
 use control::interface::InterfaceKind;
 use dataplane::io::af_xdp::{self, AfXdpSocket, CopyMode, SocketConfig};
 use dataplane::io::owner::DeviceLock;
@@ -241,41 +241,26 @@ impl Driver for AfXdp {
         }
     }
 
-    fn hardware_lines(&self) -> Vec<String> {
-        let Some(a) = &self.open else {
-            return vec![format!("netdev {} (not attached)", self.args.host_if)];
-        };
-        let all_zero_copy = a.zero_copy.iter().all(|&z| z);
-        let mut lines = vec![
-            format!(
-                "netdev {} ifindex {}{}",
-                self.args.host_if,
-                a.ifindex,
-                if all_zero_copy { ", zero-copy" } else { "" }
-            ),
-            format!(
-                "xdp program: weft_xdp, {} mode{}",
-                a.prog.mode(),
-                if a.l2 { ", takes all frames (l2)" } else { "" }
-            ),
-            if a.prog.reads_vlan_metadata() {
-                format!(
-                    "vlan tags: from rx metadata, {} put back",
-                    a.prog.vlan_restored().unwrap_or_default()
-                )
-            } else {
-                "vlan tags: in the frame only (plain program)".to_string()
-            },
-        ];
-        for (q, &zc) in a.zero_copy.iter().enumerate() {
-            lines.push(format!(
-                "queue {q}: {} mode, rx-ring {} tx-ring {}",
-                if zc { "zero-copy" } else { "copy" },
-                self.args.rx_queue_size,
-                self.args.tx_queue_size
-            ));
-        }
-        lines
+    fn hardware(&self) -> Option<DeviceDetails> {
+        Some(DeviceDetails::AfXdp(AfXdpDetails {
+            host_if: self.args.host_if.clone(),
+            rx_ring: self.args.rx_queue_size.get(),
+            tx_ring: self.args.tx_queue_size.get(),
+            attached: self.open.as_ref().map(|a| {
+                let bound = a.prog.reads_vlan_metadata();
+                AfXdpAttached {
+                    ifindex: a.ifindex,
+                    xdp_mode: match a.prog.mode() {
+                        XdpMode::Native => "native",
+                        XdpMode::Generic => "generic",
+                    },
+                    xdp_build: if bound { "device-bound" } else { "plain" },
+                    takes_all_frames: a.l2,
+                    vlan_tags_restored: bound.then(|| a.prog.vlan_restored().unwrap_or_default()),
+                    zero_copy: a.zero_copy.clone(),
+                }
+            }),
+        }))
     }
 }
 

@@ -29,7 +29,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use control::InterfaceConfig;
-use control::device::{DeviceArgs, DeviceError};
+use control::device::{DeviceArgs, DeviceDetails, DeviceError};
 use control::interface::InterfaceKind;
 use dataplane::graph::CounterDesc;
 use dataplane::pool::Pool;
@@ -89,9 +89,10 @@ pub trait Driver: Send + Debug {
     /// never fatal.
     fn configure(&mut self, ifc: &InterfaceConfig, steer: &Steering);
 
-    /// `show hardware-interfaces` lines after the Ethernet address, one
-    /// string per line, without indent.
-    fn hardware_lines(&self) -> Vec<String>;
+    /// What `show hardware-interfaces` says about the device after its
+    /// Ethernet address (text and JSON); `None` for a device with nothing
+    /// to say (a plain pg interface).
+    fn hardware(&self) -> Option<DeviceDetails>;
 
     /// Sets the Linux interface's MTU (`set interface mtu <n> <if>`). The
     /// kernel's refusal is the error.

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use control::InterfaceConfig;
-use control::device::{DeviceArgs, DeviceError};
+use control::device::{DeviceArgs, DeviceDetails, DeviceError};
 use control::interface::{InterfaceKind, PG_MTU};
 use dataplane::io::pg::{PgHandle, PgPort};
 use dataplane::pool::Pool;
@@ -195,14 +195,10 @@ impl Driver for Pg {
         *self.state.last_config.lock().expect("pg lock") = Some(ifc.clone());
     }
 
-    fn hardware_lines(&self) -> Vec<String> {
-        if self.kind == InterfaceKind::Pg {
-            return Vec::new();
-        }
-        vec![
-            format!("netdev {} (pg stand-in)", self.host_if),
-            "flags: initialized".into(),
-        ]
+    fn hardware(&self) -> Option<DeviceDetails> {
+        (self.kind != InterfaceKind::Pg).then(|| DeviceDetails::PgStandIn {
+            host_if: self.host_if.clone(),
+        })
     }
 }
 
