@@ -8,8 +8,8 @@
 //! descriptors per open session, so a leaked session shows up in both).
 //!
 //! The limits exercised here are listed in docs/robustness.md ("CLI and
-//! socket"). Only the permission test needs root (`runuser`); see
-//! [`privileged`].
+//! socket"). Only the permission and lock-out tests need root (`runuser`,
+//! clients as `nobody`); see [`privileged`].
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -39,6 +39,13 @@ const IO_TIMEOUT: Duration = Duration::from_secs(20);
 const MIB: usize = 1 << 20;
 /// Sessions weftd serves at once (`console::server::DEFAULT_MAX_SESSIONS`).
 const MAX_SESSIONS: usize = 128;
+/// Sessions beyond those only a root client may open
+/// (`console::server::ROOT_RESERVE`).
+const ROOT_RESERVE: usize = 1;
+
+fn is_root() -> bool {
+    nix::unistd::Uid::effective().is_root()
+}
 
 // ---------------------------------------------------------------------------
 // What "unaffected" means
@@ -532,14 +539,16 @@ fn hundred_concurrent_clients() {
     assert_eq!(open.threads, base.threads + CLIENTS, "{open:?} vs {base:?}");
     assert!(open.fds >= base.fds + CLIENTS, "{open:?} vs {base:?}");
     // None of them quits before `created`, so 28 more fill the 128
-    // sessions weftd serves at once and the next one is turned away.
-    let extra: Vec<Conn> = (CLIENTS..MAX_SESSIONS)
+    // sessions weftd serves at once; a root client (this test, when run as
+    // root) gets the one reserved slot beyond; the next one is turned away.
+    let open = MAX_SESSIONS + if is_root() { ROOT_RESERVE } else { 0 };
+    let extra: Vec<Conn> = (CLIENTS..open)
         .map(|_| Conn::session(&d, "vppctl"))
         .collect();
     let mut refused = Conn::raw(&d);
     assert_eq!(
         String::from_utf8(refused.rest()).unwrap(),
-        format!("weft: too many CLI sessions ({MAX_SESSIONS} open); try again later\n")
+        format!("weft: too many CLI sessions ({open} open); try again later\n")
     );
     drop(extra);
     created.wait();
@@ -963,4 +972,187 @@ fn socket_refuses_users_outside_its_group() {
         String::from_utf8_lossy(&out.stdout),
         member.ok("show version")
     );
+}
+
+// ---------------------------------------------------------------------------
+// Idle sessions cannot lock anybody out
+// ---------------------------------------------------------------------------
+
+/// weftctl processes run as `nobody`, each holding one idle session (its
+/// stdin a pipe the test never writes to: weftctl connects, completes the
+/// handshake, then waits for a command line). Killed on drop.
+struct Holders(Vec<std::process::Child>);
+
+impl Drop for Holders {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The weftctl binary copied where `nobody` can run it (as
+/// [`weftctl_as_nobody`] does).
+fn nobody_weftctl(d: &Daemon) -> std::path::PathBuf {
+    let ctl = d.dir.join("weftctl");
+    if !ctl.exists() {
+        std::fs::copy(env!("CARGO_BIN_EXE_weftctl"), &ctl).unwrap();
+        std::fs::set_permissions(&ctl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    ctl
+}
+
+/// The lock-out of issue 18: 128 idle sessions held by a user who may use
+/// the socket (`nobody`, in its group) used to turn every other client
+/// away. Now a local root client still gets a session (the slot kept for
+/// uid 0), a 129th client of `nobody` is turned away, the idle sessions
+/// are closed after `cli-idle-timeout` and their slots come back, and a
+/// connection that sends nothing is closed after `cli-first-input-timeout`.
+#[test]
+fn idle_sessions_cannot_lock_root_out_and_time_out() {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    if !privileged("abuse::idle_sessions_cannot_lock_root_out_and_time_out") {
+        return;
+    }
+    const IDLE: Duration = Duration::from_secs(12);
+    const FIRST_INPUT: Duration = Duration::from_secs(2);
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let gid = nobody.gid.as_raw().to_string();
+    let mut d = Daemon::start(
+        "abuse-idle",
+        &[
+            "unix",
+            "{",
+            "gid",
+            &gid,
+            "cli-idle-timeout",
+            &IDLE.as_secs().to_string(),
+            "cli-first-input-timeout",
+            &FIRST_INPUT.as_secs().to_string(),
+            "}",
+        ],
+    );
+    std::fs::set_permissions(&d.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    configure(&d);
+    let snap = Snapshot::take(&d);
+    let base = idle_usage(&d);
+    let ctl = nobody_weftctl(&d);
+    let as_nobody = |args: &[&str]| {
+        let mut c = Command::new(&ctl);
+        c.uid(nobody.uid.as_raw())
+            .gid(nobody.gid.as_raw())
+            .arg("-s")
+            .arg(&d.socket)
+            .args(args);
+        c
+    };
+
+    // nobody fills every session and sits on them.
+    let mut holders = Holders(Vec::new());
+    for _ in 0..MAX_SESSIONS {
+        holders.0.push(
+            as_nobody(&[])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let filled = Instant::now();
+    // Exactly the holders' sessions are open (one thread each): the
+    // reserved slot is free again once an earlier session's thread ended.
+    let only_holders = || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while usage(&d).threads != base.threads + MAX_SESSIONS {
+            assert!(
+                Instant::now() < deadline,
+                "{:?} with {MAX_SESSIONS} holders, {base:?} before",
+                usage(&d)
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
+    only_holders();
+    let all_open = Instant::now();
+    assert!(
+        all_open - filled < IDLE / 2,
+        "holders took {:?}",
+        all_open - filled
+    );
+
+    // Another client of nobody's is turned away...
+    let out = as_nobody(&["show", "version"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "weftctl: cannot connect to {}: the server closed the connection: weft: too many \
+             CLI sessions ({MAX_SESSIONS} open); try again later\n",
+            d.socket.display()
+        )
+    );
+    // ...root is not, and gets the usual answers.
+    only_holders();
+    assert_eq!(d.ok("show version"), snap.version);
+    only_holders();
+    let out = Command::new(env!("CARGO_BIN_EXE_weftctl"))
+        .arg("-s")
+        .arg(&d.socket)
+        .args(["show", "vxlan", "tunnel"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), snap.vxlan);
+
+    // A root connection that never sends anything is closed after the
+    // first-input timeout (after the banner and prompt it got when no
+    // terminal type came within 1 s), and told why.
+    only_holders();
+    let t0 = Instant::now();
+    let mut silent = Conn::raw(&d);
+    let out = silent.rest();
+    let after = t0.elapsed();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.ends_with("weft# \r\nweft: no input for 2 s; closing the session\r\n"),
+        "{text:?}"
+    );
+    assert!(
+        after >= FIRST_INPUT && after < FIRST_INPUT + Duration::from_secs(2),
+        "closed after {after:?}"
+    );
+
+    // The idle sessions end after cli-idle-timeout, not before; weftd is
+    // back to what it held before.
+    while usage(&d) != base {
+        let waited = all_open.elapsed();
+        assert!(
+            waited < IDLE + Duration::from_secs(10),
+            "{:?} after {waited:?}, {base:?} before",
+            usage(&d)
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let ended = filled.elapsed();
+    assert!(ended >= IDLE, "the idle sessions ended after {ended:?}");
+    // nobody is served again, and a holder that finally sends a command
+    // finds its session gone.
+    let out = as_nobody(&["show", "version"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), snap.version);
+    let mut late = holders.0.pop().unwrap();
+    late.stdin
+        .take()
+        .unwrap()
+        .write_all(b"show version\n")
+        .unwrap();
+    let out = late.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    drop(holders);
+    assert_back_to(&d, base, "idle sessions");
+    assert_unaffected(&mut d, &snap, "idle sessions");
 }

@@ -393,3 +393,217 @@ fn weftctl_binary_one_shot_and_json() {
     assert_eq!(v[0]["table"], "ipv4-VRF:0");
     assert_eq!(v[0]["total"], 4, "the four special prefixes: {v}");
 }
+
+/// An interactive session (terminal type xterm), greeting and first
+/// prompt read.
+fn interactive(d: &Daemon) -> UnixStream {
+    let mut s = UnixStream::connect(&d.socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    s.read_exact(&mut greeting).unwrap();
+    let mut ttype = vec![0xff, 0xfa, 0x18, 0x00];
+    ttype.extend_from_slice(b"xterm");
+    ttype.extend_from_slice(&[0xff, 0xf0]);
+    s.write_all(&ttype).unwrap();
+    read_through(&mut s, b"weft# ");
+    s
+}
+
+/// Reads up to and including `end`.
+fn read_through(s: &mut UnixStream, end: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while !out.ends_with(end) {
+        s.read_exact(&mut b).unwrap();
+        out.push(b[0]);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// `history` (alias `show cli-history`) and `comment` as VPP has them: the
+/// history is per session, numbered from the session's first line, kept
+/// to `cli-history-limit` lines; vppctl sessions have none.
+#[test]
+fn history_and_comment_per_session() {
+    let d = Daemon::start("history", &["unix", "{", "cli-history-limit", "3", "}"]);
+    let mut a = interactive(&d);
+    let mut b = interactive(&d);
+    for line in [
+        "show version",
+        "comment { not run: create loopback interface }",
+        "sh ver",
+    ] {
+        a.write_all(format!("{line}\r").as_bytes()).unwrap();
+        read_through(&mut a, b"weft# ");
+    }
+    b.write_all(b"comment b\r").unwrap();
+    read_through(&mut b, b"weft# ");
+    a.write_all(b"history\r").unwrap();
+    assert_eq!(
+        read_through(&mut a, b"weft# "),
+        "history\r\n2  comment { not run: create loopback interface }\r\n3  sh ver\r\n4  history\r\nweft# "
+    );
+    b.write_all(b"show cli-history\r").unwrap();
+    assert_eq!(
+        read_through(&mut b, b"weft# "),
+        "show cli-history\r\n1  comment b\r\n2  show cli-history\r\nweft# "
+    );
+    // The comment ran nothing; words after the comment are an error.
+    assert!(!d.ok("show interface").contains("loop0"));
+    assert_eq!(d.ok("comment {}"), "");
+    assert_eq!(d.err("comment two words"), "unknown input `words'");
+    assert_eq!(d.err("comment"), "unknown input `comment'");
+    // vppctl: VPP's answer.
+    let mut v = UnixStream::connect(&d.socket).unwrap();
+    v.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut greeting = vec![0u8; GREETING.len()];
+    v.read_exact(&mut greeting).unwrap();
+    v.write_all(b"\xff\xfa\x18\x00vppctl\xff\xf0history\n\0")
+        .unwrap();
+    assert_eq!(
+        read_through(&mut v, b"\0"),
+        "history: invalid for non-interactive sessions\n\0"
+    );
+    // weftctl: its own session's lines.
+    let mut c = console::client::Client::connect(&d.socket).unwrap();
+    assert_eq!(c.execute("comment x").unwrap().text, "");
+    assert_eq!(
+        c.execute("history").unwrap().text,
+        "1  comment x\n2  history\n"
+    );
+    // (`history` again is not recorded twice in a row, as in VPP.)
+    let j = c.execute_json("history").unwrap().text;
+    let j: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"enabled": true, "history": [
+            {"number": 1, "command": "comment x"},
+            {"number": 2, "command": "history"},
+        ]})
+    );
+}
+
+/// The log (issue 18): `show logging` in VPP's layout, the same lines in
+/// the log file with readable timestamps, `set logging class` taking
+/// effect at once, bad classes and levels refused with nothing changed.
+#[test]
+fn logging_layout_levels_and_errors() {
+    let log = std::env::temp_dir().join(format!("weftd-cli-logging-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let logp = log.to_str().unwrap();
+    let d = Daemon::start("logging", &["unix", "{", "log", logp, "nosyslog", "}"]);
+    // `<y/m/d> <H:M:S:ms> <level %-10> <class %-14> <message>`
+    let parse = |line: &str| -> (String, String, String) {
+        let (date, rest) = line.split_at(23);
+        let ok = date.chars().enumerate().all(|(i, c)| match i {
+            4 | 7 => c == '/',
+            10 => c == ' ',
+            13 | 16 | 19 => c == ':',
+            _ => c.is_ascii_digit(),
+        });
+        assert!(ok, "timestamp {date:?} in {line:?}");
+        assert_eq!(&rest[..1], " ", "{line:?}");
+        assert_eq!(&rest[11..12], " ", "{line:?}");
+        assert_eq!(&rest[26..27], " ", "{line:?}");
+        (
+            rest[1..11].trim_end().to_string(),
+            rest[12..26].trim_end().to_string(),
+            rest[27..].to_string(),
+        )
+    };
+    let show = d.ok("show logging");
+    let first: Vec<_> = show.lines().map(parse).collect();
+    assert!(
+        first.contains(&(
+            "notice".into(),
+            "startup".into(),
+            format!("CLI listening on {}", d.socket.display())
+        )),
+        "{show}"
+    );
+    // notice: logged at the default level (notice)...
+    d.ok("vpplog { first message }");
+    // ...not with the class at warn (notice is below warn)...
+    assert_eq!(d.ok("set logging class cli level warn"), "");
+    d.ok("vpplog second");
+    // ...and again with the class at debug (notice is above debug).
+    d.ok("set logging class cli level debug syslog-level error");
+    d.ok("vpplog third");
+    let show = d.ok("show logging");
+    let msgs: Vec<String> = show
+        .lines()
+        .map(parse)
+        .filter(|(_, class, _)| class == "cli")
+        .map(|(level, _, m)| format!("{level} {m}"))
+        .filter(|m| m.contains("CLI: "))
+        .collect();
+    assert_eq!(msgs, ["notice CLI: first message", "notice CLI: third"]);
+    // The log file holds the same lines.
+    let file = std::fs::read_to_string(&log).unwrap();
+    for line in show.lines() {
+        assert!(file.lines().any(|l| l == line), "{line:?} not in\n{file}");
+    }
+    assert!(!file.contains("CLI: second"), "{file}");
+    // The configuration says what was set, in VPP's layout.
+    let conf = d.ok("show logging configuration");
+    assert!(
+        conf.starts_with("Buffer Size:         512 entries\nDefaults:\n  Log Level:         notice\n  Syslog Log Level:  warn\n  Kmsg Log Level:    disabled\n\nClass/Subclass         Level          Syslog Level   Kmsg Log Level\n"),
+        "{conf}"
+    );
+    assert!(
+        conf.contains("\ncli\n  default              debug          error          disabled\n"),
+        "{conf}"
+    );
+    assert!(
+        conf.contains("\nstartup\n  default              notice         warn           disabled\n"),
+        "{conf}"
+    );
+    // Bad input: VPP's messages, nothing changed.
+    for (cmd, want) in [
+        (
+            "set logging class nosuch level debug",
+            "set logging class: unknown log class `nosuch level debug'",
+        ),
+        (
+            "set logging class cli level warn syslog-level loud",
+            "set logging class: unknown input `syslog-level loud'",
+        ),
+        (
+            "set logging class cli level warning",
+            "set logging class: unknown input `level warning'",
+        ),
+        (
+            "set logging class cli level warn bogus",
+            "set logging class: unknown input `bogus'",
+        ),
+        (
+            "set logging class cli level warn rate-limit 10",
+            "set logging class: rate-limit is not supported by weft (no throttling, no /dev/kmsg)",
+        ),
+    ] {
+        assert_eq!(d.err(cmd), want, "{cmd}");
+    }
+    assert_eq!(d.ok("show logging configuration"), conf);
+    // JSON: the same entries, field by field.
+    let mut c = console::client::Client::connect(&d.socket).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&c.execute_json("show logging").unwrap().text).unwrap();
+    let text = d.ok("show logging");
+    let lines: Vec<_> = text.lines().collect();
+    let entries = j.as_array().unwrap();
+    assert!(entries.len() >= lines.len() - 1, "{j}");
+    for (e, line) in entries.iter().zip(&lines) {
+        let (level, class, message) = parse(line);
+        assert_eq!(e["time"].as_str().unwrap(), &line[..23]);
+        assert_eq!(e["level"], level.as_str());
+        assert_eq!(e["class"], class.as_str());
+        assert_eq!(e["message"], message.as_str());
+    }
+    // clear logging empties it (its own `log cleared` is at info, below
+    // the log class's notice; cli back at notice hides its sessions'
+    // debug lines).
+    d.ok("set logging class cli level notice");
+    assert_eq!(d.ok("clear logging"), "");
+    assert_eq!(d.ok("show logging"), "");
+    let _ = std::fs::remove_file(&log);
+}

@@ -28,13 +28,8 @@ use crate::protocol::{
     line_too_long_message, split_for_completion,
 };
 
-/// How many lines the history keeps.
-pub const HISTORY_LIMIT: usize = 100;
-
-/// How many bytes of lines the history keeps per session (the oldest go
-/// first), so 128 sessions of 64 KiB lines hold 8 MiB, not 800 MiB. The
-/// last line is always kept, however long.
-pub const HISTORY_BYTES: usize = 64 * 1024;
+pub use crate::history::HISTORY_BYTES;
+use crate::history::History;
 
 /// What a key press asks the session to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +56,7 @@ pub(crate) struct LineEditor {
     prompt: String,
     buf: Vec<u8>,
     cursor: usize,
-    history: Vec<String>,
+    history: History,
     /// Index into `history` while browsing it; `None` when editing a new line.
     browsing: Option<usize>,
     draft: Vec<u8>,
@@ -72,18 +67,25 @@ pub(crate) struct LineEditor {
 }
 
 impl LineEditor {
-    pub(crate) fn new(prompt: String) -> Self {
+    /// An editor showing `prompt`, remembering up to `history_limit`
+    /// lines.
+    pub(crate) fn new(prompt: String, history_limit: usize) -> Self {
         LineEditor {
             prompt,
             buf: Vec::new(),
             cursor: 0,
-            history: Vec::new(),
+            history: History::new(history_limit),
             browsing: None,
             draft: Vec::new(),
             esc: Esc::None,
             after_cr: false,
             discarding: false,
         }
+    }
+
+    /// The prompt.
+    pub(crate) fn prompt(&self) -> &str {
+        &self.prompt
     }
 
     /// Writes the prompt (and the current line, if any).
@@ -152,9 +154,7 @@ impl LineEditor {
                 self.cursor = 0;
                 self.browsing = None;
                 self.draft.clear();
-                if !line.trim().is_empty() && self.history.last() != Some(&line) {
-                    self.remember(line.clone());
-                }
+                self.history.add(&line);
                 return Action::Execute(line);
             }
             0x1b => self.esc = Esc::Started,
@@ -294,19 +294,15 @@ impl LineEditor {
         self.cursor = cursor;
     }
 
-    /// Adds a line to the history within [`HISTORY_LIMIT`] lines and
-    /// [`HISTORY_BYTES`] bytes.
-    fn remember(&mut self, line: String) {
-        let mut bytes: usize = self.history.iter().map(String::len).sum::<usize>() + line.len();
-        let mut drop = 0;
-        while drop < self.history.len()
-            && (self.history.len() - drop >= HISTORY_LIMIT || bytes > HISTORY_BYTES)
-        {
-            bytes -= self.history[drop].len();
-            drop += 1;
-        }
-        self.history.drain(..drop);
-        self.history.push(line);
+    /// The lines run so far (the `history` command prints them).
+    pub(crate) fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The history, to lend to a command and take back
+    /// ([`crate::session::current`]).
+    pub(crate) fn history_mut(&mut self) -> &mut History {
+        &mut self.history
     }
 
     fn history_step(&mut self, older: bool, out: &mut Vec<u8>) {
@@ -322,7 +318,7 @@ impl LineEditor {
         };
         self.browsing = next;
         let new = match next {
-            Some(i) => self.history[i].as_bytes().to_vec(),
+            Some(i) => self.history.get(i).unwrap_or_default().as_bytes().to_vec(),
             None => std::mem::take(&mut self.draft),
         };
         let len = new.len();
@@ -428,7 +424,7 @@ mod tests {
     }
 
     fn ed() -> LineEditor {
-        LineEditor::new("weft# ".into())
+        LineEditor::new("weft# ".into(), crate::history::DEFAULT_LIMIT)
     }
 
     #[test]
@@ -447,29 +443,36 @@ mod tests {
 
     #[test]
     fn history_is_bounded_in_lines_and_bytes() {
+        use crate::history::DEFAULT_LIMIT;
         let mut e = ed();
         for i in 0..150 {
             feed(&mut e, format!("line {i}\r").as_bytes());
         }
-        assert_eq!(e.history.len(), HISTORY_LIMIT);
-        assert_eq!(e.history[0], "line 50");
-        assert_eq!(e.history[99], "line 149");
+        let h = e.history();
+        assert_eq!(h.len(), DEFAULT_LIMIT);
+        assert_eq!(h.get(0), Some("line 100"));
+        assert_eq!(h.last(), Some("line 149"));
         // 20 KiB lines: three fit in 64 KiB, the oldest go.
         for c in b'a'..=b'j' {
             let mut line = vec![c; 20 * 1024];
             line.push(b'\r');
             feed(&mut e, &line);
         }
-        let bytes: usize = e.history.iter().map(String::len).sum();
+        let h = e.history();
+        let bytes: usize = (0..h.len()).map(|i| h.get(i).unwrap().len()).sum();
         assert!(bytes <= HISTORY_BYTES, "{bytes} bytes kept");
-        assert_eq!(e.history.len(), 3);
-        assert!(e.history[0].starts_with('h') && e.history[2].starts_with('j'));
+        assert_eq!(h.len(), 3);
+        assert!(h.get(0).unwrap().starts_with('h') && h.get(2).unwrap().starts_with('j'));
         // A line as long as the budget is kept alone.
         let mut line = vec![b'z'; HISTORY_BYTES];
         line.push(b'\r');
         feed(&mut e, &line);
-        assert_eq!(e.history.len(), 1);
-        assert_eq!(e.history[0].len(), HISTORY_BYTES);
+        assert_eq!(e.history().len(), 1);
+        assert_eq!(e.history().get(0).unwrap().len(), HISTORY_BYTES);
+        // Blank lines and repeats are not kept, as in VPP (and the
+        // 64 KiB line goes to make room).
+        feed(&mut e, b"a\ra\r  \r\rb\r");
+        assert_eq!(e.history().format(), "162  a\n163  b\n");
     }
 
     #[test]
@@ -512,7 +515,7 @@ mod tests {
         assert_eq!(acts, [Action::Execute("two".into())]);
         // Blank lines and repeats are not recorded.
         feed(&mut e, b"two\r \r");
-        assert_eq!(e.history, ["one", "two"]);
+        assert_eq!(e.history().format(), "1  one\n2  two\n");
     }
 
     #[test]

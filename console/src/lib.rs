@@ -9,6 +9,7 @@
 //! | [`server`] | [`Server`]: the Unix socket, sessions, limits, shutdown |
 //! | [`session`] | [`Session`]: one connection's state; the [`Executor`] trait the command tree implements |
 //! | [`editor`] | server-side line editing for interactive sessions |
+//! | [`history`] | a session's command history (arrow keys, `history`) |
 //! | [`telnet`] | the telnet subset VPP's CLI speaks (greeting, TTYPE, NAWS) |
 //! | [`protocol`] | session kinds, framing, weftctl's extensions, completion helpers |
 //! | [`client`] | [`client::Client`]: one weftctl session on weftd's CLI socket |
@@ -37,6 +38,7 @@
 pub mod client;
 pub mod ctl;
 pub mod editor;
+pub mod history;
 pub mod interactive;
 pub mod protocol;
 pub mod server;
@@ -44,4 +46,4 @@ pub mod session;
 pub mod telnet;
 
 pub use server::{Server, ServerHandle};
-pub use session::{Executor, Flow, Kind, Session};
+pub use session::{Context, Executor, Flow, Kind, Session};

@@ -41,6 +41,20 @@
 //!   [`DEFAULT_MAX_SESSIONS`] by default; more are refused with a one-line
 //!   message). A session's thread runs its commands synchronously, so a slow
 //!   command delays only that session.
+//! * Nobody can lock the others out by holding sessions open:
+//!   - [`ROOT_RESERVE`] slots beyond the limit are kept for clients whose
+//!     peer credentials (`SO_PEERCRED`, taken when they connected) say uid
+//!     0, so root always gets a session however many other clients hold
+//!     theirs;
+//!   - a session with no input for [`DEFAULT_IDLE_TIMEOUT`] (startup.conf's
+//!     `unix { cli-idle-timeout <s> }`) is closed, and a connection that has
+//!     sent nothing at all since it connected is closed after
+//!     [`DEFAULT_FIRST_INPUT_TIMEOUT`] (`cli-first-input-timeout <s>`), so
+//!     slots held by forgotten or hostile clients come back. A command that
+//!     runs long does not count as idle time: the clock starts again when
+//!     it returns. With [`Server::spare_own_process`] a client in the
+//!     server's own process (weftd's `unix { interactive }` console) is
+//!     never timed out.
 //! * The socket file gets mode 0660 and, if asked, the given group (VPP's
 //!   socket is group-writable too). Its parent directory is created (0755)
 //!   if missing. An existing socket file is replaced only when nothing
@@ -58,8 +72,8 @@
 //!
 //! # Limitations
 //!
-//! * Idle sessions are kept forever (as in VPP); they count against the
-//!   session limit.
+//! * VPP keeps idle sessions forever and has no session limit; weft has
+//!   both, and the timeouts (weft keywords, 0 turns one off).
 //! * A command cannot be interrupted: a client that disconnects mid-command
 //!   frees its slot when the command returns.
 //! * No pager: long output is written in one go.
@@ -81,6 +95,15 @@ use crate::session::{Executor, Flow, Kind, Session};
 
 /// Sessions served at once unless [`Server::max_sessions`] says otherwise.
 pub const DEFAULT_MAX_SESSIONS: usize = 128;
+/// Sessions beyond the limit that only a local root client (peer uid 0)
+/// may open.
+pub const ROOT_RESERVE: usize = 1;
+/// A session with no input for this long is closed, unless
+/// [`Server::idle_timeout`] says otherwise.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+/// A connection that has sent nothing at all for this long is closed,
+/// unless [`Server::first_input_timeout`] says otherwise.
+pub const DEFAULT_FIRST_INPUT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a new connection may take to report its terminal type before
 /// it is treated as interactive (VPP: 1 s).
 pub const TTYPE_DEADLINE: Duration = Duration::from_secs(1);
@@ -97,6 +120,18 @@ pub struct Server {
     prompt: String,
     banner: bool,
     max_sessions: usize,
+    timeouts: Timeouts,
+    history_limit: usize,
+    spare_own_process: bool,
+}
+
+/// When a session is closed for want of input.
+#[derive(Clone, Copy, Debug)]
+struct Timeouts {
+    /// No input since the last command (or since the first input).
+    idle: Option<Duration>,
+    /// Nothing received at all since the connection was accepted.
+    first_input: Option<Duration>,
 }
 
 impl Server {
@@ -168,6 +203,12 @@ impl Server {
             prompt,
             banner: true,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            timeouts: Timeouts {
+                idle: Some(DEFAULT_IDLE_TIMEOUT),
+                first_input: Some(DEFAULT_FIRST_INPUT_TIMEOUT),
+            },
+            history_limit: crate::history::DEFAULT_LIMIT,
+            spare_own_process: false,
         })
     }
 
@@ -179,10 +220,44 @@ impl Server {
         self
     }
 
-    /// Sets how many sessions are served at once (at least 1).
+    /// Sets how many sessions are served at once (at least 1); a local
+    /// root client may open [`ROOT_RESERVE`] more.
     #[must_use]
     pub fn max_sessions(mut self, n: usize) -> Self {
         self.max_sessions = n.max(1);
+        self
+    }
+
+    /// Keeps `n` lines of command history per session (VPP's
+    /// `cli-history-limit`; 0 keeps none).
+    #[must_use]
+    pub fn history_limit(mut self, n: usize) -> Self {
+        self.history_limit = n;
+        self
+    }
+
+    /// Closes a session that has received no input for `t` (`None`: never).
+    /// The clock starts at the session's first input and again at the end
+    /// of every command.
+    #[must_use]
+    pub fn idle_timeout(mut self, t: Option<Duration>) -> Self {
+        self.timeouts.idle = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Closes a connection that has sent nothing at all within `t` of being
+    /// accepted (`None`: never).
+    #[must_use]
+    pub fn first_input_timeout(mut self, t: Option<Duration>) -> Self {
+        self.timeouts.first_input = t.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// Never times out a client in this process (weftd's `unix {
+    /// interactive }` console, whose end stops weftd).
+    #[must_use]
+    pub fn spare_own_process(mut self, spare: bool) -> Self {
+        self.spare_own_process = spare;
         self
     }
 
@@ -210,6 +285,9 @@ impl Server {
             let greeting = Greeting {
                 prompt: self.prompt,
                 banner: self.banner,
+                timeouts: self.timeouts,
+                history_limit: self.history_limit,
+                spare_own_process: self.spare_own_process,
             };
             let max = self.max_sessions;
             thread::Builder::new()
@@ -327,11 +405,29 @@ impl Drop for SessionSlot {
     }
 }
 
-/// How interactive sessions greet the user.
+/// How sessions greet the user, and when they are closed for idleness.
 #[derive(Clone, Debug)]
 struct Greeting {
     prompt: String,
     banner: bool,
+    timeouts: Timeouts,
+    history_limit: usize,
+    spare_own_process: bool,
+}
+
+/// The uid of the process at the other end of `stream`, as the kernel
+/// recorded it at connect(2).
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .map(|c| c.uid())
+}
+
+/// The pid of the process at the other end of `stream` (at connect(2)).
+fn peer_pid(stream: &UnixStream) -> Option<u32> {
+    nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .and_then(|c| u32::try_from(c.pid()).ok())
 }
 
 fn accept_loop(
@@ -358,9 +454,14 @@ fn accept_loop(
             break;
         }
         // Only this thread increments, so check-then-add cannot overshoot.
-        if shared.active.load(Ordering::SeqCst) >= max {
-            refuse(stream, max);
-            continue;
+        let active = shared.active.load(Ordering::SeqCst);
+        if active >= max {
+            let root = peer_uid(&stream) == Some(0);
+            if !root || active >= max + ROOT_RESERVE {
+                refuse(stream, active);
+                continue;
+            }
+            log::info!("cli: a root client takes a reserved session ({active} open)");
         }
         next_id += 1;
         let id = next_id;
@@ -379,7 +480,15 @@ fn accept_loop(
             id,
         };
         let executor = Arc::clone(executor);
-        let greeting = greeting.clone();
+        let mut greeting = greeting.clone();
+        // weftd's own console (`unix { interactive }`) is a client in this
+        // process: it is never closed for idleness (weftd would stop).
+        if greeting.spare_own_process && peer_pid(&stream) == Some(std::process::id()) {
+            greeting.timeouts = Timeouts {
+                idle: None,
+                first_input: None,
+            };
+        }
         let spawned = thread::Builder::new()
             .name(format!("weft-cli-{id}"))
             .spawn(move || {
@@ -396,41 +505,64 @@ fn accept_loop(
     }
 }
 
-fn refuse(mut stream: UnixStream, max: usize) {
-    log::warn!("cli: refusing a session: {max} already open");
+fn refuse(mut stream: UnixStream, open: usize) {
+    log::warn!("cli: refusing a session: {open} already open");
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let _ = writeln!(
         stream,
-        "weft: too many CLI sessions ({max} open); try again later"
+        "weft: too many CLI sessions ({open} open); try again later"
     );
     let _ = stream.shutdown(Shutdown::Both);
 }
 
-/// Runs one session until the client quits or disconnects.
+/// Runs one session until the client quits, disconnects or stays idle too
+/// long.
 fn serve(stream: &UnixStream, executor: Arc<dyn Executor>, greeting: &Greeting) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut session =
-        Session::new(executor, stream.try_clone()?, &greeting.prompt).banner(greeting.banner);
+    let mut session = Session::new(executor, stream.try_clone()?, &greeting.prompt)
+        .banner(greeting.banner)
+        .history_limit(greeting.history_limit);
     session.start()?;
     let started = Instant::now();
-    let mut timed = false;
+    // When input last arrived or a command last returned; None until the
+    // first byte.
+    let mut active: Option<Instant> = None;
     let mut buf = vec![0u8; 4096];
     let mut reader = stream;
     loop {
-        if session.kind() == Kind::Pending {
-            let left = TTYPE_DEADLINE.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                if session.deadline_expired()? == Flow::Close {
-                    return Ok(());
-                }
-                continue;
+        let ttype = (session.kind() == Kind::Pending).then(|| started + TTYPE_DEADLINE);
+        let idle = match active {
+            None => greeting.timeouts.first_input.map(|t| (started + t, t)),
+            Some(at) => greeting.timeouts.idle.map(|t| (at + t, t)),
+        };
+        let now = Instant::now();
+        if let Some(at) = ttype
+            && at <= now
+        {
+            if session.deadline_expired()? == Flow::Close {
+                return Ok(());
             }
-            stream.set_read_timeout(Some(left))?;
-            timed = true;
-        } else if timed {
-            stream.set_read_timeout(None)?;
-            timed = false;
+            continue;
         }
+        if let Some((at, t)) = idle
+            && at <= now
+        {
+            log::info!(
+                "cli: closing a session idle for {} s{}",
+                t.as_secs(),
+                if active.is_none() {
+                    " (it sent nothing)"
+                } else {
+                    ""
+                }
+            );
+            return session.idle_close(t);
+        }
+        let wake = match (ttype, idle.map(|i| i.0)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        stream.set_read_timeout(wake.map(|at| at - now))?;
         let n = match reader.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
@@ -449,6 +581,7 @@ fn serve(stream: &UnixStream, executor: Arc<dyn Executor>, greeting: &Greeting) 
         if session.feed(&buf[..n])? == Flow::Close {
             return Ok(());
         }
+        active = Some(Instant::now());
     }
 }
 
@@ -800,6 +933,12 @@ mod tests {
         const { assert!(MAX_LINE < 1 << 20) };
     }
 
+    /// Whether this test process is root, so its clients get the
+    /// [`ROOT_RESERVE`] slots too.
+    fn root() -> bool {
+        nix::unistd::Uid::effective().is_root()
+    }
+
     #[test]
     fn cli_session_limit() {
         let dir = TempDir::new();
@@ -810,11 +949,28 @@ mod tests {
             .unwrap();
         let a = batch_client(&dir.sock(), "vppctl");
         let b = batch_client(&dir.sock(), "vppctl");
+        // A root client gets the reserved slot beyond the limit.
+        let reserved: Vec<UnixStream> = if root() {
+            (0..ROOT_RESERVE)
+                .map(|_| {
+                    let mut r = batch_client(&dir.sock(), "vppctl");
+                    r.write_all(b"show version\n").unwrap();
+                    assert_eq!(read_until_nul(&mut r), b"weft 0.1.0 (fake)\n\0");
+                    r
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let open = 2 + reserved.len();
         let mut c = connect(&dir.sock());
         let mut text = String::new();
         c.read_to_string(&mut text).unwrap();
-        assert!(text.contains("too many CLI sessions"), "{text}");
-        drop((a, b));
+        assert_eq!(
+            text,
+            format!("weft: too many CLI sessions ({open} open); try again later\n")
+        );
+        drop((a, b, reserved));
         let deadline = Instant::now() + Duration::from_secs(5);
         while server.active_sessions() > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(20));
@@ -822,6 +978,142 @@ mod tests {
         let mut d = batch_client(&dir.sock(), "vppctl");
         d.write_all(b"show version\n").unwrap();
         assert_eq!(read_until_nul(&mut d), b"weft 0.1.0 (fake)\n\0");
+        server.shutdown();
+    }
+
+    /// Waits (5 s at most) for the server to hold `n` sessions.
+    fn wait_sessions(server: &ServerHandle, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while server.active_sessions() != n {
+            assert!(
+                Instant::now() < deadline,
+                "{} sessions open, expected {n}",
+                server.active_sessions()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Reads until EOF on a thread of its own; the thread returns what was
+    /// read and when EOF came.
+    fn read_to_eof(mut s: UnixStream) -> thread::JoinHandle<(Vec<u8>, Instant)> {
+        thread::spawn(move || {
+            let mut out = Vec::new();
+            s.read_to_end(&mut out).unwrap();
+            (out, Instant::now())
+        })
+    }
+
+    #[test]
+    fn cli_idle_sessions_are_closed() {
+        let dir = TempDir::new();
+        let idle = Duration::from_millis(1500);
+        let first = Duration::from_millis(600);
+        let server = Server::bind(&dir.sock(), None, "weft#".into())
+            .unwrap()
+            .idle_timeout(Some(idle))
+            .first_input_timeout(Some(first))
+            .spawn(Arc::new(Fake))
+            .unwrap();
+        let t0 = Instant::now();
+        // Sends nothing at all: closed after the first-input timeout, with
+        // nothing but the greeting (the 1 s terminal-type deadline that
+        // would make it interactive has not passed).
+        let silent = read_to_eof(connect(&dir.sock()));
+        // A vppctl that ran one command, then went quiet.
+        let mut quiet = batch_client(&dir.sock(), "vppctl");
+        quiet.write_all(b"show version\n").unwrap();
+        assert_eq!(read_until_nul(&mut quiet), b"weft 0.1.0 (fake)\n\0");
+        let quiet_at = Instant::now();
+        let quiet = read_to_eof(quiet);
+        // An interactive session kept busy: a command every 500 ms outlives
+        // the idle timeout; then it goes quiet and is told why it is closed.
+        let mut busy = connect(&dir.sock());
+        read_exact(&mut busy, SERVER_GREETING.len());
+        busy.write_all(&terminal_type_reply("xterm")).unwrap();
+        read_until(&mut busy, b"weft# ");
+        wait_sessions(&server, 3);
+
+        let mut last = Instant::now();
+        while t0.elapsed() < idle * 2 {
+            busy.write_all(b"show version\r").unwrap();
+            read_until(&mut busy, b"weft 0.1.0 (fake)\r\nweft# ");
+            last = Instant::now();
+            thread::sleep(Duration::from_millis(500));
+        }
+        assert_eq!(server.active_sessions(), 1, "busy is still open");
+        let (out, eof) = silent.join().unwrap();
+        assert_eq!(out, SERVER_GREETING);
+        let after = eof - t0;
+        assert!(
+            after >= first && after < first + Duration::from_millis(900),
+            "{after:?}"
+        );
+        // Closed silently: a batch client must not read text it did not
+        // ask for.
+        let (out, eof) = quiet.join().unwrap();
+        assert_eq!(out, b"");
+        let after = eof - quiet_at;
+        assert!(
+            after >= idle && after < idle + Duration::from_millis(900),
+            "{after:?}"
+        );
+
+        let (out, eof) = read_to_eof(busy).join().unwrap();
+        assert_eq!(out, b"\r\nweft: no input for 1 s; closing the session\r\n");
+        let after = eof - last;
+        assert!(after >= idle - Duration::from_millis(50), "{after:?}");
+        wait_sessions(&server, 0);
+        server.shutdown();
+    }
+
+    /// weftd's own console (a client in the server's process) is never
+    /// timed out when the server is told to spare it.
+    #[test]
+    fn cli_own_process_spared() {
+        let dir = TempDir::new();
+        let server = Server::bind(&dir.sock(), None, "weft#".into())
+            .unwrap()
+            .idle_timeout(Some(Duration::from_millis(300)))
+            .first_input_timeout(Some(Duration::from_millis(300)))
+            .spare_own_process(true)
+            .spawn(Arc::new(Fake))
+            .unwrap();
+        let mut s = batch_client(&dir.sock(), "vppctl");
+        let silent = connect(&dir.sock());
+        thread::sleep(Duration::from_millis(1200));
+        assert_eq!(server.active_sessions(), 2);
+        s.write_all(b"show version\n").unwrap();
+        assert_eq!(read_until_nul(&mut s), b"weft 0.1.0 (fake)\n\0");
+        drop(silent);
+        server.shutdown();
+    }
+
+    #[test]
+    fn cli_timeouts_off_and_long_commands() {
+        let dir = TempDir::new();
+        // The idle clock stops while a command runs: `slow` (2 s) outlasts
+        // a 1.5 s timeout and the session stays open for the next command.
+        let server = Server::bind(&dir.sock(), None, "weft#".into())
+            .unwrap()
+            .idle_timeout(Some(Duration::from_millis(1500)))
+            .first_input_timeout(None)
+            .spawn(Arc::new(Fake))
+            .unwrap();
+        let mut silent = connect(&dir.sock());
+        read_exact(&mut silent, SERVER_GREETING.len());
+        let mut s = batch_client(&dir.sock(), "vppctl");
+        s.write_all(b"slow\n").unwrap();
+        assert_eq!(read_until_nul(&mut s), b"slow done\n\0");
+        thread::sleep(Duration::from_millis(700));
+        s.write_all(b"show version\n").unwrap();
+        assert_eq!(read_until_nul(&mut s), b"weft 0.1.0 (fake)\n\0");
+        // With the first-input timeout off, the silent connection is still
+        // there (interactive after the 1 s terminal-type deadline); its idle
+        // clock has not started since it sent nothing.
+        assert_eq!(server.active_sessions(), 2);
+        silent.write_all(b"show version\r").unwrap();
+        read_until(&mut silent, b"weft 0.1.0 (fake)\r\nweft# ");
         server.shutdown();
     }
 

@@ -23,10 +23,13 @@
 //!   `\r\n`. NUL bytes are removed from command output (NUL frames batch
 //!   replies).
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::editor::{Action, LineEditor};
+use crate::history::{self, History};
 use crate::protocol::{
     COMPLETE_REQUEST, END_OF_OUTPUT, ERROR_MARKER, JSON_REQUEST, MAX_LINE, REQUEST_MARKER,
     TERM_VPPCTL, TERM_WEFTCTL, format_candidates, is_quit, line_too_long_message,
@@ -83,6 +86,33 @@ pub enum Flow {
     Close,
 }
 
+/// What a command may know about the session that runs it: see
+/// [`current`].
+#[derive(Debug)]
+pub struct Context {
+    /// The session's kind (never [`Kind::Pending`]: commands run once the
+    /// kind is known).
+    pub kind: Kind,
+    /// The lines the session ran, this one included: an interactive
+    /// session's (VPP's `history`), and a weftctl session's (a weft
+    /// extension). `None` for vppctl, which VPP gives no history.
+    pub history: Option<History>,
+}
+
+thread_local! {
+    /// The context of the command running on this thread. Each session
+    /// runs its commands on its own thread, so the thread says which
+    /// session a command came from.
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the [`Context`] of the session whose command is running
+/// on this thread; `None` when the command does not come from a session
+/// (weftd's startup exec files, tests calling an [`Executor`] directly).
+pub fn current<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
+    CURRENT.with(|c| f(c.borrow().as_ref()))
+}
+
 /// The banner an interactive session starts with (VPP prints its ASCII art
 /// there).
 pub const BANNER: &str = concat!(
@@ -109,6 +139,9 @@ pub struct Session<W: Write> {
     discarding: bool,
     window: Option<(u16, u16)>,
     banner: bool,
+    /// What a weftctl session ran (an interactive session's history is the
+    /// editor's).
+    batch_history: History,
 }
 
 impl<W: Write> std::fmt::Debug for Session<W> {
@@ -131,12 +164,59 @@ impl<W: Write> Session<W> {
             telnet: Parser::new(),
             kind: Kind::Pending,
             pending: Vec::new(),
-            editor: LineEditor::new(normalize_prompt(prompt)),
+            editor: LineEditor::new(normalize_prompt(prompt), history::DEFAULT_LIMIT),
             line: Vec::new(),
             discarding: false,
             window: None,
             banner: true,
+            batch_history: History::default(),
         }
+    }
+
+    /// Keeps `limit` lines of history (VPP's `cli-history-limit`, default
+    /// [`history::DEFAULT_LIMIT`]; 0 keeps none).
+    #[must_use]
+    pub fn history_limit(mut self, limit: usize) -> Self {
+        self.editor = LineEditor::new(self.editor.prompt().to_string(), limit);
+        self.batch_history = History::new(limit);
+        self
+    }
+
+    /// The lines the session ran, if it keeps any (see [`Context`]).
+    #[must_use]
+    pub fn history(&self) -> Option<&History> {
+        match self.kind {
+            Kind::Interactive => Some(self.editor.history()),
+            Kind::Batch { extensions: true } => Some(&self.batch_history),
+            Kind::Batch { extensions: false } | Kind::Pending => None,
+        }
+    }
+
+    fn history_mut(&mut self) -> Option<&mut History> {
+        match self.kind {
+            Kind::Interactive => Some(self.editor.history_mut()),
+            Kind::Batch { extensions: true } => Some(&mut self.batch_history),
+            Kind::Batch { extensions: false } | Kind::Pending => None,
+        }
+    }
+
+    /// Runs `run` (a call of the executor) with this session as the
+    /// thread's [`Context`]: the history is lent to it and taken back.
+    fn in_context(
+        &mut self,
+        run: impl FnOnce(&dyn Executor) -> Result<String, String>,
+    ) -> Result<String, String> {
+        let history = self.history_mut().map(std::mem::take);
+        let kind = self.kind;
+        CURRENT.with(|c| *c.borrow_mut() = Some(Context { kind, history }));
+        let result = run(&*self.executor);
+        let lent = CURRENT
+            .with(|c| c.borrow_mut().take())
+            .and_then(|c| c.history);
+        if let (Some(slot), Some(h)) = (self.history_mut(), lent) {
+            *slot = h;
+        }
+        result
     }
 
     /// Whether an interactive session starts with [`BANNER`] (it does by
@@ -181,6 +261,23 @@ impl<W: Write> Session<W> {
         };
         self.flush()?;
         Ok(flow)
+    }
+
+    /// The session is being closed for want of input after `idle`: an
+    /// interactive session is told why (batch clients, vppctl and weftctl,
+    /// get nothing that could be taken for a reply).
+    ///
+    /// # Errors
+    /// Writing to the client failed.
+    pub fn idle_close(&mut self, idle: Duration) -> io::Result<()> {
+        if self.kind == Kind::Interactive {
+            self.obuf.extend_from_slice(b"\r\n");
+            self.write_text(&format!(
+                "weft: no input for {} s; closing the session",
+                idle.as_secs()
+            ));
+        }
+        self.flush()
     }
 
     /// Processes received bytes, running every command they complete.
@@ -296,7 +393,7 @@ impl<W: Write> Session<W> {
         }
         if !line.is_empty() {
             self.flush()?;
-            let (Ok(text) | Err(text)) = self.executor.execute(line);
+            let (Ok(text) | Err(text)) = self.in_context(|e| e.execute(line));
             self.write_text(&text);
         }
         self.editor.redraw(&mut self.obuf);
@@ -340,14 +437,17 @@ impl<W: Write> Session<W> {
             self.request(line)
         } else {
             self.flush()?;
-            self.executor.execute(line)
+            if extensions {
+                self.batch_history.add(line);
+            }
+            self.in_context(|e| e.execute(line))
         };
         self.batch_reply(result, extensions);
         Ok(Flow::Continue)
     }
 
     /// A weftctl `\x02…` request.
-    fn request(&self, line: &str) -> Result<String, String> {
+    fn request(&mut self, line: &str) -> Result<String, String> {
         let arg = |req: &str| {
             line.strip_prefix(req.trim_end())
                 .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
@@ -360,7 +460,8 @@ impl<W: Write> Session<W> {
                 // As the executor's errors under --json (weft's docs/json.md).
                 Err(r#"{"error":"json: command not specified"}"#.to_string())
             } else {
-                self.executor.execute_json(command)
+                self.batch_history.add(command);
+                self.in_context(|e| e.execute_json(command))
             }
         } else {
             let name = line[1..].split_whitespace().next().unwrap_or("");
@@ -432,6 +533,13 @@ pub(crate) mod tests {
                     Ok("slow done\n".into())
                 }
                 ["fail"] => Err("fail: it failed".into()),
+                ["history"] => current(|c| match c {
+                    Some(Context {
+                        history: Some(h), ..
+                    }) => Ok(h.format()),
+                    Some(_) => Err("history: invalid for non-interactive sessions".into()),
+                    None => Err("history: not in a session".into()),
+                }),
                 _ => Err(unknown_input(line)),
             }
         }
@@ -596,6 +704,54 @@ pub(crate) mod tests {
         s.feed(&vec![b'y'; 5000]).unwrap();
         s.feed(b"\nshow version\n").unwrap();
         assert_eq!(take(&mut s), b"weft 0.1.0 (fake)\n\0");
+    }
+
+    #[test]
+    fn history_per_session_kind() {
+        // Interactive: every line run, `history` included, numbered.
+        let mut s = session();
+        s.feed(&terminal_type_reply("xterm")).unwrap();
+        take(&mut s);
+        s.feed(b"show version\rshow version\r\rbogus\rhistory\r")
+            .unwrap();
+        let out = String::from_utf8(take(&mut s)).unwrap();
+        assert!(
+            out.ends_with("history\r\n1  show version\r\n2  bogus\r\n3  history\r\nweft# "),
+            "{out:?}"
+        );
+        // The history is back in the session after the command.
+        assert_eq!(s.history().unwrap().len(), 3);
+        // weftctl: the same (JSON requests included, completion requests not).
+        let mut s = session();
+        s.feed(&terminal_type_reply("weftctl")).unwrap();
+        take(&mut s);
+        s.feed(b"echo a\n\x02complete show\n\x02json show version\nhistory\n")
+            .unwrap();
+        let out = String::from_utf8(take(&mut s)).unwrap();
+        assert!(
+            out.ends_with(concat!("\0", "1  echo a\n2  show version\n3  history\n\0")),
+            "{out:?}"
+        );
+        // vppctl: none, as in VPP.
+        let mut s = session();
+        s.feed(&terminal_type_reply("vppctl")).unwrap();
+        take(&mut s);
+        s.feed(b"history\n").unwrap();
+        assert_eq!(
+            take(&mut s),
+            b"history: invalid for non-interactive sessions\n\0"
+        );
+        assert!(s.history().is_none());
+        // Limit 0: history not enabled.
+        let mut s = Session::new(Arc::new(Fake), Vec::new(), "weft#").history_limit(0);
+        s.feed(&terminal_type_reply("weftctl")).unwrap();
+        s.feed(b"history\n").unwrap();
+        assert_eq!(take(&mut s), b"History not enabled.\n\0");
+        // Outside a session there is no context.
+        assert_eq!(
+            Fake.execute("history").unwrap_err(),
+            "history: not in a session"
+        );
     }
 
     #[test]

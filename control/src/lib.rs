@@ -75,6 +75,7 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod logging;
 pub mod metrics;
 pub mod pcap;
 pub mod runtime;

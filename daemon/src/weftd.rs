@@ -3,7 +3,6 @@
 //! SIGTERM/SIGINT and shut down cleanly (XDP programs detached, socket file
 //! removed).
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,36 +24,48 @@ use crate::startup::{Startup, available_cores, read_exec_file, startup_from_args
 pub const PUNT_QUEUE: usize = 4096;
 
 fn init_logging(startup: &Startup) -> Result<(), String> {
-    let mut b = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"));
-    b.format(|f, r| {
-        writeln!(
-            f,
-            "{} weftd[{}] {} {}: {}",
-            humantime_now(),
-            std::process::id(),
-            r.level(),
-            r.target(),
-            r.args()
-        )
-    });
-    if let Some(path) = &startup.unix.log {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| format!("log {}: {e}", path.display()))?;
-        b.target(env_logger::Target::Pipe(Box::new(file)));
+    use control::logging::{Level, Levels, logger};
+    let log = logger();
+    if let Ok(v) = std::env::var("RUST_LOG") {
+        let level = match v.trim() {
+            "error" => Some(Level::Error),
+            "warn" => Some(Level::Warn),
+            "info" => Some(Level::Notice),
+            "debug" | "trace" => Some(Level::Debug),
+            "off" => Some(Level::Disabled),
+            _ => None,
+        };
+        match level {
+            Some(level) => log.set_all(Levels {
+                level,
+                syslog: control::logging::DEFAULT_LEVELS.syslog,
+            }),
+            None => eprintln!(
+                "weftd: RUST_LOG={v}: not a level (error, warn, info, debug, trace, off); ignored"
+            ),
+        }
     }
-    b.init();
+    match &startup.unix.log {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("log {}: {e}", path.display()))?;
+            log.set_output(Box::new(file));
+        }
+        None => log.set_output(Box::new(std::io::stderr())),
+    }
+    if !startup.unix.no_syslog {
+        log.set_syslog(std::path::Path::new("/dev/log"));
+    }
+    control::logging::install();
+    log::info!(
+        "weftd {} starting, pid {}",
+        buildinfo::get().version,
+        std::process::id()
+    );
     Ok(())
-}
-
-/// Seconds since the epoch with microseconds (no date crate needed).
-fn humantime_now() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
 }
 
 /// Runs the exec files: each line as a CLI command, stopping a file at its
@@ -167,6 +178,10 @@ fn run(startup: &Startup) -> Result<(), String> {
     )
     .map_err(|e| format!("cli-listen: {e}"))?
     .banner(!startup.unix.no_banner)
+    .history_limit(startup.unix.cli_history_limit)
+    .idle_timeout(startup.unix.cli_idle_timeout)
+    .first_input_timeout(startup.unix.cli_first_input_timeout)
+    .spare_own_process(startup.unix.interactive)
     .spawn(cli.clone())
     .map_err(|e| format!("cli server: {e}"))?;
     log::info!("CLI listening on {}", startup.unix.cli_listen.display());

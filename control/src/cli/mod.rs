@@ -9,6 +9,8 @@
 //! | [`exec`] | [`Cli`]: the [`Executor`] over the tree, [`State`] (config + runtime) |
 //! | [`format`](mod@format) | vppinfra `format()` quirks (centring, truncation, floats) |
 //! | [`interface`], [`subif`], [`af_xdp`], [`af_packet`], [`vxlan`], [`l2`], [`ip`], [`ip6`], [`stats`], [`trace`], [`pcap`], [`version`] | the commands, next to their feature |
+//! | [`session`] | `history` (`show cli-history`), `comment`: the CLI session's own commands |
+//! | [`logging`] | `show logging [configuration]`, `clear logging`, `set logging class` |
 //!
 //! A session reaches the commands only through [`Executor`]:
 //! `execute(line)` returns the text to print or the error as VPP prints
@@ -26,7 +28,9 @@ pub mod interface;
 pub mod ip;
 pub mod ip6;
 pub mod l2;
+pub mod logging;
 pub mod pcap;
+pub mod session;
 pub mod stats;
 pub mod subif;
 pub mod trace;
@@ -42,6 +46,8 @@ pub use grammar::{Arg, CmdError, Command, Input, Run};
 pub fn builtin_commands() -> Vec<Command> {
     let mut v = Vec::new();
     v.extend(version::commands());
+    v.extend(session::commands());
+    v.extend(logging::commands());
     v.extend(interface::commands());
     v.extend(subif::commands());
     v.extend(af_xdp::commands());

@@ -86,9 +86,11 @@ Files:
                           the systemd unit (restart on failure)
 
 Environment:
-  RUST_LOG  log level and filters (env_logger syntax): error, warn, info (the default),
-            debug, trace, or e.g. `info,daemon::link=debug`. Logs go to stderr (the
-            journal under systemd), or to `unix { log FILE }`.
+  RUST_LOG  the starting level of every log class: error, warn, info (VPP's notice, the
+            default), debug or trace (debug). Per class, at run time: `set logging
+            class <class> level <level>`. Logs go to stderr (the journal under
+            systemd), or to `unix { log FILE }`; warnings and errors to syslog too,
+            unless `unix { nosyslog }`.
 
 Signals:
   SIGTERM, SIGINT, SIGHUP  stop cleanly: XDP programs detached, the socket removed

@@ -57,6 +57,7 @@ use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use dataplane::pool::{self, PageSize, PoolConfig};
@@ -85,7 +86,10 @@ const IGNORED_SECTIONS: &[(&str, &str)] = &[
         "weft has no stats segment; counters are read through the CLI and /metrics (section 'metrics')",
     ),
     ("plugins", "weft has no plugins; its features are built in"),
-    ("logging", "weftd's log level is set with RUST_LOG"),
+    (
+        "logging",
+        "weftd's log levels are set with `set logging class` (an exec file)",
+    ),
     ("memory", "weft sizes its heap itself"),
     ("heapsize", "weft sizes its heap itself"),
 ];
@@ -130,6 +134,19 @@ pub struct UnixConf {
     pub gid: Option<u32>,
     /// `nobanner` / `cli-no-banner`: no banner on interactive CLI sessions.
     pub no_banner: bool,
+    /// `nosyslog`: nothing goes to syslog (by default messages at or above
+    /// each log class's syslog level go to `/dev/log`).
+    pub no_syslog: bool,
+    /// `cli-history-limit <n>`: lines of command history per CLI session
+    /// (VPP's default 50; 0 keeps none).
+    pub cli_history_limit: usize,
+    /// `cli-idle-timeout <seconds>` (weft): a CLI session with no input
+    /// for this long is closed (default 600; `None` for 0: never).
+    pub cli_idle_timeout: Option<Duration>,
+    /// `cli-first-input-timeout <seconds>` (weft): a CLI connection that
+    /// sent nothing at all for this long is closed (default 30; `None` for
+    /// 0: never).
+    pub cli_first_input_timeout: Option<Duration>,
 }
 
 impl Default for UnixConf {
@@ -143,6 +160,10 @@ impl Default for UnixConf {
             log: None,
             gid: None,
             no_banner: false,
+            no_syslog: false,
+            cli_history_limit: console::history::DEFAULT_LIMIT,
+            cli_idle_timeout: Some(console::server::DEFAULT_IDLE_TIMEOUT),
+            cli_first_input_timeout: Some(console::server::DEFAULT_FIRST_INPUT_TIMEOUT),
         }
     }
 }

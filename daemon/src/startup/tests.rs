@@ -333,11 +333,13 @@ fn unix_keywords() {
 #[test]
 fn unix_ignored_keywords_warn() {
     let conf = Startup::parse(
-        "unix {\n full-coredump\n coredump-size unlimited\n runtime-dir /run/vpp\n pidfile /run/vpp/vpp.pid\n poll-sleep-usec 100\n cli-history-limit 50\n nosyslog\n}",
+        "unix {\n full-coredump\n coredump-size unlimited\n runtime-dir /run/vpp\n pidfile /run/vpp/vpp.pid\n poll-sleep-usec 100\n nosyslog\n}",
     )
     .unwrap();
     let lines: Vec<Option<usize>> = conf.warnings.iter().map(|w| w.line).collect();
-    assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8].map(Some));
+    assert_eq!(lines, [2, 3, 4, 5, 6].map(Some));
+    assert!(conf.unix.no_syslog);
+    assert!(!Startup::default().unix.no_syslog);
     assert_eq!(
         conf.warnings[4].to_string(),
         "startup.conf:6: ignoring 'poll-sleep-usec 100': weft has no main-loop sleep setting"
@@ -345,6 +347,51 @@ fn unix_ignored_keywords_warn() {
     assert_eq!(
         err("unix { poll-sleep-usec fast }"),
         "startup.conf:1: 'poll-sleep-usec' expects a number, got 'fast'"
+    );
+}
+
+#[test]
+fn unix_cli_session_keywords() {
+    let d = Startup::default().unix;
+    assert_eq!(d.cli_history_limit, 50);
+    assert_eq!(d.cli_idle_timeout, Some(Duration::from_secs(600)));
+    assert_eq!(d.cli_first_input_timeout, Some(Duration::from_secs(30)));
+    let u = Startup::parse(
+        "unix { cli-history-limit 0 cli-idle-timeout 3600 cli-first-input-timeout 5 }",
+    )
+    .unwrap()
+    .unix;
+    assert_eq!(u.cli_history_limit, 0);
+    assert_eq!(u.cli_idle_timeout, Some(Duration::from_secs(3600)));
+    assert_eq!(u.cli_first_input_timeout, Some(Duration::from_secs(5)));
+    let u = Startup::parse("unix { cli-idle-timeout 0 cli-first-input-timeout 0 }")
+        .unwrap()
+        .unix;
+    assert_eq!(
+        (u.cli_idle_timeout, u.cli_first_input_timeout),
+        (None, None)
+    );
+    assert_eq!(
+        err("unix {\n cli-idle-timeout 10m\n}"),
+        "startup.conf:2: 'cli-idle-timeout' expects a number of seconds (0 to 86400; 0 turns it \
+         off), got '10m'"
+    );
+    assert_eq!(
+        err("unix { cli-first-input-timeout 86401 }"),
+        "startup.conf:1: 'cli-first-input-timeout' expects a number of seconds (0 to 86400; 0 \
+         turns it off), got '86401'"
+    );
+    assert_eq!(
+        err("unix { cli-history-limit many }"),
+        "startup.conf:1: 'cli-history-limit' expects a number, got 'many'"
+    );
+    assert_eq!(
+        err("unix { cli-history-limit 100001 }"),
+        "startup.conf:1: cli-history-limit 100001: at most 100000 lines"
+    );
+    assert_eq!(
+        err("unix { cli-idle-timeout }"),
+        "startup.conf:1: 'cli-idle-timeout' in section 'unix' needs a value"
     );
 }
 

@@ -2,7 +2,8 @@
 //! turned into the echo reply in place (addresses swapped, TTL 64, type 0,
 //! checksums updated, Ethernet addresses swapped) and sent back out of the
 //! interface it came in on; an echo reply is handed to the control plane
-//! (an answer to `ping`). Other types are dropped and counted.
+//! (an answer to `ping`) and consumed in ip4-icmp-echo-reply (not a
+//! drop). Other types are dropped and counted.
 //!
 //! VPP goes ip4-icmp-input → ip4-icmp-echo-request → ip4-lookup →
 //! ip4-rewrite for the reply; weft answers on the segment the request came
@@ -27,6 +28,8 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// An echo reply going back.
         InterfaceOutput = "interface-output",
+        /// An echo reply to weft, handed to the control plane: consumed.
+        EchoReply = "ip4-icmp-echo-reply",
     }
 }
 
@@ -106,8 +109,7 @@ impl Node for Ip4IcmpInput {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
                         counts[Counter::EchoRepliesReceived as usize] += 1;
-                        p.meta.error = err | Counter::EchoRepliesReceived as u32;
-                        break 'decide Next::Drop;
+                        break 'decide Next::EchoReply;
                     }
                     _ => {
                         counts[Counter::UnknownType as usize] += 1;

@@ -35,6 +35,8 @@ crate::next_nodes! {
         Drop = "error-drop",
         /// A reply, back out of the receive interface.
         InterfaceOutput = "interface-output",
+        /// An echo reply to weft, handed to the control plane: consumed.
+        EchoReply = "ip6-icmp-echo-reply",
     }
 }
 
@@ -215,8 +217,7 @@ impl Node for Ip6IcmpInput {
                             counts[Counter::PuntQueueFull as usize] += 1;
                         }
                         counts[Counter::EchoRepliesReceived as usize] += 1;
-                        p.meta.error = err | Counter::EchoRepliesReceived as u32;
-                        Next::Drop
+                        Next::EchoReply
                     }
                     Icmpv6Message::NeighborAdvert => {
                         what = "ICMP6 neighbor advertisement";

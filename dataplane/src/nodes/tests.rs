@@ -1076,6 +1076,24 @@ fn icmp_cases_are_counted_and_replies_punted() {
         ),
         other => panic!("unexpected punt {other:?}"),
     }
+    // The reply is consumed, not dropped: the uplink's drops count the
+    // bad and unknown ones only (issue 18: `ping` raised them).
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 2);
+    // A traced reply ends in ip4-icmp-echo-reply, in VPP's words.
+    rig.worker.trace().add_budget("pg-input", 1);
+    let reply = echo(KOKO1_MAC.0, KOKO1_IP, 0, 0xbeef, 4, &[0; 20]);
+    assert!(rig.run(&[reply]).is_empty());
+    let path = rig.take_trace();
+    assert_eq!(
+        path[0].last().unwrap(),
+        &(
+            "ip4-icmp-echo-reply".to_string(),
+            "ICMP4 echo id 48879 seq 4 send to ping".to_string()
+        ),
+        "{path:?}"
+    );
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 2);
+    assert_eq!(rig.counter("ip4-icmp-input", "echo replies received"), 2);
     rig.assert_no_leak();
 }
 
@@ -2125,6 +2143,34 @@ fn echo_request_is_answered() {
     );
     assert_eq!(body, &(0..32u8).collect::<Vec<_>>()[..]);
     assert_eq!(rig.counter("ip6-icmp-input", "echo replies sent"), 1);
+    rig.assert_no_leak();
+}
+
+/// An ICMPv6 echo reply to weft is handed to `ping` and consumed in
+/// ip6-icmp-echo-reply: not a drop.
+#[test]
+fn ip6_echo_reply_is_punted_and_consumed() {
+    let mut rig = Rig::new(ip6_tables());
+    rig.worker.trace().add_budget("pg-input", 1);
+    let mut reply = vec![129, 0, 0, 0, 0xbe, 0xef, 0, 9];
+    reply.extend([0u8; 16]);
+    let frame = icmp6_frame(WEFT_MAC.0, KOKO1_IP6, WEFT_IP6, 64, &reply, false);
+    assert!(rig.run(&[frame]).is_empty());
+    assert_eq!(rig.counter("ip6-icmp-input", "echo replies received"), 1);
+    assert_eq!(rig.ifc(UPLINK, IfCounter::Drops), 0);
+    match rig.punts.try_recv().unwrap() {
+        crate::punt::PuntMsg::EchoReply { ident, seq, .. } => assert_eq!((ident, seq), (0xbeef, 9)),
+        other => panic!("unexpected punt {other:?}"),
+    }
+    let path = rig.take_trace();
+    assert_eq!(
+        path[0].last().unwrap(),
+        &(
+            "ip6-icmp-echo-reply".to_string(),
+            "ICMP6 echo id 48879 seq 9 send to ping".to_string()
+        ),
+        "{path:?}"
+    );
     rig.assert_no_leak();
 }
 
