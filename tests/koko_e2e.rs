@@ -155,13 +155,12 @@ fn koko_demo_through_weftd() {
         at += found + 1;
     }
     weftd.ok("clear trace");
+    // The nodes every run calls: the resolved flow's packets all take
+    // vxlan4-fastpath; whether an early packet took vxlan4-input and
+    // vxlan4-encap instead depends on timing (it failed under load), so
+    // those two are not required here (node tests cover them).
     let runtime = weftd.ok("show runtime");
-    for node in [
-        "af_xdp-input",
-        "vxlan4-input",
-        "vxlan4-encap",
-        "interface-output",
-    ] {
+    for node in ["af_xdp-input", "vxlan4-fastpath", "interface-output"] {
         assert!(runtime.contains(node), "{runtime}");
     }
     // weft itself pings the underlay, VPP's output.
