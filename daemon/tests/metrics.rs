@@ -7,78 +7,13 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
-use dataplane::fixtures::{self, VxlanFrame};
-use dataplane::io::pg::PgHandle;
-use dataplane::tables::new_handle;
-use std::sync::Arc;
-
-use control::Config;
-use control::cli::{Cli, Executor};
-use daemon::device::pg::PgDrivers;
+use control::cli::Executor;
 use daemon::metrics::MetricsServer;
-use daemon::runtime::Runtime;
-use daemon::worker::PolledHandle;
 
-struct Rig {
-    cli: Cli,
-    workers: PolledHandle,
-    eth0: Arc<PgHandle>,
-}
+mod common;
+use common::Rig;
 
 impl Rig {
-    /// local0, eth0 (1), eth1 (2) on one worker; the koko demo on eth0.
-    fn koko() -> Rig {
-        let handle = new_handle();
-        let mut config = Config::new(handle.clone());
-        let (mut rt, workers) = Runtime::polled(&handle, 1, Box::new(PgDrivers::default()));
-        let (_, eth0) = rt.add_pg(&mut config, "eth0", 0).unwrap();
-        rt.add_pg(&mut config, "eth1", 0).unwrap();
-        let r = Rig {
-            cli: Cli::new(config, Box::new(rt)),
-            workers,
-            eth0: eth0.handle(),
-        };
-        for line in [
-            "set interface mac address eth0 02:fe:00:00:00:03",
-            "set interface ip address eth0 10.99.0.3/24",
-            "set interface state eth0 up",
-            "ip neighbor eth0 10.99.0.1 02:00:00:00:00:01 static",
-            "ip neighbor eth0 10.99.0.2 02:00:00:00:00:02 static",
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.1 vni 11",
-            "create vxlan tunnel src 10.99.0.3 dst 10.99.0.2 vni 12",
-            "set interface l2 xconnect vxlan_tunnel0 vxlan_tunnel1",
-            "set interface l2 xconnect vxlan_tunnel1 vxlan_tunnel0",
-        ] {
-            r.cli.execute(line).unwrap();
-        }
-        r
-    }
-
-    /// `n` koko1 → koko2 frames and one for no tunnel (VNI 99).
-    fn traffic(&self, n: usize) {
-        let inner = fixtures::inner_udp(
-            fixtures::TEST1_MAC,
-            fixtures::TEST2_MAC,
-            fixtures::TEST1_IP,
-            fixtures::TEST2_IP,
-            1000,
-            2000,
-            60,
-        );
-        for _ in 0..n {
-            self.eth0.inject(&VxlanFrame::FROM_KOKO1.build(&inner));
-        }
-        self.eth0.inject(
-            &VxlanFrame {
-                vni: 99,
-                ..VxlanFrame::FROM_KOKO1
-            }
-            .build(&inner),
-        );
-        self.workers.run();
-        self.eth0.take_tx();
-    }
-
     fn json(&self, line: &str) -> serde_json::Value {
         serde_json::from_str(&self.cli.execute_json(line).unwrap()).unwrap()
     }
