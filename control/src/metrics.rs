@@ -206,12 +206,7 @@ impl Scrape {
         for w in &threads {
             for (ni, info) in w.stats.node_infos.iter().enumerate() {
                 let n = &w.stats.nodes[ni];
-                let base = st
-                    .baselines
-                    .runtime
-                    .get(&(w.thread_index, ni))
-                    .copied()
-                    .unwrap_or([0; 3]);
+                let base = st.baselines.runtime_of(w.thread_index, ni);
                 s.nodes.push(NodeSample {
                     node: info.name,
                     thread: w.thread_index,

@@ -52,6 +52,15 @@ pub struct Baselines {
     pub runtime_since: Instant,
 }
 
+impl Baselines {
+    /// A node's calls, vectors and clocks at the last `clear runtime` on
+    /// `thread` (zeros if never cleared).
+    #[must_use]
+    pub fn runtime_of(&self, thread: u32, node: usize) -> [u64; 3] {
+        self.runtime.get(&(thread, node)).copied().unwrap_or([0; 3])
+    }
+}
+
 impl Default for Baselines {
     fn default() -> Self {
         Baselines {

@@ -190,12 +190,7 @@ fn runtime_rows(st: &State) -> Vec<ThreadRuntime> {
         let (mut int_vectors, mut int_calls) = (0u64, 0u64);
         for (ni, info) in w.stats.node_infos.iter().enumerate() {
             let n = &w.stats.nodes[ni];
-            let base = st
-                .baselines
-                .runtime
-                .get(&(w.thread_index, ni))
-                .copied()
-                .unwrap_or([0; 3]);
+            let base = st.baselines.runtime_of(w.thread_index, ni);
             let calls = n.calls.get().saturating_sub(base[0]);
             let vectors = n.vectors.get().saturating_sub(base[1]);
             let clocks = n.clocks.get().saturating_sub(base[2]);
